@@ -1,0 +1,49 @@
+"""The FastAPI application: routers, problem handlers, middleware, and the projection runner."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import structlog
+from fastapi import Depends, FastAPI
+
+from api import problems
+from api.auth import authorize
+from api.logs import configure
+from api.middleware import RequestContext
+from api import routes
+from api.services import Services
+from api.settings import Settings
+
+log = structlog.get_logger()
+
+DESCRIPTION = """The shared, append-only ledger of UNCAC technical-assistance needs and the
+programmes that address them. Every write is an event; views are rebuilt from the log.
+Errors are RFC 9457 problem+json with a stable `code`."""
+
+
+def create_app(settings: Settings | None = None, services: Services | None = None,
+               run_projections: bool = True) -> FastAPI:
+    settings = settings or Settings()
+    configure(settings.log_format)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        svc = app.state.services
+        if run_projections:
+            svc.runner.start()
+        if settings.demo_mode:
+            log.warning("demo_mode", detail="anonymous local users read as coordinator (development only)")
+        yield
+        svc.runner.stop()
+
+    app = FastAPI(title="UNCAC technical-assistance coordination ledger", version="0.1.0",
+                  description=DESCRIPTION, lifespan=lifespan, dependencies=[Depends(authorize)])
+    app.state.services = services or Services(settings)
+    app.state.settings = settings
+    problems.install(app)
+    for router in routes.all_routers():
+        app.include_router(router)
+    app.add_middleware(RequestContext, max_body_bytes=settings.max_body_bytes)
+    return app

@@ -1,0 +1,113 @@
+"""Plain data of the IATI layer: what one IATI activity means to the ledger.
+
+Nothing here knows the domain. `parse` turns IATI XML into these objects and `export` turns them
+back into IATI 2.03 XML; the importer and the exporter of the ledger translate between them and the
+domain's events.
+
+The code tables the layer needs (ISO 3166-1 alpha-2 <-> alpha-3, the IATI Currency codelist) are
+loaded once from files shipped next to this module.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+
+from lxml import etree
+
+_HERE = Path(__file__).parent
+
+
+@dataclass(frozen=True)
+class OrgRef:
+    """An organisation as an activity names it; `ref` is its IATI organisation identifier."""
+
+    ref: str | None
+    name: str
+    org_type: str | None  # IATI OrganisationType code, e.g. "10" government
+
+
+@dataclass(frozen=True)
+class Transaction:
+    """One transaction; `ref` is unique within its activity (see parse for derived refs)."""
+
+    ref: str
+    type_code: str  # IATI TransactionType code: "12" pledge, "2" commitment, "3" disbursement, ...
+    amount: Decimal
+    currency: str  # ISO 4217, always resolved (the activity's default-currency applied)
+    value_date: date
+    provider_ref: str | None
+
+
+@dataclass(frozen=True)
+class Activity:
+    """One IATI activity, i.e. one technical-assistance programme."""
+
+    iati_identifier: str
+    title: str
+    description: str  # "" when the activity has none
+    reporting_org: OrgRef  # always has a ref
+    funders: list[OrgRef]  # participating-org role 1
+    implementers: list[OrgRef]  # participating-org role 4
+    states: list[str]  # recipient countries as ISO alpha-3
+    start: date | None  # actual start if reported, else planned start
+    end: date | None  # actual end if reported, else planned end
+    status: int  # IATI ActivityStatus 1..6
+    sectors: list[tuple[str, str]] = field(default_factory=list)  # (vocabulary, code)
+    uncac_articles: list[int] = field(default_factory=list)  # 5..62
+    transactions: list[Transaction] = field(default_factory=list)
+    default_currency: str | None = None
+    last_updated: str | None = None  # the activity's last-updated-datetime, as written
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """An activity that cannot be imported whole; `index` is its 0-based position in the file."""
+
+    iati_identifier: str | None
+    index: int
+    reason: str  # "<code>: <detail>", e.g. "bad-date: activity-date type 1 iso-date '2012-13-01'"
+
+    @property
+    def code(self) -> str:
+        """The stable part of the reason, for counting and filtering."""
+        return self.reason.split(":", 1)[0]
+
+
+class IatiFileError(Exception):
+    """The file as a whole cannot be read; `code` is stable, the message is for people.
+
+    Codes: iati-version-unsupported, iati-xml-malformed, iati-empty, iati-not-activities.
+    """
+
+    def __init__(self, code: str, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.line = line
+
+
+# --- code tables -------------------------------------------------------------------------------
+
+
+@cache
+def alpha3_by_alpha2() -> Mapping[str, str]:
+    """ISO 3166-1 alpha-2 -> alpha-3 for every code of the IATI Country codelist."""
+    with open(_HERE / "countries.csv", newline="", encoding="utf-8") as rows:
+        return {row["alpha2"]: row["alpha3"] for row in csv.DictReader(rows)}
+
+
+@cache
+def alpha2_by_alpha3() -> Mapping[str, str]:
+    return {alpha3: alpha2 for alpha2, alpha3 in alpha3_by_alpha2().items()}
+
+
+@cache
+def currency_codes() -> frozenset[str]:
+    """Every code of the IATI Currency codelist, withdrawn ones included: old data uses them."""
+    codelist = etree.parse(str(_HERE / "codelists" / "Currency.xml"))
+    return frozenset(code.strip() for code in codelist.xpath("//codelist-item/code/text()"))

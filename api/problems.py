@@ -1,0 +1,114 @@
+"""RFC 9457 problem+json: one table from exception to status, one handler for all of them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+import psycopg_pool
+import structlog
+from eventsourcing.persistence import InterfaceError, OperationalError
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException
+
+from domain.errors import (
+    ConcurrentChange,
+    DomainError,
+    InvalidInput,
+    NotFound,
+    RuleBroken,
+    VersionMismatch,
+)
+
+log = structlog.get_logger()
+MEDIA_TYPE = "application/problem+json"
+
+STATUS = {InvalidInput: 422, NotFound: 404, RuleBroken: 409, ConcurrentChange: 409, VersionMismatch: 412}
+TITLES = {
+    400: "Bad request", 401: "Unauthenticated", 403: "Forbidden", 404: "Not found",
+    405: "Method not allowed", 409: "Conflict", 412: "Precondition failed", 413: "Request too large",
+    415: "Unsupported media type", 422: "Invalid input", 428: "Precondition required",
+    500: "Internal error", 503: "Service unavailable", 504: "Timed out",
+}
+STORE_DOWN = (OperationalError, InterfaceError, psycopg.OperationalError, psycopg_pool.PoolTimeout)
+
+
+class Problem(BaseModel):
+    """An error answer (RFC 9457); `code` is stable and meant for programs."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str
+    code: str
+    request_id: str | None = None
+    errors: list[dict[str, Any]] | None = None
+
+
+class ApiProblem(Exception):
+    """An error raised by the HTTP layer itself (auth, limits, preconditions)."""
+
+    def __init__(self, status: int, code: str, detail: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(detail)
+        self.status, self.code, self.detail, self.headers = status, code, detail, headers or {}
+
+
+def problem_response(
+    request: Request, status: int, code: str, detail: str,
+    errors: list[dict[str, Any]] | None = None, headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    body = Problem(
+        type=f"https://uncac-ledger.org/problems/{code}", title=TITLES.get(status, "Error"),
+        status=status, detail=detail, instance=str(request.url.path), code=code,
+        request_id=getattr(request.state, "request_id", None), errors=errors,
+    ).model_dump(exclude_none=True)
+    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
+
+
+def _clean(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
+            for e in errors]
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def domain_error(request: Request, exc: DomainError) -> JSONResponse:
+        status = next((s for cls, s in STATUS.items() if isinstance(exc, cls)), 409)
+        return problem_response(request, status, exc.code, exc.detail)
+
+    @app.exception_handler(ApiProblem)
+    async def api_problem(request: Request, exc: ApiProblem) -> JSONResponse:
+        return problem_response(request, exc.status, exc.code, exc.detail, headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return problem_response(request, 422, "invalid-request", "the request is not valid", _clean(exc.errors()))
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+        code = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
+        return problem_response(request, exc.status_code, code, str(exc.detail), headers=exc.headers)
+
+    for cls in STORE_DOWN:
+        @app.exception_handler(cls)
+        async def store_down(request: Request, exc: Exception) -> JSONResponse:
+            log.warning("store_unavailable", error=str(exc))
+            return problem_response(request, 503, "store-unavailable",
+                                    "the ledger's database is unavailable; retry shortly",
+                                    headers={"Retry-After": "5"})
+
+    @app.exception_handler(Exception)
+    async def crashed(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled_error")
+        return problem_response(request, 500, "internal-error", "an unexpected error occurred")
+
+
+def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI: the problem responses a route may give."""
+    return {s: {"model": Problem, "description": TITLES.get(s, "Error"),
+                "content": {MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+            for s in statuses}

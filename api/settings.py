@@ -1,0 +1,82 @@
+"""Configuration, validated once at start-up (environment or .env)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from pydantic import field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LEDGER_", env_file=".env", extra="ignore")
+
+    database_url: str = "sqlite:///data/ledger.db"
+    reporting_currency: str = "USD"
+    signing_key_file: Path | None = None
+    log_format: str | None = None  # json | console; console on a terminal when unset
+    environment: str = "development"  # development | production
+    demo_mode: bool = False  # anonymous local users read as coordinator (never in production)
+    checkpoint_every_events: int = 1000
+    checkpoint_every_seconds: float = 600.0
+    max_body_bytes: int = 5_000_000
+    read_wait_seconds: float = 5.0
+    pool_size: int = 10
+    statement_timeout_seconds: int = 15
+    lock_timeout_seconds: int = 5
+
+    @field_validator("log_format")
+    @classmethod
+    def _log_format(cls, v: str | None) -> str | None:
+        if v not in (None, "json", "console"):
+            raise ValueError("LEDGER_LOG_FORMAT is json or console")
+        return v
+
+    @model_validator(mode="after")
+    def _safe(self) -> Settings:
+        if self.environment == "production" and self.demo_mode:
+            raise ValueError("LEDGER_DEMO_MODE is refused when LEDGER_ENVIRONMENT=production")
+        if not self.database_url.startswith(("sqlite://", "postgresql://", "postgres://")):
+            raise ValueError("LEDGER_DATABASE_URL is sqlite:///path or postgresql://...")
+        return self
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.database_url.startswith(("postgresql://", "postgres://"))
+
+    @property
+    def data_dir(self) -> Path:
+        if self.is_postgres:
+            return Path("data")
+        return self.sqlite_path.parent
+
+    @property
+    def sqlite_path(self) -> Path:
+        return Path(self.database_url.removeprefix("sqlite:///").removeprefix("sqlite://"))
+
+    @property
+    def key_file(self) -> Path:
+        return self.signing_key_file or self.data_dir / "signing-key.pem"
+
+    def eventsourcing_env(self) -> dict[str, str]:
+        """The library's persistence settings for this database URL."""
+        if not self.is_postgres:
+            self.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+            return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(self.sqlite_path),
+                    "SQLITE_LOCK_TIMEOUT": "30"}
+        url = urlparse(self.database_url)
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": url.path.lstrip("/") or "postgres",
+            "POSTGRES_HOST": url.hostname or "127.0.0.1",
+            "POSTGRES_PORT": str(url.port or 5432),
+            "POSTGRES_USER": unquote(url.username or "postgres"),
+            "POSTGRES_PASSWORD": unquote(url.password or ""),
+            "POSTGRES_POOL_SIZE": str(self.pool_size),
+            "POSTGRES_MAX_OVERFLOW": str(self.pool_size),
+            "POSTGRES_LOCK_TIMEOUT": str(self.lock_timeout_seconds),
+            "POSTGRES_CONNECT_TIMEOUT": "5",
+            "POSTGRES_PRE_PING": "y",
+            "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": str(self.statement_timeout_seconds),
+        }

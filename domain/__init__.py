@@ -1,0 +1,1 @@
+"""The ledger's domain: aggregates, events, reference codelists and the Ledger application."""

@@ -1,0 +1,200 @@
+"""The Ledger application: load, decide, save. Every write answers with its log position."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import JSONTranscoder, RecordConflictError
+
+from domain import reference
+from domain.errors import ConcurrentChange, InvalidInput, NotFound, RuleBroken, VersionMismatch
+from domain.events import DateAsISO
+from domain.keys import ApiKey
+from domain.needs import Need
+from domain.organisations import Organisation, organisation_id
+from domain.programmes import Programme
+from domain.rates import ExchangeRate, rate_id
+
+A = TypeVar("A", bound=Aggregate)
+RETRIES = 5
+
+
+@dataclass(frozen=True)
+class Written:
+    """What a write answers: the aggregate as it now stands and the log position of its last event."""
+
+    aggregate: Any
+    position: int
+
+    @property
+    def id(self) -> UUID:
+        return self.aggregate.id
+
+    @property
+    def version(self) -> int:
+        return self.aggregate.version
+
+
+class Ledger(Application):
+    name = "ledger"
+
+    def __init__(self, env: dict[str, str] | None = None, reporting_currency: str = "USD") -> None:
+        super().__init__(env)
+        self.reporting_currency = reference.currency(reporting_currency)
+        self.listeners: list[Callable[[], None]] = []
+
+    def _notify(self, recordings: list[Any]) -> None:
+        # Wakes the projection runner in this process; other processes poll or LISTEN.
+        for listener in self.listeners:
+            listener()
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(DateAsISO())
+
+    # ---- the one way in and out of the store ----
+
+    def get(self, cls: type[A], aggregate_id: UUID) -> A:
+        try:
+            aggregate = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            aggregate = None
+        if not isinstance(aggregate, cls):
+            what = cls.__name__.lower()
+            raise NotFound(f"{what}-not-found", f"no {what} with id {aggregate_id}")
+        return aggregate
+
+    def _create(self, aggregate: Aggregate) -> Written:
+        try:
+            recordings = self.save(aggregate)
+        except RecordConflictError:
+            raise RuleBroken(
+                "already-exists", f"{type(aggregate).__name__} {aggregate.id} already exists"
+            ) from None
+        return Written(aggregate, max(r.notification.id for r in recordings))
+
+    def _change(
+        self,
+        cls: type[A],
+        aggregate_id: UUID,
+        command: Callable[[A], None],
+        expected_version: int | None = None,
+    ) -> Written:
+        """Retries on a concurrent change with fresh state, unless the caller named a version."""
+        for _ in range(RETRIES):
+            aggregate = self.get(cls, aggregate_id)
+            if expected_version is not None and aggregate.version != expected_version:
+                raise VersionMismatch(expected_version, aggregate.version)
+            command(aggregate)
+            try:
+                recordings = self.save(aggregate)
+            except RecordConflictError:
+                if expected_version is not None:
+                    raise VersionMismatch(expected_version, expected_version + 1) from None
+                continue
+            return Written(aggregate, max(r.notification.id for r in recordings))
+        raise ConcurrentChange("concurrent-change", "the record kept changing; try again")
+
+    # ---- organisations ----
+
+    def register_organisation(
+        self, ref: str, name: str, org_type: str, country: str | None = None
+    ) -> Written:
+        org = Organisation.register(ref, name, org_type, country)
+        try:
+            self.repository.get(org.id)
+        except AggregateNotFoundError:
+            return self._create(org)
+        raise RuleBroken("organisation-already-registered", f"{ref!r} is already registered")
+
+    def rename_organisation(self, org_id: UUID, name: str, expected_version: int | None = None) -> Written:
+        return self._change(Organisation, org_id, lambda o: o.rename(name), expected_version)
+
+    def organisation(self, org_id: UUID) -> Organisation:
+        return self.get(Organisation, org_id)
+
+    def organisation_by_ref(self, ref: str) -> Organisation:
+        return self.get(Organisation, organisation_id(ref))
+
+    def _require_organisations(self, ids: list[UUID]) -> None:
+        for org_id in ids:
+            try:
+                self.get(Organisation, org_id)
+            except NotFound:
+                raise InvalidInput("unknown-organisation", f"no organisation with id {org_id}") from None
+
+    # ---- needs ----
+
+    def identify_need(self, **fields: Any) -> Written:
+        return self._create(Need.identify(**fields))
+
+    def need(self, need_id: UUID) -> Need:
+        return self.get(Need, need_id)
+
+    def change_need(
+        self, need_id: UUID, command: Callable[[Need], None], expected_version: int | None = None
+    ) -> Written:
+        return self._change(Need, need_id, command, expected_version)
+
+    # ---- programmes ----
+
+    def register_programme(self, **fields: Any) -> Written:
+        self._require_organisations(
+            [fields["reporting_org"], *fields.get("funders", []), *fields.get("implementers", [])]
+        )
+        return self._create(Programme.register(**fields))
+
+    def programme(self, programme_id: UUID) -> Programme:
+        return self.get(Programme, programme_id)
+
+    def change_programme(
+        self,
+        programme_id: UUID,
+        command: Callable[[Programme], None],
+        expected_version: int | None = None,
+    ) -> Written:
+        return self._change(Programme, programme_id, command, expected_version)
+
+    def link_need(
+        self, programme_id: UUID, need_id: UUID, share: object = None, expected_version: int | None = None
+    ) -> Written:
+        need = self.need(need_id)
+        return self.change_programme(
+            programme_id, lambda p: p.link_need(need.id, need.state, share), expected_version
+        )
+
+    # ---- exchange rates ----
+
+    def record_rate(self, currency: str, on: date, rate: object) -> Written:
+        new = ExchangeRate.record(currency, on, rate, self.reporting_currency)
+        try:
+            existing = self.get(ExchangeRate, rate_id(new.currency, on))
+        except NotFound:
+            return self._create(new)
+        if existing.rate != new.rate:
+            raise RuleBroken(
+                "rate-already-recorded",
+                f"{currency} on {on} is already recorded at {existing.rate}",
+            )
+        return Written(existing, self.recorder.max_notification_id() or 0)
+
+    # ---- API keys ----
+
+    def issue_key(self, name: str, role: str, organisation: UUID | None = None,
+                  state: str | None = None) -> tuple[Written, str]:
+        if organisation is not None:
+            self._require_organisations([organisation])
+        key, secret = ApiKey.issue(name, role, organisation, state)
+        return self._create(key), secret
+
+    def revoke_key(self, key_id: UUID) -> Written:
+        return self._change(ApiKey, key_id, lambda k: k.revoke())
+
+    def key(self, key_id: UUID) -> ApiKey:
+        return self.get(ApiKey, key_id)

@@ -1,0 +1,195 @@
+"""Needs: a State party's technical-assistance need under one UNCAC article."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from eventsourcing.domain import event
+
+from domain import reference
+from domain.errors import InvalidInput, RuleBroken
+from domain.events import LedgerAggregate
+
+OPEN, MET, WITHDRAWN = "open", "met", "withdrawn"
+
+
+def money(amount: object, currency: str, value_date: date) -> dict[str, Any]:
+    return {
+        "amount": reference.amount(amount),
+        "currency": reference.currency(currency),
+        "value_date": value_date,
+    }
+
+
+def source(kind: str, reference_: str, cycle: int | None = None, on: date | None = None) -> dict:
+    if cycle is not None and cycle not in reference.review_cycles():
+        raise InvalidInput("unknown-cycle", f"review cycle {cycle!r} does not exist (1 or 2)")
+    return {
+        "kind": reference.one_of("invalid-source", kind, reference.SOURCE_KINDS),
+        "reference": reference.text("invalid-source", reference_, "the source's reference"),
+        "cycle": cycle,
+        "date": on,
+    }
+
+
+class Need(LedgerAggregate):
+    @classmethod
+    def identify(
+        cls,
+        state: str,
+        article: int,
+        ta_types: list[str],
+        description: str,
+        horizon: str,
+        priority: str,
+        source: dict[str, Any],
+        paragraph: str | None = None,
+        estimated_cost: dict[str, Any] | None = None,
+    ) -> Need:
+        art = reference.article(article)
+        return cls._create(
+            cls.NeedIdentified,
+            state=reference.party(state).iso3,
+            article=art.number,
+            paragraph=reference.paragraph(art.number, paragraph),
+            ta_types=reference.ta_type_list(ta_types),
+            description=reference.text("description-required", description, "description"),
+            horizon=reference.one_of("invalid-horizon", horizon, reference.HORIZONS),
+            priority=reference.one_of("invalid-priority", priority, reference.PRIORITIES),
+            source=source,
+            estimated_cost=estimated_cost,
+        )
+
+    class NeedIdentified(LedgerAggregate.Created):
+        state: str
+        article: int
+        paragraph: str | None
+        ta_types: list[str]
+        description: str
+        horizon: str
+        priority: str
+        source: dict[str, Any]
+        estimated_cost: dict[str, Any] | None
+
+    def __init__(
+        self,
+        state: str,
+        article: int,
+        paragraph: str | None,
+        ta_types: list[str],
+        description: str,
+        horizon: str,
+        priority: str,
+        source: dict[str, Any],
+        estimated_cost: dict[str, Any] | None,
+    ) -> None:
+        self.state = state
+        self.article = article
+        self.paragraph = paragraph
+        self.ta_types = list(ta_types)
+        self.description = description
+        self.horizon = horizon
+        self.priority = priority
+        self.source = source
+        self.estimated_cost = estimated_cost
+        self.status = OPEN
+        self.published = False
+
+    # ---- commands: decide here, apply in the @event methods below ----
+
+    def _require_open(self) -> None:
+        if self.status != OPEN:
+            raise RuleBroken("need-closed", f"the need is {self.status}; reopen it first")
+
+    def revise(
+        self,
+        description: str | None = None,
+        ta_types: list[str] | None = None,
+        paragraph: str | None = None,
+        horizon: str | None = None,
+    ) -> None:
+        self._require_open()
+        if description is None and ta_types is None and paragraph is None and horizon is None:
+            raise InvalidInput("nothing-to-revise", "name at least one field to revise")
+        self._revised(
+            description=None
+            if description is None
+            else reference.text("description-required", description, "description"),
+            ta_types=None if ta_types is None else reference.ta_type_list(ta_types),
+            paragraph=None if paragraph is None else reference.paragraph(self.article, paragraph),
+            horizon=None
+            if horizon is None
+            else reference.one_of("invalid-horizon", horizon, reference.HORIZONS),
+        )
+
+    def prioritise(self, priority: str) -> None:
+        self._require_open()
+        self._prioritised(reference.one_of("invalid-priority", priority, reference.PRIORITIES))
+
+    def estimate(self, amount: object, currency: str, value_date: date) -> None:
+        self._require_open()
+        cost = money(amount, currency, value_date)
+        self._cost_estimated(cost["amount"], cost["currency"], cost["value_date"])
+
+    def publish(self) -> None:
+        if self.published:
+            raise RuleBroken("need-already-published", "the need is already published")
+        self._published()
+
+    def mark_met(self, reason: str) -> None:
+        self._require_open()
+        self._met(reference.text("reason-required", reason, "the reason"))
+
+    def withdraw(self, reason: str) -> None:
+        self._require_open()
+        self._withdrawn(reference.text("reason-required", reason, "the reason"))
+
+    def reopen(self, reason: str) -> None:
+        if self.status == OPEN:
+            raise RuleBroken("need-not-closed", "the need is open already")
+        self._reopened(reference.text("reason-required", reason, "the reason"))
+
+    # ---- events: state changes only, replayed as they are ----
+
+    @event("NeedRevised")
+    def _revised(
+        self,
+        description: str | None,
+        ta_types: list[str] | None,
+        paragraph: str | None,
+        horizon: str | None,
+    ) -> None:
+        if description is not None:
+            self.description = description
+        if ta_types is not None:
+            self.ta_types = list(ta_types)
+        if paragraph is not None:
+            self.paragraph = paragraph
+        if horizon is not None:
+            self.horizon = horizon
+
+    @event("NeedPrioritised")
+    def _prioritised(self, priority: str) -> None:
+        self.priority = priority
+
+    @event("NeedCostEstimated")
+    def _cost_estimated(self, amount: Decimal, currency: str, value_date: date) -> None:
+        self.estimated_cost = {"amount": amount, "currency": currency, "value_date": value_date}
+
+    @event("NeedPublished")
+    def _published(self) -> None:
+        self.published = True
+
+    @event("NeedMet")
+    def _met(self, reason: str) -> None:
+        self.status = MET
+
+    @event("NeedWithdrawn")
+    def _withdrawn(self, reason: str) -> None:
+        self.status = WITHDRAWN
+
+    @event("NeedReopened")
+    def _reopened(self, reason: str) -> None:
+        self.status = OPEN

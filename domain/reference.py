@@ -1,0 +1,204 @@
+"""Reference codelists (UNCAC articles, TA types, states, IATI codes), loaded once from data/."""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from functools import cache
+from pathlib import Path
+
+from domain.errors import InvalidInput
+
+DATA = Path(__file__).parent / "data"
+CHAPTERS = ("II", "III", "IV", "V", "VI")
+HORIZONS = ("current", "anticipated")
+PRIORITIES = ("high", "medium", "low")
+SOURCE_KINDS = (
+    "self-assessment",
+    "country-review-report",
+    "executive-summary",
+    "national-strategy",
+    "other-mechanism",
+    "other",
+)
+DELIVERY_KINDS = (
+    "training",
+    "expert-mission",
+    "legislative-drafting",
+    "workshop",
+    "study",
+    "equipment",
+    "other",
+)
+OTHER_REGION = "Other"
+
+
+@dataclass(frozen=True)
+class Article:
+    number: int
+    chapter: str
+    chapter_title: str
+    title: str
+
+
+@dataclass(frozen=True)
+class State:
+    iso3: str
+    name: str
+    region: str
+    party: bool
+
+
+def _rows(name: str) -> list[dict[str, str]]:
+    with open(DATA / name, newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+@cache
+def articles() -> dict[int, Article]:
+    return {
+        int(r["article"]): Article(int(r["article"]), r["chapter"], r["chapter_title"], r["title"])
+        for r in _rows("articles.csv")
+    }
+
+
+@cache
+def ta_types() -> dict[str, str]:
+    """Every TA type code of either codelist, mapped to its v2 code (views aggregate on v2)."""
+    return {r["code"]: r["maps_to_v2"] for r in _rows("ta-types.csv")}
+
+
+@cache
+def ta_types_v2() -> dict[str, str]:
+    return {r["code"]: r["label"] for r in _rows("ta-types.csv") if r["codelist"] == "v2"}
+
+
+@cache
+def states() -> dict[str, State]:
+    return {
+        r["iso3"]: State(
+            r["iso3"], r["name"], r["un_regional_group"] or OTHER_REGION, r["uncac_party"] == "yes"
+        )
+        for r in _rows("un-regional-groups.csv")
+    }
+
+
+@cache
+def regions() -> tuple[str, ...]:
+    return tuple(sorted({s.region for s in states().values()}))
+
+
+@cache
+def currencies() -> frozenset[str]:
+    return frozenset(r["code"] for r in _rows("currencies.csv") if r["status"] == "active")
+
+
+@cache
+def organisation_types() -> dict[str, str]:
+    return {r["code"]: r["name"] for r in _rows("organisation-types.csv")}
+
+
+@cache
+def activity_statuses() -> dict[int, str]:
+    return {int(r["code"]): r["name"] for r in _rows("activity-statuses.csv")}
+
+
+@cache
+def review_cycles() -> dict[int, tuple[str, ...]]:
+    return {int(r["cycle"]): tuple(r["chapters"].split()) for r in _rows("review-cycles.csv")}
+
+
+# ---- validators: each returns the normalised value or raises InvalidInput ----
+
+_PARAGRAPH = re.compile(r"^(\d+)(\(\d+\))*(\([a-z]+\))*$")
+
+
+def article(number: int) -> Article:
+    try:
+        return articles()[int(number)]
+    except (KeyError, ValueError, TypeError):
+        raise InvalidInput(
+            "unknown-article", f"article {number!r} is not an UNCAC article (5 to 62)"
+        ) from None
+
+
+def paragraph(article_number: int, text: str | None) -> str | None:
+    if text is None or text == "":
+        return None
+    m = _PARAGRAPH.match(text.replace(" ", ""))
+    if not m or int(m.group(1)) != article_number:
+        raise InvalidInput(
+            "invalid-paragraph",
+            f"paragraph {text!r} must name article {article_number}, e.g. '{article_number}(1)(a)'",
+        )
+    return text.replace(" ", "")
+
+
+def party(iso3: str) -> State:
+    s = states().get(str(iso3).upper())
+    if s is None:
+        raise InvalidInput("unknown-state", f"{iso3!r} is not an ISO 3166-1 alpha-3 code we know")
+    if not s.party:
+        raise InvalidInput("not-a-party", f"{s.name} ({s.iso3}) is not a State party to UNCAC")
+    return s
+
+
+def country(iso3: str) -> str:
+    code = str(iso3).upper()
+    if code not in states():
+        raise InvalidInput("unknown-state", f"{iso3!r} is not an ISO 3166-1 alpha-3 code we know")
+    return code
+
+
+def ta_type_list(codes: list[str]) -> list[str]:
+    if not codes:
+        raise InvalidInput("ta-types-required", "name at least one technical-assistance type")
+    unknown = [c for c in codes if c not in ta_types()]
+    if unknown:
+        raise InvalidInput("unknown-ta-type", f"unknown TA type(s): {', '.join(unknown)}")
+    return list(dict.fromkeys(codes))
+
+
+def one_of(code: str, value: str, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        raise InvalidInput(code, f"{value!r} is not one of {', '.join(allowed)}")
+    return value
+
+
+def currency(code: str) -> str:
+    if code not in currencies():
+        raise InvalidInput("unknown-currency", f"{code!r} is not an ISO 4217 currency code")
+    return code
+
+
+def amount(value: object) -> Decimal:
+    """A positive decimal; floats are refused so no amount is ever rounded on the way in."""
+    if isinstance(value, float | bool):
+        raise InvalidInput("invalid-amount", "amounts are decimal strings, not floats")
+    try:
+        d = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise InvalidInput("invalid-amount", f"{value!r} is not a decimal amount") from None
+    if not d.is_finite() or d <= 0:
+        raise InvalidInput("invalid-amount", f"amount must be positive, got {value!r}")
+    return d
+
+
+def text(code: str, value: str | None, what: str) -> str:
+    if value is None or not str(value).strip():
+        raise InvalidInput(code, f"{what} must not be empty")
+    return str(value).strip()
+
+
+def organisation_type(code: str) -> str:
+    if str(code) not in organisation_types():
+        raise InvalidInput("unknown-organisation-type", f"{code!r} is not an IATI OrganisationType")
+    return str(code)
+
+
+def activity_status(code: int) -> int:
+    if code not in activity_statuses():
+        raise InvalidInput("invalid-status", f"{code!r} is not an IATI ActivityStatus (1 to 6)")
+    return int(code)

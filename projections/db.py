@@ -1,0 +1,92 @@
+"""One small adapter over the library's own datastore, so views share the events' database.
+
+SQL is written once with `?` placeholders; PostgreSQL gets `%s`. Views are written in the
+same transaction as their tracking position, through the library's tracking recorder.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from eventsourcing.persistence import Tracking
+
+
+class Tx:
+    def __init__(self, cursor: Any, dialect: str) -> None:
+        self.cursor = cursor
+        self.dialect = dialect
+
+    def _sql(self, sql: str) -> str:
+        return sql.replace("?", "%s") if self.dialect == "postgres" else sql
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Tx:
+        self.cursor.execute(self._sql(sql), tuple(params))
+        return self
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        if rows:
+            self.cursor.executemany(self._sql(sql), [tuple(r) for r in rows])
+
+    def fetchall(self) -> list[dict[str, Any]]:
+        return [dict(r) for r in self.cursor.fetchall()]
+
+    def fetchone(self) -> dict[str, Any] | None:
+        row = self.cursor.fetchone()
+        return dict(row) if row is not None else None
+
+    def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        row = self.execute(sql, params).cursor.fetchone()
+        if row is None:
+            return None
+        return row[0] if self.dialect == "sqlite" else next(iter(dict(row).values()))
+
+
+class Database:
+    """The events' database, as seen by projections and queries."""
+
+    def __init__(self, factory: Any) -> None:
+        self.factory = factory
+        self.datastore = factory.datastore
+        self.dialect = (
+            "postgres"
+            if type(factory).__module__.startswith("eventsourcing.postgres")
+            else "sqlite"
+        )
+        self.tracking = factory.tracking_recorder()
+        self.tracking_table = (
+            "tracking" if self.dialect == "sqlite" else self.tracking.tracking_table_name
+        )
+
+    @contextmanager
+    def transaction(self, commit: bool = True) -> Iterator[Tx]:
+        with self.datastore.transaction(commit=commit) as cursor:
+            yield Tx(cursor, self.dialect)
+
+    def create(self, statements: Sequence[str]) -> None:
+        with self.transaction() as tx:
+            if self.dialect == "postgres":
+                # Many processes may start at once: creating the same tables must not race.
+                tx.execute("SELECT pg_advisory_xact_lock(7300001)")
+            for statement in statements:
+                tx.execute(statement)
+
+    def position(self, name: str) -> int:
+        return self.tracking.max_tracking_id(name) or 0
+
+    def track(self, tx: Tx, name: str, position: int) -> None:
+        self.tracking._insert_tracking(
+            tx.cursor, Tracking(application_name=name, notification_id=position)
+        )
+
+    def reset_tracking(self, tx: Tx, name: str) -> None:
+        tx.execute(f"DELETE FROM {self.tracking_table} WHERE application_name = ?", (name,))
+
+    def lock(self, tx: Tx, key: int) -> None:
+        """Serialise writers of one projection across processes, for this transaction."""
+        if self.dialect == "postgres":
+            tx.execute("SELECT pg_advisory_xact_lock(?)", (key,))
+        else:
+            # Take SQLite's write lock now, not at the first write, so two processes never both read.
+            tx.execute("UPDATE projection_lock SET n = n + 1 WHERE id = ?", (key,))

@@ -1,0 +1,346 @@
+"""The ledger's state, folded from events: the single source every view is derived from.
+
+`apply(state, event)` is pure given its `State` (a dict in memory for the reference fold and
+`as_of`, a cached SQL table for the durable runner), so both paths run the same code.
+Documents are JSON-native (decimals and dates as strings) so the durable store can keep them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any, Protocol
+
+from domain.needs import Need
+from domain.organisations import Organisation
+from domain.programmes import Programme
+from domain.rates import ExchangeRate
+
+NEED, PROGRAMME, ORG, RATES, KEY = "need", "programme", "org", "rates", "apikey"
+EVERYTHING = ("*", "*")  # a touched key meaning "every derived row"
+
+
+class State(Protocol):
+    def get(self, kind: str, key: str) -> dict[str, Any] | None: ...
+    def put(self, kind: str, key: str, doc: dict[str, Any]) -> None: ...
+    def all(self, kind: str) -> Iterator[dict[str, Any]]: ...
+
+
+class MemoryState:
+    def __init__(self) -> None:
+        self.docs: dict[str, dict[str, dict[str, Any]]] = {}
+
+    def get(self, kind: str, key: str) -> dict[str, Any] | None:
+        return self.docs.get(kind, {}).get(key)
+
+    def put(self, kind: str, key: str, doc: dict[str, Any]) -> None:
+        self.docs.setdefault(kind, {})[key] = doc
+
+    def all(self, kind: str) -> Iterator[dict[str, Any]]:
+        return iter(list(self.docs.get(kind, {}).values()))
+
+
+def _s(value: Any) -> Any:
+    """JSON-native form of an event value."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, dict):
+        return {k: _s(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_s(v) for v in value]
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)  # Decimal, UUID
+
+
+def _meta(event: Any, position: int) -> dict[str, Any]:
+    return {
+        "version": event.originator_version,
+        "updated_at": event.timestamp.isoformat(),
+        "position": position,
+    }
+
+
+def apply(state: State, event: Any, position: int) -> set[tuple[str, str]]:
+    """Fold one event into the state; answers the keys whose derived rows must be recomputed."""
+    key = str(event.originator_id)
+    name = type(event).__name__
+    handler = _HANDLERS.get(name)
+    if handler is None:
+        return set()
+    return handler(state, key, event, position)
+
+
+# ---- organisations ----
+
+
+def _org_registered(state: State, key: str, e: Any, pos: int) -> set[tuple[str, str]]:
+    state.put(
+        ORG,
+        key,
+        {
+            "org_id": key,
+            "ref": e.ref,
+            "name": e.name,
+            "org_type": e.org_type,
+            "country": e.country,
+            "registered_at": e.timestamp.isoformat(),
+            **_meta(e, pos),
+        },
+    )
+    return {(ORG, key)}
+
+
+def _org_renamed(state: State, key: str, e: Any, pos: int) -> set[tuple[str, str]]:
+    doc = state.get(ORG, key)
+    if doc is None:
+        return set()
+    state.put(ORG, key, {**doc, "name": e.name, **_meta(e, pos)})
+    return {(ORG, key), EVERYTHING}  # names appear in many rows; renames are rare
+
+
+# ---- needs ----
+
+
+def _need_identified(state: State, key: str, e: Any, pos: int) -> set[tuple[str, str]]:
+    state.put(
+        NEED,
+        key,
+        {
+            "need_id": key,
+            "state": e.state,
+            "article": e.article,
+            "paragraph": e.paragraph,
+            "ta_types": list(e.ta_types),
+            "description": e.description,
+            "horizon": e.horizon,
+            "priority": e.priority,
+            "source": _s(e.source),
+            "estimated_cost": _s(e.estimated_cost),
+            "status": "open",
+            "published": False,
+            "programmes": [],
+            "identified_at": e.timestamp.isoformat(),
+            **_meta(e, pos),
+        },
+    )
+    return {(NEED, key)}
+
+
+def _need_changed(state: State, key: str, e: Any, pos: int) -> set[tuple[str, str]]:
+    doc = state.get(NEED, key)
+    if doc is None:
+        return set()
+    doc = {**doc, **_meta(e, pos)}
+    name = type(e).__name__
+    if name == "NeedRevised":
+        for field in ("description", "ta_types", "paragraph", "horizon"):
+            if getattr(e, field) is not None:
+                doc[field] = _s(getattr(e, field))
+    elif name == "NeedPrioritised":
+        doc["priority"] = e.priority
+    elif name == "NeedCostEstimated":
+        doc["estimated_cost"] = _s(
+            {"amount": e.amount, "currency": e.currency, "value_date": e.value_date}
+        )
+    elif name == "NeedPublished":
+        doc["published"] = True
+    elif name == "NeedMet":
+        doc["status"] = "met"
+    elif name == "NeedWithdrawn":
+        doc["status"] = "withdrawn"
+    elif name == "NeedReopened":
+        doc["status"] = "open"
+    state.put(NEED, key, doc)
+    return {(NEED, key)}
+
+
+# ---- programmes ----
+
+
+def _programme_registered(state: State, key: str, e: Any, pos: int) -> set[tuple[str, str]]:
+    state.put(
+        PROGRAMME,
+        key,
+        {
+            "programme_id": key,
+            "title": e.title,
+            "description": e.description,
+            "iati_identifier": e.iati_identifier,
+            "reporting_org": str(e.reporting_org),
+            "funders": _s(e.funders),
+            "implementers": _s(e.implementers),
+            "states": list(e.states),
+            "start": _s(e.start),
+            "end": _s(e.end),
+            "status": e.status,
+            "links": {},
+            "commitments": {},
+            "disbursements": {},
+            "deliveries": {},
+            "registered_at": e.timestamp.isoformat(),
+            **_meta(e, pos),
+        },
+    )
+    return {(PROGRAMME, key)}
+
+
+def _set_need_link(state: State, need_id: str, programme_id: str, linked: bool) -> None:
+    need = state.get(NEED, need_id)
+    if need is None:
+        return
+    programmes = [p for p in need["programmes"] if p != programme_id]
+    if linked:
+        programmes.append(programme_id)
+    state.put(NEED, need_id, {**need, "programmes": programmes})
+
+
+def _programme_changed(state: State, key: str, e: Any, pos: int) -> set[tuple[str, str]]:
+    doc = state.get(PROGRAMME, key)
+    if doc is None:
+        return set()
+    doc = {**doc, **_meta(e, pos)}
+    touched = {(PROGRAMME, key)} | {(NEED, n) for n in doc["links"]}
+    name = type(e).__name__
+    if name == "NeedLinked":
+        doc["links"] = {**doc["links"], str(e.need_id): _s(e.share)}
+        _set_need_link(state, str(e.need_id), key, True)
+        touched.add((NEED, str(e.need_id)))
+    elif name == "NeedUnlinked":
+        doc["links"] = {k: v for k, v in doc["links"].items() if k != str(e.need_id)}
+        _set_need_link(state, str(e.need_id), key, False)
+    elif name in ("PledgeRecorded", "CommitmentRecorded"):
+        kind = "pledge" if name == "PledgeRecorded" else "commitment"
+        doc["commitments"] = {
+            **doc["commitments"],
+            e.commitment_id: {
+                "kind": kind,
+                "funder": str(e.funder),
+                "amount": str(e.amount),
+                "currency": e.currency,
+                "value_date": e.value_date.isoformat(),
+                "cancelled": False,
+            },
+        }
+    elif name == "CommitmentRevised":
+        c = doc["commitments"][e.commitment_id]
+        doc["commitments"] = {**doc["commitments"], e.commitment_id: {**c, "amount": str(e.amount)}}
+    elif name == "CommitmentCancelled":
+        c = doc["commitments"][e.commitment_id]
+        doc["commitments"] = {**doc["commitments"], e.commitment_id: {**c, "cancelled": True}}
+    elif name == "DisbursementRecorded":
+        doc["disbursements"] = {
+            **doc["disbursements"],
+            e.disbursement_id: {
+                "funder": _s(e.funder),
+                "amount": str(e.amount),
+                "currency": e.currency,
+                "value_date": e.value_date.isoformat(),
+            },
+        }
+    elif name == "DeliveryRecorded":
+        doc["deliveries"] = {
+            **doc["deliveries"],
+            e.delivery_id: {
+                "kind": e.kind,
+                "date": e.date.isoformat(),
+                "need_ids": _s(e.need_ids),
+                "description": e.description,
+                "participants": e.participants,
+                "outputs": e.outputs,
+            },
+        }
+    elif name == "ProgrammeStatusChanged":
+        doc["status"] = e.status
+    elif name == "ProgrammePeriodChanged":
+        doc["start"], doc["end"] = _s(e.start), _s(e.end)
+    state.put(PROGRAMME, key, doc)
+    return touched
+
+
+# ---- exchange rates ----
+
+
+def _rate_recorded(state: State, key: str, e: Any, pos: int) -> set[tuple[str, str]]:
+    doc = state.get(RATES, e.currency) or {"currency": e.currency, "rates": []}
+    rates = sorted([*doc["rates"], [e.date.isoformat(), str(e.rate)]])
+    state.put(RATES, e.currency, {"currency": e.currency, "rates": rates})
+    return {(RATES, e.currency), EVERYTHING}  # a new rate can change any converted amount
+
+
+# ---- API keys (never their hash) ----
+
+
+def _key_issued(state: State, key: str, e: Any, pos: int) -> set[tuple[str, str]]:
+    state.put(
+        KEY,
+        key,
+        {
+            "key_id": key,
+            "name": e.name,
+            "role": e.role,
+            "organisation": _s(e.organisation),
+            "state": e.state,
+            "revoked": False,
+            "issued_at": e.timestamp.isoformat(),
+            "issued_by": e.actor,
+            **_meta(e, pos),
+        },
+    )
+    return set()
+
+
+def _key_revoked(state: State, key: str, e: Any, pos: int) -> set[tuple[str, str]]:
+    doc = state.get(KEY, key)
+    if doc is not None:
+        state.put(
+            KEY,
+            key,
+            {**doc, "revoked": True, "revoked_at": e.timestamp.isoformat(), **_meta(e, pos)},
+        )
+    return set()
+
+
+_HANDLERS = {
+    "ApiKeyIssued": _key_issued,
+    "ApiKeyRevoked": _key_revoked,
+    Organisation.OrganisationRegistered.__name__: _org_registered,
+    "OrganisationRenamed": _org_renamed,
+    Need.NeedIdentified.__name__: _need_identified,
+    **{
+        n: _need_changed
+        for n in (
+            "NeedRevised",
+            "NeedPrioritised",
+            "NeedCostEstimated",
+            "NeedPublished",
+            "NeedMet",
+            "NeedWithdrawn",
+            "NeedReopened",
+        )
+    },
+    Programme.ProgrammeRegistered.__name__: _programme_registered,
+    **{
+        n: _programme_changed
+        for n in (
+            "NeedLinked",
+            "NeedUnlinked",
+            "PledgeRecorded",
+            "CommitmentRecorded",
+            "CommitmentRevised",
+            "CommitmentCancelled",
+            "DisbursementRecorded",
+            "DeliveryRecorded",
+            "ProgrammeStatusChanged",
+            "ProgrammePeriodChanged",
+        )
+    },
+    ExchangeRate.ExchangeRateRecorded.__name__: _rate_recorded,
+}
+
+
+def fold(events: Iterable[tuple[int, Any]], state: State | None = None) -> State:
+    """The reference fold: (position, event) pairs in log order into a fresh in-memory state."""
+    state = state if state is not None else MemoryState()
+    for position, event in events:
+        apply(state, event, position)
+    return state
