@@ -167,3 +167,7 @@ def main() -> None:
 
     register_all(app)
     app()
+
+
+if __name__ == "__main__":
+    main()

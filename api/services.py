@@ -36,7 +36,7 @@ class Services:
         self.audit = AuditProjection(
             self.signing_key, settings.checkpoint_every_events, settings.checkpoint_every_seconds
         )
-        self.runner = Runner(self.ledger, self.db, [self.views, self.audit])
+        self.runner = Runner(self.ledger, self.db, [self.views, self.audit], batch_size=settings.runner_batch_size)
         self.ledger.listeners.append(self.runner.wake.set)
         self.durable = DurableRows(self.db)
 
