@@ -156,6 +156,25 @@ class Runner:
         self._stop.clear()
         self._thread = threading.Thread(target=self._loop, name="projection-runner", daemon=True)
         self._thread.start()
+        if self.db.dialect == "postgres":
+            threading.Thread(target=self._listen, name="projection-listener", daemon=True).start()
+
+    def _listen(self) -> None:
+        """PostgreSQL: the library NOTIFYs on every append; wake at once instead of polling."""
+        import psycopg
+
+        kwargs = {k: v for k, v in self.db.datastore.pool.kwargs.items() if k != "row_factory"}
+        channel = self.ledger.recorder.channel_name
+        while not self._stop.is_set():
+            try:
+                with psycopg.connect(autocommit=True, connect_timeout=5, **kwargs) as conn:
+                    conn.execute(f'LISTEN "{channel}"')
+                    while not self._stop.is_set():
+                        for _ in conn.notifies(timeout=1.0):
+                            self.wake.set()
+            except Exception as e:  # the database went away: wait, then listen again
+                log.info("projection_listener_reconnecting", error=str(e))
+                self._stop.wait(2.0)
 
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
