@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -13,8 +14,16 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import JSONTranscoder, RecordConflictError
 
 from domain import reference
-from domain.errors import ConcurrentChange, InvalidInput, NotFound, RuleBroken, VersionMismatch
+from domain.errors import (
+    ConcurrentChange,
+    DomainError,
+    InvalidInput,
+    NotFound,
+    RuleBroken,
+    VersionMismatch,
+)
 from domain.events import DateAsISO
+from domain.group_commit import GroupCommit, Unit
 from domain.keys import ApiKey
 from domain.needs import Need
 from domain.organisations import Organisation, organisation_id
@@ -22,7 +31,6 @@ from domain.programmes import Programme
 from domain.rates import ExchangeRate, rate_id
 
 A = TypeVar("A", bound=Aggregate)
-RETRIES = 5
 
 
 @dataclass(frozen=True)
@@ -48,6 +56,7 @@ class Ledger(Application):
         super().__init__(env)
         self.reporting_currency = reference.currency(reporting_currency)
         self.listeners: list[Callable[[], None]] = []
+        self.commits = GroupCommit(self._load, lambda events: self.save(*events))
 
     def _notify(self, recordings: list[Any]) -> None:
         # Wakes the projection runner in this process; other processes poll or LISTEN.
@@ -70,14 +79,20 @@ class Ledger(Application):
             raise NotFound(f"{what}-not-found", f"no {what} with id {aggregate_id}")
         return aggregate
 
-    def _create(self, aggregate: Aggregate) -> Written:
+    def _load(self, aggregate_id: UUID) -> Any:
         try:
-            recordings = self.save(aggregate)
-        except RecordConflictError:
-            raise RuleBroken(
-                "already-exists", f"{type(aggregate).__name__} {aggregate.id} already exists"
-            ) from None
-        return Written(aggregate, max(r.notification.id for r in recordings))
+            return self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
+
+    def _create(self, aggregate: Aggregate, exists: DomainError | None = None) -> Written:
+        def decide(unit: Unit) -> Aggregate:
+            if unit.get(aggregate.id) is not None:
+                raise exists or RuleBroken(
+                    "already-exists", f"{type(aggregate).__name__} {aggregate.id} already exists")
+            return copy.deepcopy(aggregate)  # a retry after a conflict needs the events again
+
+        return Written(*self.commits.submit(decide))
 
     def _change(
         self,
@@ -86,20 +101,23 @@ class Ledger(Application):
         command: Callable[[A], None],
         expected_version: int | None = None,
     ) -> Written:
-        """Retries on a concurrent change with fresh state, unless the caller named a version."""
-        for _ in range(RETRIES):
-            aggregate = self.get(cls, aggregate_id)
+        """Decide on the aggregate as it stands in the shared transaction; conflicts retry fresh."""
+        preloaded = self._load(aggregate_id)  # read in the caller's thread, in parallel
+
+        def decide(unit: Unit) -> A:
+            aggregate = unit.get(aggregate_id, preloaded)
+            if not isinstance(aggregate, cls):
+                what = cls.__name__.lower()
+                raise NotFound(f"{what}-not-found", f"no {what} with id {aggregate_id}")
             if expected_version is not None and aggregate.version != expected_version:
                 raise VersionMismatch(expected_version, aggregate.version)
             command(aggregate)
-            try:
-                recordings = self.save(aggregate)
-            except RecordConflictError:
-                if expected_version is not None:
-                    raise VersionMismatch(expected_version, expected_version + 1) from None
-                continue
-            return Written(aggregate, max(r.notification.id for r in recordings))
-        raise ConcurrentChange("concurrent-change", "the record kept changing; try again")
+            return aggregate
+
+        try:
+            return Written(*self.commits.submit(decide))
+        except RecordConflictError:
+            raise ConcurrentChange("concurrent-change", "the record kept changing; try again") from None
 
     # ---- organisations ----
 
@@ -107,11 +125,7 @@ class Ledger(Application):
         self, ref: str, name: str, org_type: str, country: str | None = None
     ) -> Written:
         org = Organisation.register(ref, name, org_type, country)
-        try:
-            self.repository.get(org.id)
-        except AggregateNotFoundError:
-            return self._create(org)
-        raise RuleBroken("organisation-already-registered", f"{ref!r} is already registered")
+        return self._create(org, RuleBroken("organisation-already-registered", f"{ref!r} is already registered"))
 
     def rename_organisation(self, org_id: UUID, name: str, expected_version: int | None = None) -> Written:
         return self._change(Organisation, org_id, lambda o: o.rename(name), expected_version)

@@ -1,0 +1,135 @@
+"""Group commit: concurrent commands share one transaction, each keeping its own outcome.
+
+A command is a `decide(unit)` function. The first waiting thread becomes the leader, takes every
+queued command, runs them in order against one `Unit` (so a command sees the effects of those
+before it, even on the same aggregate), and saves all their events in one transaction. A command
+that raises keeps its error and leaves the aggregates as they were. If the shared save conflicts
+with another process, each command is retried alone on fresh state.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import copy
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import RecordConflictError
+
+MAX_BATCH = 256
+RETRIES = 5
+
+
+class Unit:
+    """One batch's view of the aggregates: loaded once, changed in order, events kept in order."""
+
+    def __init__(self, load: Callable[[UUID], Any], fresh: bool = False) -> None:
+        self.load = load
+        self.fresh = fresh  # a retry after a conflict: never trust what the caller preloaded
+        self.aggregates: dict[UUID, Any] = {}
+        self.events: list[Any] = []
+        self._undo: dict[UUID, Any] = {}
+
+    def get(self, aggregate_id: UUID, preloaded: Any = None) -> Any:
+        if aggregate_id not in self.aggregates:
+            use = preloaded if preloaded is not None and not self.fresh else self.load(aggregate_id)
+            self.aggregates[aggregate_id] = use
+        if aggregate_id not in self._undo:
+            self._undo[aggregate_id] = copy.deepcopy(self.aggregates[aggregate_id])
+        return self.aggregates[aggregate_id]
+
+    def run(self, decide: Callable[[Unit], Any]) -> tuple[Any, int]:
+        """Run one command; on error, put back the aggregates it touched."""
+        self._undo = {}
+        try:
+            aggregate = decide(self)
+        except BaseException:
+            self.aggregates.update(self._undo)
+            raise
+        self.aggregates[aggregate.id] = aggregate
+        self.events.extend(aggregate.collect_events())
+        return copy.deepcopy(aggregate), len(self.events) - 1
+
+
+@dataclass
+class _Request:
+    decide: Callable[[Unit], Any]
+    context: contextvars.Context
+    done: threading.Event = field(default_factory=threading.Event)
+    result: Any = None
+    error: BaseException | None = None
+    index: int = -1
+
+
+class GroupCommit:
+    def __init__(self, load: Callable[[UUID], Any], save: Callable[[list[Any]], list[Any]],
+                 enabled: bool = True) -> None:
+        self.load = load
+        self.save = save
+        self.enabled = enabled
+        self._queue: list[_Request] = []
+        self._queue_lock = threading.Lock()
+        self._leader = threading.Lock()
+
+    def submit(self, decide: Callable[[Unit], Any]) -> tuple[Any, int]:
+        """Run `decide` in a shared transaction; answers (aggregate as after it, position)."""
+        request = _Request(decide, contextvars.copy_context())
+        with self._queue_lock:
+            self._queue.append(request)
+        while not request.done.wait(0.002):
+            if self._leader.acquire(blocking=False):
+                try:
+                    self._lead(request)
+                finally:
+                    self._leader.release()
+        if request.error is not None:
+            raise request.error
+        return request.result
+
+    def _lead(self, own: _Request) -> None:
+        while not own.done.is_set():
+            with self._queue_lock:
+                batch = self._queue[:MAX_BATCH] if self.enabled else self._queue[:1]
+                del self._queue[:len(batch)]
+            if not batch:
+                return
+            self._run(batch)
+
+    def _run(self, batch: list[_Request], attempt: int = 0) -> None:
+        unit = Unit(self.load, fresh=attempt > 0)
+        decided = []
+        for request in batch:
+            try:
+                aggregate, request.index = request.context.run(unit.run, request.decide)
+                request.result = aggregate
+                decided.append(request)
+            except BaseException as e:  # the command's own error, delivered to its caller
+                request.error = e
+                request.done.set()
+        if not unit.events:
+            for request in decided:
+                request.result = (request.result, None)
+                request.done.set()
+            return
+        try:
+            recordings = self.save(unit.events)
+        except RecordConflictError as e:
+            for request in decided:  # someone else wrote one of these aggregates: go one by one
+                request.result, request.error = None, None
+                if attempt + 1 >= RETRIES:
+                    request.error = e
+                    request.done.set()
+                else:
+                    self._run([request], attempt + 1)
+            return
+        except BaseException as e:  # the store is away: every command in the batch fails alike
+            for request in decided:
+                request.error = e
+                request.done.set()
+            return
+        for request in decided:
+            request.result = (request.result, recordings[request.index].notification.id)
+            request.done.set()
