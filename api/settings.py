@@ -78,6 +78,5 @@ class Settings(BaseSettings):
             "POSTGRES_MAX_OVERFLOW": str(self.pool_size),
             "POSTGRES_LOCK_TIMEOUT": str(self.lock_timeout_seconds),
             "POSTGRES_CONNECT_TIMEOUT": "5",
-            "POSTGRES_PRE_PING": "y",
             "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": str(self.statement_timeout_seconds),
         }

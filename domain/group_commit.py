@@ -12,6 +12,8 @@ from __future__ import annotations
 import contextvars
 import copy
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,14 +34,49 @@ class Unit:
         self.aggregates: dict[UUID, Any] = {}
         self.events: list[Any] = []
         self._undo: dict[UUID, Any] = {}
+        self._blocks: list[tuple[int, dict[UUID, Any]]] = []  # open atomic blocks: (events mark, undo)
+
+    _ABSENT = object()
+
+    @contextmanager
+    def atomic(self) -> Iterator[None]:
+        """Several commands as one: on an error inside, none of them is kept."""
+        undo: dict[UUID, Any] = {}
+        self._blocks.append((len(self.events), undo))
+        try:
+            yield
+        except BaseException:
+            mark, _ = self._blocks[-1]
+            del self.events[mark:]
+            for key, value in undo.items():
+                if value is Unit._ABSENT:
+                    self.aggregates.pop(key, None)
+                else:
+                    self.aggregates[key] = value
+            raise
+        finally:
+            self._blocks.pop()
+
+    def _remember(self, aggregate_id: UUID) -> None:
+        for _, undo in self._blocks:
+            if aggregate_id not in undo:
+                current = self.aggregates.get(aggregate_id, Unit._ABSENT)
+                undo[aggregate_id] = current if current is Unit._ABSENT else copy.deepcopy(current)
 
     def get(self, aggregate_id: UUID, preloaded: Any = None) -> Any:
+        self._remember(aggregate_id)
         if aggregate_id not in self.aggregates:
             use = preloaded if preloaded is not None and not self.fresh else self.load(aggregate_id)
             self.aggregates[aggregate_id] = use
         if aggregate_id not in self._undo:
             self._undo[aggregate_id] = copy.deepcopy(self.aggregates[aggregate_id])
         return self.aggregates[aggregate_id]
+
+    def known(self, aggregate_id: UUID) -> Any:
+        """An aggregate this batch has, without a read; a retry (fresh) reads the store."""
+        if self.fresh:
+            return self.get(aggregate_id)
+        return self.aggregates.get(aggregate_id)
 
     def run(self, decide: Callable[[Unit], Any]) -> tuple[Any, int]:
         """Run one command; on error, put back the aggregates it touched."""
@@ -49,6 +86,7 @@ class Unit:
         except BaseException:
             self.aggregates.update(self._undo)
             raise
+        self._remember(aggregate.id)
         self.aggregates[aggregate.id] = aggregate
         self.events.extend(aggregate.collect_events())
         return copy.deepcopy(aggregate), len(self.events) - 1
@@ -73,9 +111,37 @@ class GroupCommit:
         self._queue: list[_Request] = []
         self._queue_lock = threading.Lock()
         self._leader = threading.Lock()
+        self._local = threading.local()
 
-    def submit(self, decide: Callable[[Unit], Any]) -> tuple[Any, int]:
+    @contextmanager
+    def bulk(self, flush_every: int = 2000) -> Iterator[Unit]:
+        """Bulk loading in this thread: commands collect into large transactions (positions unknown)."""
+        unit = Unit(self.load)
+        self._local.bulk = (unit, flush_every)
+        try:
+            yield unit
+            self._flush(unit)
+        finally:
+            self._local.bulk = None
+
+    def in_bulk(self) -> bool:
+        return getattr(self._local, "bulk", None) is not None
+
+    def _flush(self, unit: Unit) -> None:
+        if unit.events:
+            self.save(unit.events)
+        unit.events = []
+        unit.aggregates.clear()  # memory stays bounded by one chunk
+
+    def submit(self, decide: Callable[[Unit], Any]) -> tuple[Any, int | None]:
         """Run `decide` in a shared transaction; answers (aggregate as after it, position)."""
+        bulk = getattr(self._local, "bulk", None)
+        if bulk is not None:
+            unit, flush_every = bulk
+            aggregate, _ = unit.run(decide)
+            if len(unit.events) >= flush_every and not unit._blocks:
+                self._flush(unit)
+            return aggregate, None
         request = _Request(decide, contextvars.copy_context())
         with self._queue_lock:
             self._queue.append(request)

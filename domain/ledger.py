@@ -87,7 +87,8 @@ class Ledger(Application):
 
     def _create(self, aggregate: Aggregate, exists: DomainError | None = None) -> Written:
         def decide(unit: Unit) -> Aggregate:
-            if unit.get(aggregate.id) is not None:
+            # The store's unique (id, version 1) refuses a duplicate; the retry then reads and says so.
+            if unit.known(aggregate.id) is not None:
                 raise exists or RuleBroken(
                     "already-exists", f"{type(aggregate).__name__} {aggregate.id} already exists")
             return copy.deepcopy(aggregate)  # a retry after a conflict needs the events again
@@ -102,7 +103,8 @@ class Ledger(Application):
         expected_version: int | None = None,
     ) -> Written:
         """Decide on the aggregate as it stands in the shared transaction; conflicts retry fresh."""
-        preloaded = self._load(aggregate_id)  # read in the caller's thread, in parallel
+        # Read in the caller's thread, in parallel with others (a bulk load reads in its unit).
+        preloaded = None if self.commits.in_bulk() else self._load(aggregate_id)
 
         def decide(unit: Unit) -> A:
             aggregate = unit.get(aggregate_id, preloaded)
@@ -118,6 +120,20 @@ class Ledger(Application):
             return Written(*self.commits.submit(decide))
         except RecordConflictError:
             raise ConcurrentChange("concurrent-change", "the record kept changing; try again") from None
+
+    def bulk(self, flush_every: int = 2000) -> Any:
+        """`with ledger.bulk():` commands in this thread go in transactions of ~flush_every events.
+
+        For imports and generators: far fewer commits; `Written.position` is None inside.
+        `with ledger.atomic():` inside it keeps a group of commands whole or not at all.
+        """
+        return self.commits.bulk(flush_every)
+
+    def atomic(self) -> Any:
+        bulk = getattr(self.commits._local, "bulk", None)
+        if bulk is None:
+            raise RuntimeError("atomic() is for use inside bulk()")
+        return bulk[0].atomic()
 
     # ---- organisations ----
 

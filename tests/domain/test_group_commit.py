@@ -81,3 +81,22 @@ def test_a_need_created_while_others_commit_is_never_lost(ledger) -> None:
         t.join()
     assert len(ids) == 30
     assert all(ledger.need(i).status == "open" for i in ids)
+
+
+def test_bulk_loading_saves_in_large_transactions_and_atomic_blocks_stay_whole(ledger) -> None:
+    # Given a bulk load of 30 needs in chunks of 10 events, with one atomic block that fails half-way
+    head = ledger.recorder.max_notification_id() or 0
+    with ledger.bulk(flush_every=10):
+        for i in range(30):
+            ledger.identify_need(state="GHA", article=5 + i, ta_types=["other"], description=f"n{i}",
+                                 horizon="current", priority="low", source=source("other", "x"))
+        try:
+            with ledger.atomic():
+                w = ledger.identify_need(state="GHA", article=9, ta_types=["other"], description="kept?",
+                                         horizon="current", priority="low", source=source("other", "x"))
+                ledger.change_need(w.id, lambda n: n.mark_met("done"))
+                ledger.change_need(w.id, lambda n: n.revise(description="closed: refused"))
+        except RuleBroken:
+            pass
+    # Then the 30 needs are stored, and nothing of the failed block
+    assert (ledger.recorder.max_notification_id() or 0) - head == 30

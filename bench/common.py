@@ -1,0 +1,79 @@
+"""Shared bench plumbing: a fresh PostgreSQL database per benchmark, timing, the results table."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+PG_URL = os.environ.get("LEDGER_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+RESULTS = Path(__file__).parent / "results"
+
+
+@contextmanager
+def fresh_database(prefix: str = "lbench") -> Any:
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(PG_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base = PG_URL.rpartition("/")[0]
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with psycopg.connect(PG_URL, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def run_threads(n: int, seconds: float, work: Callable[[int, Callable[[], bool]], int]) -> float:
+    """n threads call work(i, keep_going) and return how many operations they did; answers ops/s."""
+    stop_at = time.perf_counter() + seconds
+    counts = [0] * n
+
+    def body(i: int) -> None:
+        counts[i] = work(i, lambda: time.perf_counter() < stop_at)
+
+    threads = [threading.Thread(target=body, args=(i,)) for i in range(n)]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return sum(counts) / (time.perf_counter() - started)
+
+
+def record(name: str, measured: float, baseline: float, unit: str, target: float, note: str = "") -> dict:
+    ratio = measured / baseline if baseline else 0.0
+    row = {"benchmark": name, "measured": round(measured, 1), "baseline": round(baseline, 1), "unit": unit,
+           "ratio": round(ratio, 3), "target": target, "met": ratio >= target, "note": note}
+    print(f"{name:<34} {measured:>12.1f} vs {baseline:>12.1f} {unit:<10} ratio {ratio:6.3f} "
+          f"(target >= {target}) {'MET' if ratio >= target else 'NOT MET'} {note}", flush=True)
+    return row
+
+
+def save(rows: list[dict], quick: bool) -> Path:
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / ("latest-quick.json" if quick else "latest.json")
+    path.write_text(json.dumps({"machine": machine(), "quick": quick, "rows": rows}, indent=2))
+    md = ["| benchmark | measured | baseline | unit | ratio | target | met |", "|---|---|---|---|---|---|---|"]
+    md += [f"| {r['benchmark']} | {r['measured']} | {r['baseline']} | {r['unit']} | {r['ratio']} | "
+           f"≥ {r['target']} | {'yes' if r['met'] else 'no'} |" for r in rows]
+    path.with_suffix(".md").write_text("\n".join(md) + "\n")
+    return path
+
+
+def machine() -> str:
+    cores = os.cpu_count()
+    mem = ""
+    try:
+        kb = int(next(line for line in open("/proc/meminfo") if line.startswith("MemTotal")).split()[1])
+        mem = f", {kb / 1024 / 1024:.0f} GiB"
+    except (OSError, StopIteration):
+        pass
+    return f"{cores} cores{mem}"
