@@ -32,7 +32,7 @@ class Services:
         audit.create_tables(self.db)
         self.db.create(API_TABLES)
         self.signing_key = SigningKey.load_or_create(settings.key_file)
-        self.views = ViewsProjection(self.currency)
+        self.views = ViewsProjection(self.currency, settings.snapshot_every_events)
         self.audit = AuditProjection(
             self.signing_key, settings.checkpoint_every_events, settings.checkpoint_every_seconds
         )
@@ -48,7 +48,7 @@ class Services:
         """The durable rows, or the log folded up to a past position."""
         if as_of is None:
             return self.durable
-        return FoldedRows.of(self.ledger, as_of, self.currency)
+        return FoldedRows.of(self.ledger, as_of, self.currency, db=self.db)
 
     def close(self) -> None:
         self.runner.stop()

@@ -23,6 +23,7 @@ class Settings(BaseSettings):
     max_body_bytes: int = 5_000_000
     read_wait_seconds: float = 5.0
     runner_batch_size: int = 500
+    snapshot_every_events: int = 10_000
     pool_size: int = 10
     statement_timeout_seconds: int = 15
     lock_timeout_seconds: int = 5

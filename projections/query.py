@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,11 +62,18 @@ class FoldedRows:
         self._needs, self._programmes = rows.derive(state, {model.EVERYTHING}, reporting_currency)
 
     @classmethod
-    def of(
-        cls, ledger: Any, position: int, reporting_currency: str, batch: int = 1000
-    ) -> FoldedRows:
+    def of(cls, ledger: Any, position: int, reporting_currency: str, batch: int = 1000,
+           db: Database | None = None) -> FoldedRows:
+        """Fold up to `position`; from the nearest snapshot at or before it when `db` has one."""
         state = model.MemoryState()
         start = 0
+        if db is not None:
+            with db.transaction(commit=False) as tx:
+                snapshot = store.nearest_snapshot(tx, position)
+            if snapshot is not None:
+                start, docs = snapshot
+                for kind, key, doc in docs:
+                    state.put(kind, key, json.loads(doc))
         while start < position:
             notifications = ledger.recorder.select_notifications(
                 start=start, limit=batch, stop=position, inclusive_of_start=False

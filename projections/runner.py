@@ -34,8 +34,9 @@ class ViewsProjection:
     name = store.VIEWS
     lock_key = store.VIEWS_LOCK
 
-    def __init__(self, reporting_currency: str) -> None:
+    def __init__(self, reporting_currency: str, snapshot_every: int = 10_000) -> None:
         self.reporting_currency = reporting_currency
+        self.snapshot_every = snapshot_every
 
     def process(self, tx: Tx, batch: Sequence[tuple[Any, Any]]) -> None:
         state = store.SqlState(tx)
@@ -45,6 +46,9 @@ class ViewsProjection:
         need_rows, programme_rows = rows.derive(state, touched, self.reporting_currency)
         state.flush()
         store.write_rows(tx, need_rows, programme_rows)
+        first, last = batch[0][0].id, batch[-1][0].id
+        if self.snapshot_every and (first - 1) // self.snapshot_every != last // self.snapshot_every:
+            store.write_snapshot(tx, last, batch[-1][1].timestamp.isoformat())
 
 
 class Runner:

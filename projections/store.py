@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import zlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -21,10 +22,13 @@ TABLES = [
     "CREATE INDEX IF NOT EXISTS view_needs_state ON view_needs (state, article)",
     "CREATE INDEX IF NOT EXISTS view_needs_article ON view_needs (article)",
     "CREATE INDEX IF NOT EXISTS view_needs_region ON view_needs (region, chapter)",
+    "CREATE TABLE IF NOT EXISTS view_snapshots ("
+    " position BIGINT PRIMARY KEY, created_at TEXT NOT NULL, state BYTEA NOT NULL)",
     "CREATE TABLE IF NOT EXISTS view_programmes ("
     " programme_id TEXT PRIMARY KEY, status INTEGER NOT NULL, states TEXT NOT NULL,"
     " orgs TEXT NOT NULL, doc TEXT NOT NULL)",
 ]
+TABLES_SQLITE_TYPES = {"BYTEA": "BLOB"}
 SQLITE_ONLY = [
     "CREATE TABLE IF NOT EXISTS projection_lock (id INTEGER PRIMARY KEY, n INTEGER NOT NULL)",
     f"INSERT OR IGNORE INTO projection_lock VALUES ({VIEWS_LOCK}, 0)",
@@ -32,7 +36,10 @@ SQLITE_ONLY = [
 
 
 def create_tables(db: Database) -> None:
-    db.create(TABLES + (SQLITE_ONLY if db.dialect == "sqlite" else []))
+    if db.dialect == "sqlite":
+        db.create([t.replace("BYTEA", "BLOB") for t in TABLES] + SQLITE_ONLY)
+    else:
+        db.create(TABLES)
 
 
 class SqlState:
@@ -138,7 +145,7 @@ def write_rows(tx: Tx, need_rows: dict[str, dict], programme_rows: dict[str, dic
 
 
 def clear(tx: Tx) -> None:
-    for table in ("ledger_entities", "view_needs", "view_programmes"):
+    for table in ("ledger_entities", "view_needs", "view_programmes", "view_snapshots"):
         tx.execute(f"DELETE FROM {table}")
 
 
@@ -205,3 +212,20 @@ def entities(tx: Tx, kind: str) -> list[dict[str, Any]]:
         "SELECT doc FROM ledger_entities WHERE kind = ? ORDER BY id", (kind,)
     ).fetchall()
     return [json.loads(r["doc"]) for r in rows]
+
+
+# ---- snapshots: `as_of` folds from the nearest one, not from the start of the log ----
+
+def write_snapshot(tx: Tx, position: int, created_at: str) -> None:
+    rows = tx.execute("SELECT kind, id, doc FROM ledger_entities ORDER BY kind, id").fetchall()
+    blob = zlib.compress(json.dumps([[r["kind"], r["id"], r["doc"]] for r in rows]).encode(), 6)
+    tx.execute("INSERT INTO view_snapshots (position, created_at, state) VALUES (?, ?, ?)"
+               " ON CONFLICT (position) DO NOTHING", (position, created_at, blob))
+
+
+def nearest_snapshot(tx: Tx, position: int) -> tuple[int, list[list[str]]] | None:
+    row = tx.execute("SELECT position, state FROM view_snapshots WHERE position <= ?"
+                     " ORDER BY position DESC LIMIT 1", (position,)).fetchone()
+    if row is None:
+        return None
+    return int(row["position"]), json.loads(zlib.decompress(bytes(row["state"])))

@@ -28,7 +28,8 @@ def assert_equal_to_fold(svc: Services) -> None:
 def wipe(svc: Services) -> None:
     """A fresh start for each hypothesis example on the same database."""
     with svc.db.transaction() as tx:
-        for table in ("ledger_entities", "view_needs", "view_programmes", "audit_log", "audit_checkpoints"):
+        for table in ("ledger_entities", "view_needs", "view_programmes", "view_snapshots", "audit_log",
+                      "audit_checkpoints"):
             tx.execute(f"DELETE FROM {table}")
         svc.db.reset_tracking(tx, "views")
         svc.db.reset_tracking(tx, "audit")
@@ -75,3 +76,21 @@ def test_a_rebuild_from_position_zero_equals_the_live_views(services: Services, 
     services.runner.rebuild(services.views)
     assert (services.durable.needs(), services.durable.programmes()) == live
     assert services.runner.position("views") == services.runner.head()
+
+
+@PROPERTY
+@given(steps=histories)
+def test_as_of_from_the_nearest_snapshot_equals_the_fold_from_the_start(services: Services, steps) -> None:
+    # Given views that snapshot every 7 events
+    wipe(services)
+    services.views.snapshot_every = 7
+    services.runner.batch_size = 5
+    play(services.ledger, steps)
+    services.runner.catch_up()
+    head = services.runner.head()
+    # Then at every position, folding from the nearest snapshot gives what folding from 0 gives
+    for position in sorted({0, 1, head // 3, head // 2, head - 1, head}):
+        from_snapshot = FoldedRows.of(services.ledger, position, "USD", db=services.db)
+        from_start = FoldedRows.of(services.ledger, position, "USD")
+        assert from_snapshot.needs() == from_start.needs()
+        assert from_snapshot.programmes() == from_start.programmes()
