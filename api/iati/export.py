@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import io
 import threading
+from collections import Counter
 from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import ROUND_DOWN, Decimal
@@ -84,8 +85,8 @@ def activity_element(activity: Activity, today: date) -> etree._Element:
     _sub(root, "iati-identifier").text = activity.iati_identifier
     reporter = activity.reporting_org
     _org(root, "reporting-org", reporter, type=reporter.org_type or "")
-    _narratives(_sub(root, "title"), activity.title)
-    _narratives(_sub(root, "description", type="1"), activity.description)
+    _narrative(_sub(root, "title"), activity.title)
+    _narrative(_sub(root, "description", type="1"), activity.description)
     _participants(root, activity)
     _sub(root, "activity-status", code=str(activity.status))
     _dates(root, activity, today)
@@ -94,7 +95,7 @@ def activity_element(activity: Activity, today: date) -> etree._Element:
     _sectors(root, activity.sectors)
     for article in activity.uncac_articles:
         tag = _sub(root, "tag", vocabulary="99", code=f"UNCAC-{article}")
-        _narratives(tag, f"United Nations Convention against Corruption, article {article}")
+        _narrative(tag, f"United Nations Convention against Corruption, article {article}")
     for transaction in activity.transactions:
         _transaction(root, transaction)
     return root
@@ -113,7 +114,7 @@ def _org(root: etree._Element, tag: str, org: OrgRef, **attributes: str | None) 
     element = _sub(root, tag, ref=org.ref, **attributes)
     # reporting-org must have a narrative; participating-org may go without.
     if org.name or tag == "reporting-org":
-        _narratives(element, org.name)
+        _narrative(element, org.name)
 
 
 def _dates(root: etree._Element, activity: Activity, today: date) -> None:
@@ -127,12 +128,13 @@ def _dates(root: etree._Element, activity: Activity, today: date) -> None:
 
 
 def _sectors(root: etree._Element, sectors: list[tuple[str, str]]) -> None:
+    """In the given order (reading keeps it); percentages are shares within each vocabulary."""
     if ANTI_CORRUPTION_SECTOR not in sectors:
         sectors = [*sectors, ANTI_CORRUPTION_SECTOR]
-    for vocabulary in dict.fromkeys(v for v, _ in sectors):  # vocabularies, first-seen order
-        codes = [code for v, code in sectors if v == vocabulary]
-        for code, share in zip(codes, _shares(len(codes)), strict=True):
-            _sub(root, "sector", vocabulary=vocabulary, code=code, percentage=share)
+    per_vocabulary = Counter(vocabulary for vocabulary, _ in sectors)
+    shares = {vocabulary: iter(_shares(n)) for vocabulary, n in per_vocabulary.items()}
+    for vocabulary, code in sectors:
+        _sub(root, "sector", vocabulary=vocabulary, code=code, percentage=next(shares[vocabulary]))
 
 
 def _transaction(root: etree._Element, transaction: Transaction) -> None:
@@ -155,7 +157,7 @@ def _sub(parent: etree._Element, tag: str, **attributes: str | None) -> etree._E
     return etree.SubElement(parent, tag, present)
 
 
-def _narratives(parent: etree._Element, text: str) -> None:
+def _narrative(parent: etree._Element, text: str) -> None:
     etree.SubElement(parent, "narrative", {_XML_LANG: "en"}).text = text
 
 

@@ -53,7 +53,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import BinaryIO
 
@@ -75,10 +75,11 @@ SUPPORTED_VERSIONS = ("2.01", "2.02", "2.03")
 LEDGER_TRANSACTION_TYPES = frozenset({"12", "2", "3"})  # pledge, commitment, disbursement
 DAC_VOCABULARIES = frozenset({"1", "2"})
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:T[0-9:.]+)?(?:Z|[+-]\d{2}:\d{2})?")
-_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})?")
-_DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
-_UNCAC_TAG = re.compile(r"UNCAC-(\d+)(?:\([^()]*\))*", re.IGNORECASE)
+_ZONE = r"(?:Z|[+-]\d{2}:\d{2})?"
+_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:T[0-9:.]+)?" + _ZONE, re.ASCII)
+_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?" + _ZONE, re.ASCII)
+_DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)", re.ASCII)
+_UNCAC_TAG = re.compile(r"UNCAC-(\d+)(?:\([^()]*\))*", re.IGNORECASE | re.ASCII)
 
 
 class ActivityReader:
@@ -159,7 +160,7 @@ def _check_root(root: etree._Element) -> None:
     if version.startswith("1"):
         message = (
             f"the file is IATI version {version} (1.x); only IATI versions 2.01–2.03 are "
-            "accepted. Ask the publisher for a 2.0x file (1.x was retired in 2016)."
+            "accepted. Ask the publisher for the activities in a 2.0x file."
         )
     else:
         message = f"the file is IATI version {version}; only IATI versions 2.01–2.03 are accepted"
@@ -243,8 +244,10 @@ def _reporting_org(element: etree._Element | None) -> OrgRef:
 def _participants(activity: etree._Element, role: str) -> list[OrgRef]:
     orgs: list[OrgRef] = []
     for element in activity.iterfind("participating-org"):
+        if _attr(element, "role") != role:
+            continue
         org = OrgRef(_attr(element, "ref"), _narrative(element), _attr(element, "type"))
-        if _attr(element, "role") == role and org not in orgs:
+        if org not in orgs:
             orgs.append(org)
     return orgs
 
@@ -323,7 +326,13 @@ def _articles(activity: etree._Element) -> list[int]:
 def _last_updated(activity: etree._Element) -> str | None:
     """Metadata only: a malformed value is dropped rather than skipping the activity."""
     value = (activity.get("last-updated-datetime") or "").strip()
-    return value if _DATETIME.fullmatch(value) else None
+    if not _DATETIME.fullmatch(value):
+        return None
+    try:
+        datetime.fromisoformat(value)  # a real moment, not 2024-13-45T99:00:00
+    except ValueError:
+        return None
+    return value
 
 
 # --- transactions ------------------------------------------------------------------------------

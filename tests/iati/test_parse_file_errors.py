@@ -21,7 +21,9 @@ def _error(source) -> IatiFileError:
     return caught.value
 
 
-@pytest.mark.parametrize("path", [SAMPLES / "worldbank-v1-legacy.xml", FIXTURES / "legacy-v1.03.xml"])
+@pytest.mark.parametrize(
+    "path", [SAMPLES / "worldbank-v1-legacy.xml", FIXTURES / "legacy-v1.03.xml"], ids=str
+)
 def test_a_version_1_file_is_refused_with_a_clear_message_before_anything_is_yielded(path):
     # Given an IATI 1.x file
     activities = iter_activities(path)

@@ -132,22 +132,24 @@ def test_recipient_countries_become_alpha3_once_each():
     assert parse_activity(activity_xml(recipient_country=countries)).states == ["KEN", "IDN"]
 
 
+def _dates(*pairs: tuple[int, str]) -> str:
+    return "".join(f'<activity-date type="{kind}" iso-date="{when}"/>' for kind, when in pairs)
+
+
 @pytest.mark.parametrize(
     ("dates", "start", "end"),
     [
         # actual start and planned end
-        ('<activity-date type="2" iso-date="2024-01-15"/><activity-date type="3" iso-date="2025-12-31"/>',
-         date(2024, 1, 15), date(2025, 12, 31)),
+        (_dates((2, "2024-01-15"), (3, "2025-12-31")), date(2024, 1, 15), date(2025, 12, 31)),
         # actual wins over planned, whatever the order
-        ('<activity-date type="4" iso-date="2025-06-30"/><activity-date type="3" iso-date="2025-12-31"/>'
-         '<activity-date type="1" iso-date="2024-01-01"/><activity-date type="2" iso-date="2024-02-01"/>',
+        (_dates((4, "2025-06-30"), (3, "2025-12-31"), (1, "2024-01-01"), (2, "2024-02-01")),
          date(2024, 2, 1), date(2025, 6, 30)),
         # only planned dates
-        ('<activity-date type="1" iso-date="2024-01-01"/><activity-date type="3" iso-date="2025-12-31"/>',
-         date(2024, 1, 1), date(2025, 12, 31)),
-        # no dates at all; and a datetime is read as its date
+        (_dates((1, "2024-01-01"), (3, "2025-12-31")), date(2024, 1, 1), date(2025, 12, 31)),
+        # no dates at all
         ("", None, None),
-        ('<activity-date type="1" iso-date="2024-01-01T00:00:00Z"/>', date(2024, 1, 1), None),
+        # a datetime is read as its date
+        (_dates((1, "2024-01-01T00:00:00Z")), date(2024, 1, 1), None),
     ],
 )
 def test_start_and_end_come_from_activity_dates_actual_winning_over_planned(dates, start, end):
@@ -195,9 +197,10 @@ def test_uncac_tags_give_articles_and_other_tags_are_ignored():
     assert parse_activity(activity_xml(tag=tags)).uncac_articles == [9, 52]
 
 
-def test_a_malformed_last_updated_is_dropped_not_fatal():
+@pytest.mark.parametrize("value", ["yesterday", "2024-13-45T99:00:00", "2024-01-01"])
+def test_a_malformed_last_updated_is_dropped_not_fatal(value):
     # Given a last-updated-datetime that is not a dateTime, when parsed
-    activity = parse_activity(activity_xml('last-updated-datetime="yesterday"'))
+    activity = parse_activity(activity_xml(f'last-updated-datetime="{value}"'))
     # Then the activity is imported without it
     assert activity.last_updated is None
 

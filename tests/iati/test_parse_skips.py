@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from xml.sax.saxutils import escape, quoteattr
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from api.iati.model import Activity, Skipped
 from api.iati.parse import ActivityReader
@@ -107,3 +111,31 @@ def test_a_skipped_activity_keeps_its_identifier_and_position():
 def test_a_skipped_activity_without_identifier_has_none():
     # Given an activity without identifier, when parsed, then the skip has no identifier
     assert parse_skipped(activity_xml(iati_identifier="")).iati_identifier is None
+
+
+_messy = st.text(alphabet=st.characters(categories=["L", "N", "P", "S", "Zs"]), max_size=12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(identifier=_messy, iso_date=_messy, status=_messy, country=_messy, tag=_messy,
+       currency=_messy, amount=_messy, value_date=_messy)
+def test_whatever_the_values_reading_never_raises_and_each_activity_comes_out_once(
+    identifier, iso_date, status, country, tag, currency, amount, value_date
+):
+    # Given an activity whose messy-in-practice values are arbitrary text
+    a = quoteattr
+    xml = activity_xml(
+        iati_identifier=f"<iati-identifier>{escape(identifier)}</iati-identifier>",
+        activity_status=f"<activity-status code={a(status)}/>",
+        activity_date=f'<activity-date type="1" iso-date={a(iso_date)}/>',
+        recipient_country=f"<recipient-country code={a(country)}/>",
+        tag=f'<tag vocabulary="99" code={a(tag)}/>',
+        transaction=_tx(f"<value currency={a(currency)} value-date={a(value_date)}>"
+                        f"{escape(amount)}</value>"),
+    )
+    # When the file is read
+    reader = ActivityReader(document(xml, xml))
+    items = list(reader)
+    # Then both copies come out, as activities or as skips with a reason, never an exception
+    assert len(items) == 2 and items[0].__class__ is items[1].__class__
+    assert all(isinstance(item, Activity) or item.reason for item in items)

@@ -1,0 +1,12 @@
+"""The HTTP baseline: an empty FastAPI endpoint taking the same pydantic body as POST /v1/needs."""
+
+from fastapi import FastAPI
+
+from api.schemas import NeedCreate
+
+app = FastAPI()
+
+
+@app.post("/v1/needs", status_code=201)
+def accept(body: NeedCreate) -> dict:
+    return {"position": 0, "state": body.state}
