@@ -41,6 +41,9 @@ class AuditProjection:
         self.every_events = every_events
         self.every_seconds = every_seconds
 
+    def clear(self, tx: Tx) -> None:
+        raise RuntimeError("the audit chain is evidence: it is verified, never rebuilt")
+
     def process(self, tx: Tx, batch: Sequence[tuple[Any, Any]]) -> None:
         last = tx.execute(
             "SELECT chain_hash FROM audit_log ORDER BY position DESC LIMIT 1"

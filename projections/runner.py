@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, Protocol
 
 import structlog
@@ -46,9 +46,34 @@ class ViewsProjection:
         need_rows, programme_rows = rows.derive(state, touched, self.reporting_currency)
         state.flush()
         store.write_rows(tx, need_rows, programme_rows)
+        if self._snapshot_due(batch):
+            store.write_snapshot(tx, batch[-1][0].id, batch[-1][1].timestamp.isoformat())
+
+    def _snapshot_due(self, batch: Sequence[tuple[Any, Any]]) -> bool:
         first, last = batch[0][0].id, batch[-1][0].id
-        if self.snapshot_every and (first - 1) // self.snapshot_every != last // self.snapshot_every:
-            store.write_snapshot(tx, last, batch[-1][1].timestamp.isoformat())
+        return bool(self.snapshot_every) and (first - 1) // self.snapshot_every != last // self.snapshot_every
+
+    def clear(self, tx: Tx) -> None:
+        store.clear(tx)
+
+    def rebuild(self, tx: Tx, batches: Iterable[Sequence[tuple[Any, Any]]]) -> tuple[int, int]:
+        """Fold the whole log in memory, then write every document and row once."""
+        state = model.MemoryState()
+        last, total = 0, 0
+        for batch in batches:
+            for notification, event in batch:
+                model.apply(state, event, notification.id)
+            last, total = batch[-1][0].id, total + len(batch)
+            if self._snapshot_due(batch):
+                store.write_snapshot_of(tx, state.docs, last, batch[-1][1].timestamp.isoformat())
+        writer = store.SqlState(tx)
+        for kind, docs in state.docs.items():
+            for key, doc in docs.items():
+                writer.put(kind, key, doc)
+        writer.flush()
+        need_rows, programme_rows = rows.derive(state, {model.EVERYTHING}, self.reporting_currency)
+        store.write_rows(tx, need_rows, programme_rows)
+        return last, total
 
 
 class Runner:
@@ -131,27 +156,29 @@ class Runner:
                 return total
             total += applied
 
-    def rebuild(self, projection: Projection, on_batch: Callable[[int], None] | None = None) -> int:
+    def batches(self, size: int, on_batch: Callable[[int], None] | None = None) -> Iterator[list[tuple[Any, Any]]]:
+        """The whole log from position 0, decoded, in batches."""
+        start = 0
+        while True:
+            notifications = self.ledger.recorder.select_notifications(
+                start=start, limit=size, inclusive_of_start=False
+            )
+            if not notifications:
+                return
+            yield [(n, self.ledger.mapper.to_domain_event(n)) for n in notifications]
+            start = notifications[-1].id
+            if on_batch:
+                on_batch(start)
+
+    def rebuild(self, projection: Any, on_batch: Callable[[int], None] | None = None) -> int:
         """Rebuild from position 0 in one transaction: readers see the old view until it commits."""
-        total, start = 0, 0
         with self.db.transaction() as tx:
             self.db.lock(tx, projection.lock_key)
-            store.clear(tx)
+            projection.clear(tx)
             self.db.reset_tracking(tx, projection.name)
-            while True:
-                notifications = self.ledger.recorder.select_notifications(
-                    start=start, limit=self.batch_size, inclusive_of_start=False
-                )
-                if not notifications:
-                    break
-                batch = [(n, self.ledger.mapper.to_domain_event(n)) for n in notifications]
-                projection.process(tx, batch)
-                start = notifications[-1].id
-                total += len(batch)
-                if on_batch:
-                    on_batch(start)
-            if start:
-                self.db.track(tx, projection.name, start)
+            last, total = projection.rebuild(tx, self.batches(5000, on_batch))
+            if last:
+                self.db.track(tx, projection.name, last)
         return total
 
     # ---- the background loop ----

@@ -218,7 +218,16 @@ def entities(tx: Tx, kind: str) -> list[dict[str, Any]]:
 
 def write_snapshot(tx: Tx, position: int, created_at: str) -> None:
     rows = tx.execute("SELECT kind, id, doc FROM ledger_entities ORDER BY kind, id").fetchall()
-    blob = zlib.compress(json.dumps([[r["kind"], r["id"], r["doc"]] for r in rows]).encode(), 6)
+    _insert_snapshot(tx, [[r["kind"], r["id"], r["doc"]] for r in rows], position, created_at)
+
+
+def write_snapshot_of(tx: Tx, docs: dict[str, dict[str, Any]], position: int, created_at: str) -> None:
+    entries = [[kind, key, _j(doc)] for kind in sorted(docs) for key, doc in sorted(docs[kind].items())]
+    _insert_snapshot(tx, entries, position, created_at)
+
+
+def _insert_snapshot(tx: Tx, entries: list[list[str]], position: int, created_at: str) -> None:
+    blob = zlib.compress(json.dumps(entries).encode(), 6)
     tx.execute("INSERT INTO view_snapshots (position, created_at, state) VALUES (?, ?, ?)"
                " ON CONFLICT (position) DO NOTHING", (position, created_at, blob))
 
