@@ -28,8 +28,11 @@ RETRIES = 5
 class Unit:
     """One batch's view of the aggregates: loaded once, changed in order, events kept in order."""
 
-    def __init__(self, load: Callable[[UUID], Any], fresh: bool = False) -> None:
+    def __init__(self, load: Callable[[UUID], Any], fresh: bool = False, careful: bool = True) -> None:
         self.load = load
+        # careful: undo a failed command and answer copies. Bulk loads skip both (commands decide
+        # before they apply, so a refused one changed nothing; atomic blocks still undo).
+        self.careful = careful
         self.fresh = fresh  # a retry after a conflict: never trust what the caller preloaded
         self.aggregates: dict[UUID, Any] = {}
         self.events: list[Any] = []
@@ -68,7 +71,7 @@ class Unit:
         if aggregate_id not in self.aggregates:
             use = preloaded if preloaded is not None and not self.fresh else self.load(aggregate_id)
             self.aggregates[aggregate_id] = use
-        if aggregate_id not in self._undo:
+        if self.careful and aggregate_id not in self._undo:
             self._undo[aggregate_id] = copy.deepcopy(self.aggregates[aggregate_id])
         return self.aggregates[aggregate_id]
 
@@ -89,7 +92,7 @@ class Unit:
         self._remember(aggregate.id)
         self.aggregates[aggregate.id] = aggregate
         self.events.extend(aggregate.collect_events())
-        return copy.deepcopy(aggregate), len(self.events) - 1
+        return (copy.deepcopy(aggregate) if self.careful else aggregate), len(self.events) - 1
 
 
 @dataclass
@@ -116,7 +119,7 @@ class GroupCommit:
     @contextmanager
     def bulk(self, flush_every: int = 2000) -> Iterator[Unit]:
         """Bulk loading in this thread: commands collect into large transactions (positions unknown)."""
-        unit = Unit(self.load)
+        unit = Unit(self.load, careful=False)
         self._local.bulk = (unit, flush_every)
         try:
             yield unit
@@ -126,6 +129,20 @@ class GroupCommit:
 
     def in_bulk(self) -> bool:
         return getattr(self._local, "bulk", None) is not None
+
+    def held(self, aggregate_id: UUID) -> Any:
+        """The aggregate as this thread's bulk unit holds it, unsaved; None outside bulk or unheld."""
+        bulk = getattr(self._local, "bulk", None)
+        return bulk[0].aggregates.get(aggregate_id) if bulk is not None else None
+
+    @contextmanager
+    def atomic(self) -> Iterator[None]:
+        """The bulk unit's atomic block; a chunk that grew past its size inside it is saved after."""
+        unit, flush_every = self._local.bulk
+        with unit.atomic():
+            yield
+        if len(unit.events) >= flush_every and not unit._blocks:
+            self._flush(unit)
 
     def _flush(self, unit: Unit) -> None:
         if unit.events:

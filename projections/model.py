@@ -198,56 +198,35 @@ def _programme_changed(state: State, key: str, e: Any, pos: int) -> set[tuple[st
     doc = state.get(PROGRAMME, key)
     if doc is None:
         return set()
-    doc = {**doc, **_meta(e, pos)}
+    doc.update(_meta(e, pos))  # documents belong to the state: changed in place, then put back
     touched = {(PROGRAMME, key)} | {(NEED, n) for n in doc["links"]}
     name = type(e).__name__
     if name == "NeedLinked":
-        doc["links"] = {**doc["links"], str(e.need_id): _s(e.share)}
+        doc["links"][str(e.need_id)] = None if e.share is None else str(e.share)
         _set_need_link(state, str(e.need_id), key, True)
         touched.add((NEED, str(e.need_id)))
     elif name == "NeedUnlinked":
-        doc["links"] = {k: v for k, v in doc["links"].items() if k != str(e.need_id)}
+        doc["links"].pop(str(e.need_id), None)
         _set_need_link(state, str(e.need_id), key, False)
     elif name in ("PledgeRecorded", "CommitmentRecorded"):
-        kind = "pledge" if name == "PledgeRecorded" else "commitment"
-        doc["commitments"] = {
-            **doc["commitments"],
-            e.commitment_id: {
-                "kind": kind,
-                "funder": str(e.funder),
-                "amount": str(e.amount),
-                "currency": e.currency,
-                "value_date": e.value_date.isoformat(),
-                "cancelled": False,
-            },
+        doc["commitments"][e.commitment_id] = {
+            "kind": "pledge" if name == "PledgeRecorded" else "commitment",
+            "funder": str(e.funder), "amount": str(e.amount), "currency": e.currency,
+            "value_date": e.value_date.isoformat(), "cancelled": False,
         }
     elif name == "CommitmentRevised":
-        c = doc["commitments"][e.commitment_id]
-        doc["commitments"] = {**doc["commitments"], e.commitment_id: {**c, "amount": str(e.amount)}}
+        doc["commitments"][e.commitment_id]["amount"] = str(e.amount)
     elif name == "CommitmentCancelled":
-        c = doc["commitments"][e.commitment_id]
-        doc["commitments"] = {**doc["commitments"], e.commitment_id: {**c, "cancelled": True}}
+        doc["commitments"][e.commitment_id]["cancelled"] = True
     elif name == "DisbursementRecorded":
-        doc["disbursements"] = {
-            **doc["disbursements"],
-            e.disbursement_id: {
-                "funder": _s(e.funder),
-                "amount": str(e.amount),
-                "currency": e.currency,
-                "value_date": e.value_date.isoformat(),
-            },
+        doc["disbursements"][e.disbursement_id] = {
+            "funder": None if e.funder is None else str(e.funder), "amount": str(e.amount),
+            "currency": e.currency, "value_date": e.value_date.isoformat(),
         }
     elif name == "DeliveryRecorded":
-        doc["deliveries"] = {
-            **doc["deliveries"],
-            e.delivery_id: {
-                "kind": e.kind,
-                "date": e.date.isoformat(),
-                "need_ids": _s(e.need_ids),
-                "description": e.description,
-                "participants": e.participants,
-                "outputs": e.outputs,
-            },
+        doc["deliveries"][e.delivery_id] = {
+            "kind": e.kind, "date": e.date.isoformat(), "need_ids": [str(n) for n in e.need_ids],
+            "description": e.description, "participants": e.participants, "outputs": e.outputs,
         }
     elif name == "ProgrammeStatusChanged":
         doc["status"] = e.status
