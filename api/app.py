@@ -8,9 +8,10 @@ from contextlib import asynccontextmanager
 import structlog
 from fastapi import Depends, FastAPI
 
-from api import problems
+from api import openapi, problems
 from api.auth import authorize
 from api.logs import configure
+from api.idempotency import Idempotency
 from api.middleware import RequestContext
 from api import routes
 from api.services import Services
@@ -45,5 +46,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     problems.install(app)
     for router in routes.all_routers():
         app.include_router(router)
+    app.add_middleware(Idempotency)  # inside RequestContext: request ids and body limits come first
     app.add_middleware(RequestContext, max_body_bytes=settings.max_body_bytes)
+    openapi.install(app)
     return app

@@ -85,6 +85,12 @@ class Ledger(Application):
         except AggregateNotFoundError:
             return None
 
+    def find(self, cls: type[A], aggregate_id: UUID) -> A | None:
+        """The aggregate as this thread's bulk load holds it (not saved yet), else as stored; None if absent."""
+        held = self.commits.held(aggregate_id)
+        aggregate = held if held is not None else self._load(aggregate_id)
+        return aggregate if isinstance(aggregate, cls) else None
+
     def _create(self, aggregate: Aggregate, exists: DomainError | None = None) -> Written:
         def decide(unit: Unit) -> Aggregate:
             # The store's unique (id, version 1) refuses a duplicate; the retry then reads and says so.
@@ -130,10 +136,10 @@ class Ledger(Application):
         return self.commits.bulk(flush_every)
 
     def atomic(self) -> Any:
-        bulk = getattr(self.commits._local, "bulk", None)
-        if bulk is None:
+        """A group of commands kept whole; a bulk load saves its due chunk after the outermost one."""
+        if not self.commits.in_bulk():
             raise RuntimeError("atomic() is for use inside bulk()")
-        return bulk[0].atomic()
+        return self.commits.atomic()
 
     # ---- organisations ----
 
@@ -154,10 +160,8 @@ class Ledger(Application):
 
     def _require_organisations(self, ids: list[UUID]) -> None:
         for org_id in ids:
-            try:
-                self.get(Organisation, org_id)
-            except NotFound:
-                raise InvalidInput("unknown-organisation", f"no organisation with id {org_id}") from None
+            if self.find(Organisation, org_id) is None:  # a bulk load may have registered it unsaved
+                raise InvalidInput("unknown-organisation", f"no organisation with id {org_id}")
 
     # ---- needs ----
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.domain import event
 
@@ -47,10 +48,13 @@ class Need(LedgerAggregate):
         source: dict[str, Any],
         paragraph: str | None = None,
         estimated_cost: dict[str, Any] | None = None,
+        need_id: UUID | None = None,
     ) -> Need:
+        """`need_id` lets a loader that must not repeat itself (the demo) choose a stable id."""
         art = reference.article(article)
         return cls._create(
             cls.NeedIdentified,
+            id=need_id,
             state=reference.party(state).iso3,
             article=art.number,
             paragraph=reference.paragraph(art.number, paragraph),

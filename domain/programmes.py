@@ -304,7 +304,10 @@ class Programme(LedgerAggregate):
         self, delivery_id: str, kind: str, date: date, need_ids: list[UUID], description: str,
         participants: int | None, outputs: str | None,
     ) -> None:
-        self.deliveries[delivery_id] = {"kind": kind, "date": date, "need_ids": list(need_ids)}
+        self.deliveries[delivery_id] = {
+            "kind": kind, "date": date, "need_ids": list(need_ids), "description": description,
+            "participants": participants, "outputs": outputs,
+        }
 
     @event("ProgrammeStatusChanged")
     def _status_changed(self, status: int) -> None:

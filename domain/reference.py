@@ -33,6 +33,7 @@ DELIVERY_KINDS = (
     "other",
 )
 OTHER_REGION = "Other"
+MAX_AMOUNT_DIGITS, MAX_DECIMAL_PLACES = 15, 10
 
 
 @dataclass(frozen=True)
@@ -183,6 +184,10 @@ def amount(value: object) -> Decimal:
         raise InvalidInput("invalid-amount", f"{value!r} is not a decimal amount") from None
     if not d.is_finite() or d <= 0:
         raise InvalidInput("invalid-amount", f"amount must be positive, got {value!r}")
+    # Bounded so every sum and conversion stays exact within the views' decimal precision.
+    if d.adjusted() >= MAX_AMOUNT_DIGITS or -d.as_tuple().exponent > MAX_DECIMAL_PLACES:
+        raise InvalidInput("invalid-amount", f"amount {value!r} is out of range (below 10^15, "
+                           f"at most {MAX_DECIMAL_PLACES} decimal places)")
     return d
 
 
