@@ -1,14 +1,25 @@
+"""The coordination views (DESIGN §5): JSON or CSV, filtered, now or as of a past moment."""
+
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from projections.views import unmet_needs
-
-from api.auth import PrincipalDep
+from api.auth import Principal, PrincipalDep
 from api.deps import AsOfQ, MinPositionQ, ServicesDep, csv_response, read_position
 from api.problems import responses
+from api.services import Services
+from domain import reference
+from projections.views import as_of as moments
+from projections.views import (
+    funding_gaps,
+    priority_areas,
+    programme_monitoring,
+    provider_overlap,
+    unmet_needs,
+)
 
 router = APIRouter(prefix="/v1/views", tags=["views"])
 
@@ -18,22 +29,219 @@ ChapterQ = Annotated[str | None, Query(pattern="^(II|III|IV|V|VI)$")]
 ArticleQ = Annotated[int | None, Query(ge=5, le=62)]
 TaTypeQ = Annotated[str | None, Query(max_length=60, description="TA type (v2 codelist)")]
 FormatQ = Annotated[str, Query(pattern="^(json|csv)$")]
+OK = {200: {"content": {"application/json": {}, "text/csv": {}}, "description": "the view"}}
+ERRORS = responses(422, 503)
 
 
-@router.get("/unmet-needs", responses={**responses(422, 503), 200: {
-    "content": {"application/json": {}, "text/csv": {}}, "description": "open needs"}})
-def unmet(
-    svc: ServicesDep, who: PrincipalDep, state: StateQ = None, region: RegionQ = None,
-    chapter: ChapterQ = None, article: ArticleQ = None, ta_type: TaTypeQ = None,
-    classification: Annotated[str | None, Query(pattern="^(unmet|partially-funded|funded)$")] = None,
-    as_of: AsOfQ = None, min_position: MinPositionQ = None, format: FormatQ = "json",
-) -> Any:
-    position = read_position(svc, as_of, min_position)
-    rows = svc.rows(position).needs(
-        who.scope(), state=state.upper() if state else None, region=region, chapter=chapter,
-        article=article, ta_type=ta_type, status="open")
-    answer = unmet_needs.view(rows, svc.currency, classification)
-    answer["position"] = position if position is not None else svc.runner.position()
+def open_needs(
+    svc: Services, who: Principal, position: int | None, **filters: Any
+) -> list[dict[str, Any]]:
+    state = filters.pop("state", None)
+    return svc.rows(position).needs(
+        who.scope(), state=state.upper() if state else None, status="open", **filters
+    )
+
+
+def answered(position: int, answer: dict[str, Any], format: str, module: Any, name: str) -> Any:
+    answer["position"] = position
     if format == "csv":
-        return csv_response(*unmet_needs.csv_rows(answer), "unmet-needs.csv")
+        return csv_response(*module.csv_rows(answer), f"{name}.csv")
     return answer
+
+
+def positions(svc: Services, as_of: str | None, min_position: int | None) -> tuple[int | None, int]:
+    """The past position to fold to (None: the durable views now), and the answer's position.
+
+    A current answer's position is read before its rows: the rows are at least that fresh.
+    """
+    past = read_position(svc, as_of, min_position)
+    return past, past if past is not None else svc.runner.position()
+
+
+def today_for(svc: Services, as_of: str | None, position: int | None) -> date:
+    """The as_of date for a past view (the day its position was recorded), else today in UTC."""
+    if position is None or as_of is None:
+        return datetime.now(UTC).date()
+    if not as_of.isdigit():
+        return datetime.fromisoformat(as_of.replace("Z", "+00:00")).date()
+    return moments.day_of(svc.db, position) or datetime.now(UTC).date()
+
+
+@router.get("/unmet-needs", responses={**ERRORS, **OK})
+def unmet(
+    svc: ServicesDep,
+    who: PrincipalDep,
+    state: StateQ = None,
+    region: RegionQ = None,
+    chapter: ChapterQ = None,
+    article: ArticleQ = None,
+    ta_type: TaTypeQ = None,
+    classification: Annotated[
+        str | None, Query(pattern="^(unmet|partially-funded|funded)$")
+    ] = None,
+    as_of: AsOfQ = None,
+    min_position: MinPositionQ = None,
+    format: FormatQ = "json",
+) -> Any:
+    """Open needs, each unmet, partially funded or funded (coverage ≥ 1), with their providers."""
+    past, position = positions(svc, as_of, min_position)
+    rows = open_needs(
+        svc,
+        who,
+        past,
+        state=state,
+        region=region,
+        chapter=chapter,
+        article=article,
+        ta_type=ta_type,
+    )
+    answer = unmet_needs.view(rows, svc.currency, classification)
+    return answered(position, answer, format, unmet_needs, "unmet-needs")
+
+
+@router.get("/funding-gaps", responses={**ERRORS, **OK})
+def gaps(
+    svc: ServicesDep,
+    who: PrincipalDep,
+    state: StateQ = None,
+    region: RegionQ = None,
+    chapter: ChapterQ = None,
+    article: ArticleQ = None,
+    ta_type: TaTypeQ = None,
+    group_by: Annotated[str, Query(pattern="^(state|region|chapter|article|ta_type)$")] = "state",
+    as_of: AsOfQ = None,
+    min_position: MinPositionQ = None,
+    format: FormatQ = "json",
+) -> Any:
+    """Σ estimated, committed, pledged, disbursed and gap of open needs, per group."""
+    past, position = positions(svc, as_of, min_position)
+    rows = open_needs(
+        svc,
+        who,
+        past,
+        state=state,
+        region=region,
+        chapter=chapter,
+        article=article,
+        ta_type=ta_type,
+    )
+    answer = funding_gaps.view(rows, svc.currency, group_by, ta_type=ta_type)
+    return answered(position, answer, format, funding_gaps, f"funding-gaps-by-{group_by}")
+
+
+@router.get("/provider-overlap", responses={**ERRORS, **OK})
+def overlap(
+    svc: ServicesDep,
+    who: PrincipalDep,
+    state: StateQ = None,
+    region: RegionQ = None,
+    chapter: ChapterQ = None,
+    article: ArticleQ = None,
+    ta_type: TaTypeQ = None,
+    as_of: AsOfQ = None,
+    min_position: MinPositionQ = None,
+    format: FormatQ = "json",
+) -> Any:
+    """Per (state, article, TA type) cell: programmes, funders, HHI, and duplicate pairs."""
+    past, position = positions(svc, as_of, min_position)
+    rows = open_needs(
+        svc,
+        who,
+        past,
+        state=state,
+        region=region,
+        chapter=chapter,
+        article=article,
+        ta_type=ta_type,
+    )
+    answer = provider_overlap.view(rows, svc.currency, ta_type=ta_type)
+    return answered(position, answer, format, provider_overlap, "provider-overlap")
+
+
+@router.get("/priority-areas", responses={**ERRORS, **OK})
+def priorities(
+    svc: ServicesDep,
+    who: PrincipalDep,
+    state: StateQ = None,
+    region: RegionQ = None,
+    chapter: ChapterQ = None,
+    article: ArticleQ = None,
+    ta_type: TaTypeQ = None,
+    group_by: Annotated[str, Query(pattern="^(article|chapter|ta_type|region)$")] = "article",
+    as_of: AsOfQ = None,
+    min_position: MinPositionQ = None,
+    format: FormatQ = "json",
+) -> Any:
+    """Areas where open needs recur across States parties, ranked (see `ranking` in the answer)."""
+    past, position = positions(svc, as_of, min_position)
+    rows = open_needs(
+        svc,
+        who,
+        past,
+        state=state,
+        region=region,
+        chapter=chapter,
+        article=article,
+        ta_type=ta_type,
+    )
+    answer = priority_areas.view(rows, svc.currency, group_by, ta_type=ta_type)
+    return answered(position, answer, format, priority_areas, f"priority-areas-by-{group_by}")
+
+
+@router.get("/programme-monitoring", responses={**ERRORS, **OK})
+def monitoring(
+    svc: ServicesDep,
+    who: PrincipalDep,
+    state: StateQ = None,
+    region: RegionQ = None,
+    chapter: ChapterQ = None,
+    article: ArticleQ = None,
+    ta_type: TaTypeQ = None,
+    flag: Annotated[str | None, Query(pattern="^(over-disbursed|stalled|overdue)$")] = None,
+    as_of: AsOfQ = None,
+    min_position: MinPositionQ = None,
+    format: FormatQ = "json",
+) -> Any:
+    """Per programme: money, deliveries and the flags over-disbursed, stalled, overdue.
+
+    `state` and `region` match the programme's states; `chapter`, `article` and `ta_type` keep
+    programmes linked to a need of them.
+    """
+    past, position = positions(svc, as_of, min_position)
+    found = programmes(
+        svc,
+        who,
+        past,
+        state=state.upper() if state else None,
+        region=region,
+        chapter=chapter,
+        article=article,
+        ta_type=ta_type,
+    )
+    answer = programme_monitoring.view(found, svc.currency, today_for(svc, as_of, past), flag)
+    return answered(position, answer, format, programme_monitoring, "programme-monitoring")
+
+
+def programmes(
+    svc: Services,
+    who: Principal,
+    position: int | None,
+    state: str | None,
+    region: str | None,
+    **need_filters: Any,
+) -> list[dict[str, Any]]:
+    """Programmes matching the filters that this reader may see (linked to needs it may see)."""
+    rows = svc.rows(position)
+    found = rows.programmes(state=state)
+    if region is not None:
+        found = [
+            p for p in found if any(reference.states()[s].region == region for s in p["states"])
+        ]
+    scope, by_needs = who.scope(), any(v is not None for v in need_filters.values())
+    if by_needs or scope.published_only:
+        needs = {r["need_id"] for r in rows.needs(scope, **need_filters)}
+        own = set() if by_needs else set(scope.states)  # a state key sees its own programmes too
+        found = [
+            p for p in found if programme_monitoring.linked(p, needs) or own & set(p["states"])
+        ]
+    return found

@@ -1,0 +1,247 @@
+"""irg-report (resolution para 13): a State party's current and anticipated needs, met or not.
+
+An open need is addressed when at least one active programme is linked to it (with its providers,
+programmes and the commitment allocated to it), and unmet otherwise.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from domain import reference
+from projections.views.common import PRIORITY_ORDER, ZERO, Unconverted, money, open_needs, text
+
+HORIZONS = ("current", "anticipated")
+COLUMNS = [
+    "state",
+    "horizon",
+    "status",
+    "need_id",
+    "article",
+    "paragraph",
+    "chapter",
+    "ta_types",
+    "priority",
+    "currency",
+    "estimated",
+    "committed",
+    "gap",
+    "coverage",
+    "providers",
+    "programmes",
+    "source",
+    "description",
+    "unconverted_estimated",
+    "unconverted_committed",
+]
+
+
+def _item(r: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "need_id": r["need_id"],
+        "status": "addressed" if r["addressed"] else "unmet",
+        "article": r["article"],
+        "paragraph": r["paragraph"],
+        "chapter": r["chapter"],
+        "article_title": r["article_title"],
+        "ta_types": r["ta_types"],
+        "ta_types_v2": r["ta_types_v2"],
+        "priority": r["priority"],
+        "description": r["description"],
+        "source": r["source"],
+        "published": r["published"],
+        "estimated": r["estimated"],
+        "committed": r["allocated_commitment"],
+        "gap": r["gap"],
+        "coverage": r["coverage"],
+        "unconverted": r["unconverted"],
+        "providers": r["providers"],
+        "programmes": [
+            {
+                "programme_id": p["programme_id"],
+                "title": p["title"],
+                "status": p["status"],
+                "start": p["start"],
+                "end": p["end"],
+            }
+            for p in sorted(r["programmes"], key=lambda p: p["programme_id"])
+            if p["active"]
+        ],
+    }
+
+
+def _horizon(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    items = sorted(
+        (_item(r) for r in rows),
+        key=lambda i: (
+            i["status"] != "unmet",
+            PRIORITY_ORDER[i["priority"]],
+            i["article"],
+            i["need_id"],
+        ),
+    )
+    unconverted = Unconverted()
+    for r in rows:
+        unconverted.add(r["unconverted"])
+    total = {
+        k: sum((Decimal(r[f]) for r in rows if r[f] is not None), ZERO)
+        for k, f in (
+            ("estimated", "estimated"),
+            ("committed", "allocated_commitment"),
+            ("gap", "gap"),
+        )
+    }
+    return {
+        "needs": len(items),
+        "addressed": sum(1 for i in items if i["status"] == "addressed"),
+        "unmet": sum(1 for i in items if i["status"] == "unmet"),
+        **{k: money(v) for k, v in total.items()},
+        "needs_gap_unknown": sum(1 for r in rows if r["gap"] is None),
+        "unconverted": unconverted.out(),
+        "items": items,
+    }
+
+
+def view(need_rows: list[dict[str, Any]], state: str, currency: str) -> dict[str, Any]:
+    s = reference.states()[state]
+    mine = [r for r in open_needs(need_rows) if r["state"] == state]
+    return {
+        "state": state,
+        "state_name": s.name,
+        "region": s.region,
+        "currency": currency,
+        **{h: _horizon([r for r in mine if r["horizon"] == h]) for h in HORIZONS},
+    }
+
+
+def csv_rows(answer: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
+    out = []
+    for h in HORIZONS:
+        for i in answer[h]["items"]:
+            out.append(
+                [
+                    answer["state"],
+                    h,
+                    i["status"],
+                    i["need_id"],
+                    i["article"],
+                    i["paragraph"] or "",
+                    i["chapter"],
+                    ";".join(i["ta_types_v2"]),
+                    i["priority"],
+                    answer["currency"],
+                    i["estimated"] or "",
+                    i["committed"],
+                    i["gap"] or "",
+                    i["coverage"] or "",
+                    ";".join(p["name"] for p in i["providers"]),
+                    ";".join(p["title"] for p in i["programmes"]),
+                    f"{i['source']['kind']}: {i['source']['reference']}",
+                    i["description"],
+                    text(i["unconverted"]["estimated"]),
+                    text(i["unconverted"]["committed"]),
+                ]
+            )
+    return COLUMNS, out
+
+
+# ---- Markdown: what a delegation pastes into its submission ----
+
+
+def _cell(value: Any) -> str:
+    return str(value if value is not None else "—").replace("|", "\\|").replace("\n", " ")
+
+
+def _table(header: list[str], rows: list[list[Any]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    return lines + ["| " + " | ".join(_cell(v) for v in row) + " |" for row in rows]
+
+
+def _article(i: dict[str, Any]) -> str:
+    return i["paragraph"] or str(i["article"])
+
+
+def _section(title: str, h: dict[str, Any], currency: str) -> list[str]:
+    lines = [f"## {title}", ""]
+    if not h["needs"]:
+        return lines + ["None recorded.", ""]
+    lines += [
+        f"Open needs: {h['needs']} ({h['addressed']} addressed, {h['unmet']} unmet). "
+        f"Estimated {h['estimated']} {currency}, committed {h['committed']} {currency}, "
+        f"gap {h['gap']} {currency}; gap unknown (no converted estimate) for "
+        f"{h['needs_gap_unknown']}.",
+        "",
+    ]
+    leftovers = [f"{book} {text(amounts)}" for book, amounts in h["unconverted"].items() if amounts]
+    if leftovers:
+        lines += [f"Without an exchange rate, not included above: {'; '.join(leftovers)}.", ""]
+    unmet = [i for i in h["items"] if i["status"] == "unmet"]
+    addressed = [i for i in h["items"] if i["status"] == "addressed"]
+    if unmet:
+        lines += (
+            ["### Unmet", ""]
+            + _table(
+                ["Article", "TA types", "Priority", f"Estimated ({currency})", "Need"],
+                [
+                    [
+                        _article(i),
+                        ", ".join(i["ta_types_v2"]),
+                        i["priority"],
+                        i["estimated"],
+                        i["description"],
+                    ]
+                    for i in unmet
+                ],
+            )
+            + [""]
+        )
+    if addressed:
+        lines += (
+            ["### Addressed", ""]
+            + _table(
+                [
+                    "Article",
+                    "TA types",
+                    "Priority",
+                    f"Estimated ({currency})",
+                    f"Committed ({currency})",
+                    f"Gap ({currency})",
+                    "Providers",
+                    "Programmes",
+                    "Need",
+                ],
+                [
+                    [
+                        _article(i),
+                        ", ".join(i["ta_types_v2"]),
+                        i["priority"],
+                        i["estimated"],
+                        i["committed"],
+                        i["gap"],
+                        ", ".join(p["name"] for p in i["providers"]),
+                        ", ".join(p["title"] for p in i["programmes"]),
+                        i["description"],
+                    ]
+                    for i in addressed
+                ],
+            )
+            + [""]
+        )
+    return lines
+
+
+def markdown(answer: dict[str, Any]) -> str:
+    currency = answer["currency"]
+    lines = [
+        f"# Technical assistance needs of {answer['state_name']} ({answer['state']})",
+        "",
+        f"Report to the Implementation Review Group: current, anticipated and unmet needs. "
+        f"Amounts in {currency}.",
+        "",
+    ]
+    if answer.get("position") is not None:
+        lines[-1:-1] = [f"As of ledger position {answer['position']}."]
+    for h in HORIZONS:
+        lines += _section(f"{h.capitalize()} needs", answer[h], currency)
+    return "\n".join(lines).rstrip() + "\n"

@@ -1,0 +1,207 @@
+"""provider-overlap: who works on each (state, article, TA type v2) cell, and who duplicates whom.
+
+A cell's programmes are the active programmes linked to its open needs. Concentration is the
+Herfindahl-Hirschman index (0-1) of the funders' shares of the commitment allocated to the
+cell's needs; 1/HHI is the effective number of funders. Commitments without an exchange rate
+cannot be weighed against the others: they are listed per currency and left out of the HHI.
+Two programmes on a cell are a pair to discuss when their periods intersect (a missing start or
+end is open) and they are not the same provider's work: their funders differ, or both name
+implementers and those differ.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from itertools import combinations
+from typing import Any
+
+from domain import reference
+from projections.views.common import CENT, FRACTION, ZERO, money, open_needs, text
+
+COLUMNS = [
+    "state",
+    "state_name",
+    "region",
+    "article",
+    "chapter",
+    "ta_type",
+    "needs",
+    "programmes",
+    "funders",
+    "implementers",
+    "currency",
+    "committed",
+    "unconverted_committed",
+    "hhi",
+    "effective_providers",
+    "overlap",
+    "pairs",
+]
+
+
+def _ids(orgs: list[dict[str, str]]) -> frozenset[str]:
+    return frozenset(o["org_id"] for o in orgs)
+
+
+def period_overlap(p: dict[str, Any], q: dict[str, Any]) -> tuple[bool, str | None, str | None]:
+    """Whether two periods intersect (inclusive, null = open), and the common period."""
+    starts = [d for d in (p["start"], q["start"]) if d]
+    ends = [d for d in (p["end"], q["end"]) if d]
+    lo, hi = max(starts, default=None), min(ends, default=None)
+    return (lo is None or hi is None or lo <= hi), lo, hi
+
+
+def duplicates(p: dict[str, Any], q: dict[str, Any]) -> bool:
+    """Different funders, or two named implementer sets that differ: two providers, not one."""
+    if _ids(p["funders"]) != _ids(q["funders"]):
+        return True
+    ip, iq = _ids(p["implementers"]), _ids(q["implementers"])
+    return bool(ip) and bool(iq) and ip != iq
+
+
+class Cell:
+    def __init__(self, state: str, article: int, ta_type: str) -> None:
+        self.key = (state, article, ta_type)
+        self.needs: list[str] = []
+        self.programmes: dict[str, dict[str, Any]] = {}
+        self.by_programme: dict[str, Decimal] = {}
+        self.by_funder: dict[str, Decimal] = {}
+        self.names: dict[str, str] = {}
+        self.first: dict[str, Any] = {}
+        self.unconverted: dict[str, Decimal] = {}
+
+    def add(self, row: dict[str, Any]) -> None:
+        self.first = self.first or row
+        self.needs.append(row["need_id"])
+        for currency, amount in row["unconverted"]["committed"].items():
+            self.unconverted[currency] = self.unconverted.get(currency, ZERO) + Decimal(amount)
+        for p in row["programmes"]:
+            if not p["active"]:
+                continue
+            pid = p["programme_id"]
+            self.programmes.setdefault(pid, p)
+            for org in [*p["funders"], *p["implementers"]]:
+                self.names[org["org_id"]] = org["name"]
+            for funder, amount in p["committed_by_funder"].items():
+                self.by_funder[funder] = self.by_funder.get(funder, ZERO) + Decimal(amount)
+                self.by_programme[pid] = self.by_programme.get(pid, ZERO) + Decimal(amount)
+
+    def _orgs(self, ids: set[str]) -> list[dict[str, str]]:
+        return [
+            {"org_id": i, "name": self.names.get(i, i)}
+            for i in sorted(ids, key=lambda i: (self.names.get(i, i), i))
+        ]
+
+    def _pairs(self, programmes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        pairs = []
+        for p, q in combinations(programmes, 2):
+            intersect, lo, hi = period_overlap(p, q)
+            if intersect and duplicates(p, q):
+                pairs.append({"programmes": [_brief(p), _brief(q)], "from": lo, "to": hi})
+        return pairs
+
+    def out(self, currency: str) -> dict[str, Any]:
+        state, article, ta_type = self.key
+        programmes = sorted(self.programmes.values(), key=lambda p: p["programme_id"])
+        total = sum(self.by_funder.values(), ZERO)
+        hhi = sum(((v / total) ** 2 for v in self.by_funder.values()), ZERO) if total > 0 else None
+        pairs = self._pairs(programmes)
+        funders = {f for p in programmes for f in _ids(p["funders"])}
+        return {
+            "state": state,
+            "state_name": self.first["state_name"],
+            "region": self.first["region"],
+            "article": article,
+            "chapter": self.first["chapter"],
+            "article_title": self.first["article_title"],
+            "ta_type": ta_type,
+            "ta_type_label": reference.ta_types_v2().get(ta_type, ta_type),
+            "needs": len(self.needs),
+            "need_ids": sorted(self.needs),
+            "programmes": [
+                {
+                    **_brief(p),
+                    "status": p["status"],
+                    "start": p["start"],
+                    "end": p["end"],
+                    "funders": p["funders"],
+                    "implementers": p["implementers"],
+                    "committed": money(self.by_programme.get(p["programme_id"], ZERO)),
+                }
+                for p in programmes
+            ],
+            "funders": [
+                {
+                    **o,
+                    "committed": money(self.by_funder.get(o["org_id"], ZERO)),
+                    "share": str((self.by_funder.get(o["org_id"], ZERO) / total).quantize(FRACTION))
+                    if total > 0
+                    else None,
+                }
+                for o in self._orgs(funders)
+            ],
+            "implementers": self._orgs({i for p in programmes for i in _ids(p["implementers"])}),
+            "currency": currency,
+            "committed": money(total),
+            "unconverted_committed": {c: money(v) for c, v in sorted(self.unconverted.items())},
+            "hhi": str(hhi.quantize(FRACTION)) if hhi is not None else None,
+            "effective_providers": str((1 / hhi).quantize(CENT)) if hhi else None,
+            "overlap": bool(pairs),
+            "pairs": pairs,
+        }
+
+
+def _brief(p: dict[str, Any]) -> dict[str, str]:
+    return {"programme_id": p["programme_id"], "title": p["title"]}
+
+
+def view(
+    need_rows: list[dict[str, Any]], currency: str, ta_type: str | None = None
+) -> dict[str, Any]:
+    """Cells with at least one active programme; `ta_type` keeps only that TA type's cells."""
+    cells: dict[tuple[str, int, str], Cell] = {}
+    for r in open_needs(need_rows):
+        for t in r["ta_types_v2"]:
+            if ta_type is None or t == ta_type:
+                cells.setdefault(
+                    (r["state"], r["article"], t), Cell(r["state"], r["article"], t)
+                ).add(r)
+    items = [cells[k].out(currency) for k in sorted(cells) if cells[k].programmes]
+    return {
+        "currency": currency,
+        "count": len(items),
+        "overlapping": sum(1 for i in items if i["overlap"]),
+        "pairs": sum(len(i["pairs"]) for i in items),
+        "items": items,
+    }
+
+
+def csv_rows(answer: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
+    def names(orgs: list[dict[str, Any]]) -> str:
+        return ";".join(o["name"] for o in orgs)
+
+    out = []
+    for i in answer["items"]:
+        pairs = ";".join(" / ".join(p["title"] for p in pair["programmes"]) for pair in i["pairs"])
+        out.append(
+            [
+                i["state"],
+                i["state_name"],
+                i["region"],
+                i["article"],
+                i["chapter"],
+                i["ta_type"],
+                i["needs"],
+                ";".join(p["title"] for p in i["programmes"]),
+                names(i["funders"]),
+                names(i["implementers"]),
+                answer["currency"],
+                i["committed"],
+                text(i["unconverted_committed"]),
+                i["hhi"] or "",
+                i["effective_providers"] or "",
+                "yes" if i["overlap"] else "no",
+                pairs,
+            ]
+        )
+    return COLUMNS, out
