@@ -6,11 +6,10 @@ for everyone but admin, and the test suite fails (tests/api/test_access_matrix.p
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Annotated, Any
-from uuid import UUID
-
+from dataclasses import dataclass
+from typing import Annotated
 from urllib.parse import unquote
+from uuid import UUID
 
 from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
@@ -26,6 +25,7 @@ ADMIN, COORDINATOR, STATE, PROVIDER, AUDITOR, ANONYMOUS = (
 EVERYONE = frozenset({ADMIN, COORDINATOR, STATE, PROVIDER, AUDITOR, ANONYMOUS})
 KEYED = EVERYONE - {ANONYMOUS}
 READERS_ALL = frozenset({ADMIN, COORDINATOR, AUDITOR})
+READS = frozenset({"GET", "HEAD"})
 
 
 @dataclass(frozen=True)
@@ -36,8 +36,7 @@ class Principal:
     organisation: UUID | None = None  # provider keys
     organisation_ref: str | None = None
     state: str | None = None  # state keys
-    demo: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
+    demo: bool = False  # an anonymous visitor of the embedded demo, reading as coordinator
 
     @property
     def actor_org(self) -> str | None:
@@ -70,7 +69,6 @@ class Principal:
         raise ApiProblem(404, "need-not-found", "no such need")  # unpublished needs are not disclosed
 
 
-W = "write"
 POLICY: dict[tuple[str, str], frozenset[str]] = {
     # organisations
     ("POST", "/v1/organisations"): frozenset({ADMIN, COORDINATOR}),
@@ -96,8 +94,10 @@ POLICY: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/v1/exchange-rates"): frozenset({ADMIN, COORDINATOR}),
     ("GET", "/v1/exchange-rates"): EVERYONE,
     # views and reports
+    # views built from needs: anonymous readers see them built from published needs only (Scope)
     **{("GET", f"/v1/views/{v}"): EVERYONE for v in (
-        "unmet-needs", "funding-gaps", "provider-overlap", "priority-areas", "programme-monitoring")},
+        "unmet-needs", "funding-gaps", "provider-overlap", "priority-areas")},
+    ("GET", "/v1/views/programme-monitoring"): KEYED,  # built from programmes, not from needs
     ("GET", "/v1/reports/irg/{state}"): EVERYONE,
     # audit
     ("GET", "/v1/audit/streams/{stream_id}"): READERS_ALL,
@@ -118,14 +118,20 @@ POLICY: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/"): EVERYONE,
     ("GET", "/needs/{need_id}"): EVERYONE,
     ("GET", "/programmes/{programme_id}"): KEYED,
+    ("GET", "/static/{name}"): EVERYONE,
 }
+
+
+def allowed_roles(method: str, path: str) -> frozenset[str]:
+    """The roles POLICY lets call a route; a route it does not list is for admins only."""
+    return POLICY.get((method, path), frozenset({ADMIN}))
 
 
 def authenticate(request: Request) -> Principal:
     services = request.app.state.services
     header = request.headers.get("authorization")
     if not header:
-        if services.settings.demo_mode:
+        if request.app.state.settings.demo_mode:
             return Principal(role=COORDINATOR, actor="demo-visitor", demo=True)
         return Principal(role=ANONYMOUS, actor="anonymous")
     scheme, _, token = header.partition(" ")
@@ -155,15 +161,17 @@ async def authorize(request: Request) -> Principal:
     route body (run in a worker thread with a copy of that context) sees it.
     """
     principal = await run_in_threadpool(authenticate, request)
+    request.state.principal = principal  # the request's log line names who was refused, too
     route = request.scope.get("route")
     path = getattr(route, "path", request.url.path)
-    allowed = POLICY.get((request.method, path), frozenset({ADMIN}))
-    if principal.role not in allowed:
+    if principal.demo and request.method not in READS:
+        raise ApiProblem(401, "unauthenticated", "the demo lets visitors read; writing needs an API key",
+                         {"WWW-Authenticate": "Bearer"})
+    if principal.role not in allowed_roles(request.method, path):
         if principal.role == ANONYMOUS:
             raise ApiProblem(401, "unauthenticated", "this needs an API key",
                              {"WWW-Authenticate": "Bearer"})
         raise ApiProblem(403, "forbidden", f"a {principal.role} key may not {request.method} {path}")
-    request.state.principal = principal
     context.attribute(
         actor=principal.actor, actor_org=principal.actor_org,
         reason=unquote(request.headers["x-reason"]) if "x-reason" in request.headers else None,

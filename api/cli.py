@@ -75,11 +75,14 @@ def serve(host: str = "127.0.0.1", port: int = 8000,
 
     from api.app import create_app
 
-    settings = Settings(demo_mode=True) if demo else Settings()
+    try:
+        settings = Settings(demo_mode=True) if demo else Settings()
+    except ValueError as e:  # e.g. the demo in production: refused before anything listens
+        fail(str(e))
     if settings.demo_mode:
         err.print("[yellow]Demo mode:[/yellow] anonymous visitors read as coordinator. "
                   "Never use this in production.", highlight=False)
-    err.print(f"Ledger on http://{host}:{port}/  (API docs at /docs, store {settings.database_url})",
+    err.print(f"Ledger on http://{host}:{port}/  (API docs at /docs, store {settings.safe_database_url})",
               highlight=False)
     uvicorn.run(create_app(settings), host=host, port=port, log_config=None, timeout_graceful_shutdown=20)
 

@@ -70,6 +70,10 @@ def csv_response(columns: list[str], rows: list[list[Any]], filename: str) -> St
 
 def read_position(svc: Services, as_of: str | None, min_position: int | None) -> int | None:
     """Resolve `as_of` (ISO date-time or log position) and honour `min_position` (bounded wait)."""
+    if min_position is not None and min_position > svc.runner.head():
+        # No write has that position yet: waiting could not help.
+        raise ApiProblem(422, "position-beyond-head",
+                         f"position {min_position} is beyond the log's head; use a position a write returned")
     if min_position is not None and not svc.runner.wait_for(min_position, svc.settings.read_wait_seconds):
         raise ApiProblem(503, "view-lagging",
                          f"the views have not reached position {min_position} yet; retry shortly",

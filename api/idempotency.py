@@ -181,7 +181,7 @@ class Idempotency:
                 ]
                 try:
                     await run_in_threadpool(
-                        _store, db, principal, key, start["status"], kept, content
+                        _store, db, principal, key, start["status"], kept, _storable(start, content)
                     )
                 except (
                     STORE_DOWN
@@ -198,6 +198,21 @@ class Idempotency:
             with anyio.CancelScope(shield=True):
                 await run_in_threadpool(_release, db, principal, key)
             raise
+
+
+def _storable(start: dict[str, Any], content: bytes) -> bytes:
+    """An answer marked `Cache-Control: no-store` (a new API key) is kept without its secret."""
+    headers = {n.lower(): v for n, v in start.get("headers", [])}
+    if b"no-store" not in headers.get(b"cache-control", b""):
+        return content
+    try:
+        body = json.loads(content)
+    except ValueError:
+        return b""
+    if isinstance(body, dict) and "key" in body:
+        body["key"] = None
+        body["key_withheld"] = "shown once, in the first answer only"
+    return json.dumps(body).encode()
 
 
 def _fingerprint(scope: dict, body: bytes) -> str:

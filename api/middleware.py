@@ -30,21 +30,12 @@ class RequestContext:
         status = 500
 
         length = headers.get(b"content-length")
-        if length is not None and length.isdigit() and int(length) > self.max_body_bytes:
+        if length is None:  # a streamed body: read it whole, within the limit, before the app does
+            receive = await self._buffered(receive)
+        if receive is None or (length is not None and length.isdigit() and int(length) > self.max_body_bytes):
             await self._too_large(scope, send, request_id)
             log.info("request", status=413, duration_ms=round((time.perf_counter() - started) * 1000, 1))
             return
-
-        received = 0
-
-        async def limited_receive() -> Any:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_body_bytes:
-                    raise BodyTooLarge()
-            return message
 
         async def send_with_id(message: dict) -> None:
             nonlocal status
@@ -54,14 +45,36 @@ class RequestContext:
             await send(message)
 
         try:
-            await self.app(scope, limited_receive, send_with_id)
-        except BodyTooLarge:
-            status = 413
-            await self._too_large(scope, send, request_id)
+            await self.app(scope, receive, send_with_id)
         finally:
             actor = scope.get("state", {}).get("principal")
             log.info("request", status=status, actor=getattr(actor, "actor", None),
                      duration_ms=round((time.perf_counter() - started) * 1000, 1))
+
+    async def _buffered(self, receive: Any) -> Any:
+        """A receive replaying the body read so far; None when the body exceeds the limit.
+
+        With a Content-Length the server itself holds the body to it, so only streamed bodies
+        (chunked, no length) are read here; the app could not tell a cut-off body from a bad one.
+        """
+        chunks: list[bytes] = []
+        size, message = 0, await receive()
+        while message["type"] == "http.request":
+            chunks.append(message.get("body", b""))
+            size += len(chunks[-1])
+            if size > self.max_body_bytes:
+                return None
+            if not message.get("more_body"):
+                break
+            message = await receive()
+        first = ({"type": "http.request", "body": b"".join(chunks), "more_body": False}
+                 if message["type"] == "http.request" else message)
+        pending = [first]
+
+        async def replay() -> Any:
+            return pending.pop() if pending else await receive()
+
+        return replay
 
     async def _too_large(self, scope: dict, send: Any, request_id: str) -> None:
         body = json.dumps({
@@ -73,7 +86,3 @@ class RequestContext:
             (b"content-type", b"application/problem+json"), (b"content-length", str(len(body)).encode()),
             (b"x-request-id", request_id.encode("latin-1"))]})
         await send({"type": "http.response.body", "body": body})
-
-
-class BodyTooLarge(Exception):
-    pass

@@ -90,6 +90,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+        if exc.status_code == 400 and "parsing the body" in str(exc.detail):
+            # A body that cannot even be decoded is invalid input like any other (DESIGN §7).
+            return problem_response(request, 422, "invalid-request", "the request body could not be parsed",
+                                    [{"loc": ["body"], "msg": str(exc.detail), "type": "body_unparseable"}])
         code = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
         return problem_response(request, exc.status_code, code, str(exc.detail), headers=exc.headers)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlparse
 
 from pydantic import field_validator, model_validator
@@ -25,8 +26,11 @@ class Settings(BaseSettings):
     runner_batch_size: int = 500
     snapshot_every_events: int = 10_000
     pool_size: int = 10
+    pool_max_overflow: int = 30  # 40 in all, one per worker thread: a wait then means the store is away
+    pool_timeout_seconds: int = 1  # wait for a connection; the library tries a call 10 times (~12 s)
+    reconnect_timeout_seconds: float = 10.0  # caps the pool's reconnect backoff, so recovery is prompt
     statement_timeout_seconds: int = 15
-    lock_timeout_seconds: int = 5
+    lock_timeout_seconds: int = 2  # each library call retries 10 times: a blocked write fails in ~22 s
 
     @field_validator("log_format")
     @classmethod
@@ -46,6 +50,14 @@ class Settings(BaseSettings):
     @property
     def is_postgres(self) -> bool:
         return self.database_url.startswith(("postgresql://", "postgres://"))
+
+    @property
+    def safe_database_url(self) -> str:
+        """The URL without its password, for logs and messages."""
+        url = urlparse(self.database_url)
+        if url.password:
+            return self.database_url.replace(f":{url.password}@", ":***@", 1)
+        return self.database_url
 
     @property
     def data_dir(self) -> Path:
@@ -76,8 +88,17 @@ class Settings(BaseSettings):
             "POSTGRES_USER": unquote(url.username or "postgres"),
             "POSTGRES_PASSWORD": unquote(url.password or ""),
             "POSTGRES_POOL_SIZE": str(self.pool_size),
-            "POSTGRES_MAX_OVERFLOW": str(self.pool_size),
+            "POSTGRES_MAX_OVERFLOW": str(self.pool_max_overflow),
             "POSTGRES_LOCK_TIMEOUT": str(self.lock_timeout_seconds),
-            "POSTGRES_CONNECT_TIMEOUT": "5",
+            "POSTGRES_CONNECT_TIMEOUT": str(self.pool_timeout_seconds),  # the library's pool wait
+            "POSTGRES_PRE_PING": "y",  # after a database restart no request gets a dead connection
             "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": str(self.statement_timeout_seconds),
         }
+
+    def limit_pool(self, pool: Any) -> None:
+        """What the library's env cannot say: every statement and lock wait of every session is bounded."""
+        pool.kwargs.update(connect_timeout=5, options=(
+            f"-c statement_timeout={self.statement_timeout_seconds * 1000}"
+            f" -c lock_timeout={self.lock_timeout_seconds * 1000}"))
+        pool.reconnect_timeout = self.reconnect_timeout_seconds
+        pool.drain()  # the connections opened while the tables were created get the limits too

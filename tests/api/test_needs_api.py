@@ -138,10 +138,19 @@ def test_as_of_shows_the_view_as_it_stood(http: httpx.Client) -> None:
 
 
 def test_a_view_lagging_past_the_bounded_wait_is_a_503(services, http: httpx.Client) -> None:
+    # Given views that are not catching up (the runner is stopped) and a write they have not seen
     services.settings.read_wait_seconds = 0.2
-    r = http.get("/v1/views/unmet-needs", params={"min_position": 10_000_000})
+    services.runner.stop()
+    written = http.post("/v1/needs", json=NEED).json()
+    # Then a read that asks for that write waits, briefly, and says the views lag
+    r = http.get("/v1/views/unmet-needs", params={"min_position": written["position"]})
     assert_problem(r, 503, "view-lagging")
     assert r.headers["retry-after"] == "1"
+
+
+def test_a_position_no_write_has_yet_is_a_422(http: httpx.Client) -> None:
+    r = http.get("/v1/views/unmet-needs", params={"min_position": 10_000_000})
+    assert_problem(r, 422, "position-beyond-head")
 
 
 def test_health_and_readiness(http: httpx.Client) -> None:
