@@ -16,7 +16,7 @@ import struct
 from dataclasses import dataclass
 from uuid import UUID
 
-try:  # OpenSSL 3 spends ~1.5 µs setting up each hash; CPython's builtin SHA-256 far less
+try:  # OpenSSL 3 costs ~1.4 µs per hash before any data; CPython's builtin SHA-256 half that
     from _sha256 import sha256 as _sha256  # CPython 3.11
 except ImportError:  # pragma: no cover - depends on the interpreter build
     try:
@@ -50,10 +50,9 @@ class LogRecord:
     state: bytes
 
 
+# topics are event class paths, a few dozen; the bound only matters against hostile input
 _TOPIC_PACKERS: dict[str, tuple[bytes, struct.Struct]] = {}
-_TOPIC_PACKERS_MAX = (
-    4096  # topics are event class paths, a few dozen; bound it against hostile input
-)
+_TOPIC_PACKERS_MAX = 4096
 
 
 def _topic_packer(topic: str) -> tuple[bytes, struct.Struct]:
@@ -105,9 +104,10 @@ def to_hex(digest: bytes) -> str:
 
 def from_hex(text: str, size: int = HASH_SIZE) -> bytes:
     """Decode a hex hash of exactly `size` bytes (either case accepted; we emit lowercase)."""
-    if not isinstance(text, str) or len(text) != 2 * size:
+    raw = bytes.fromhex(text) if isinstance(text, str) and len(text) == 2 * size else b""
+    if len(raw) != size:  # fromhex skips spaces: check what came out, not only the length in
         raise ValueError(f"expected {2 * size} hex characters, got {text!r}")
-    return bytes.fromhex(text)
+    return raw
 
 
 class Chain:

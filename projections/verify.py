@@ -16,8 +16,8 @@ skipped). Each object has a "kind":
 - A checkpoint line may appear anywhere before the first event line whose position exceeds its
   own; `export_lines` writes each one right after the last event at or before its position.
 - A separate checkpoint file (`ledger verify --checkpoint FILE`) is the same JSON Lines holding
-  checkpoint objects ("kind" may be omitted there). `read_checkpoints` skips other kinds, so a
-  log export doubles as its own checkpoint file.
+  checkpoint objects ("kind" may be omitted there), or one JSON list of them. `read_checkpoints`
+  skips other lines, so a log export doubles as its own checkpoint file.
 
 What `verify_log` reports: the first failure in position order (`count`, `head` and
 `last_position` then describe the verified prefix), as `problem`:
@@ -32,8 +32,10 @@ What `verify_log` reports: the first failure in position order (`count`, `head` 
   events beyond it). Hashes alone cannot tell which record between two checkpoints diverged, so
   `first_bad_position` is the failing checkpoint's position and `suspect_from` the first position
   after the previous good checkpoint: the damage lies in [suspect_from, first_bad_position]. When
-  that window holds exactly one record and the counts agree, that record is named; checkpoints at
-  every event therefore localise exactly.
+  that window holds exactly one record and the counts agree, that record is named; when the
+  record at the checkpoint chains straight onto the previous good one, the extra records before
+  it are named ("record inserted"). Checkpoints at every event therefore localise exactly. Records
+  after the last checkpoint are covered by stored hashes only: sign often.
 - "position out of order", "stored hashes missing" (an event line without them), "malformed
   record" (a field that does not decode; the position is None when even that is unknown).
 Verification always starts from GENESIS: give it the whole log.
@@ -42,7 +44,9 @@ Verification always starts from GENESIS: give it the whole log.
 from __future__ import annotations
 
 import base64
+import binascii
 import heapq
+import io
 import itertools
 import json
 import os
@@ -52,7 +56,15 @@ from dataclasses import asdict, dataclass
 from typing import IO, Any
 from uuid import UUID
 
-from projections.chain import _TOPIC_PACKERS, GENESIS, LogRecord, _leaf_bytes, _sha256, from_hex
+from projections.chain import (
+    _TOPIC_PACKERS,
+    GENESIS,
+    LogRecord,
+    _sha256,
+    _topic_packer,
+    chain_hash,
+    from_hex,
+)
 from projections.checkpoints import Checkpoint, load_public_key, verify_checkpoint
 
 FORMAT = "uncac-ledger-log/1"
@@ -141,7 +153,7 @@ def _json_fields(data: Mapping[str, Any]) -> tuple[int, bytes, int, str, bytes]:
             _stream_bytes(data["stream_id"]),
             _int_field(data, "version"),
             topic,
-            base64.b64decode(state, validate=True),
+            binascii.a2b_base64(state, strict_mode=True),  # strict: no junk, exact padding
         )
     except KeyError as e:
         raise ValueError(f"event line lacks {e.args[0]!r}") from None
@@ -216,21 +228,34 @@ def read_jsonl_log(source: str | os.PathLike[str] | IO[str]) -> Iterator[dict[st
 
 
 def read_checkpoints(source: str | os.PathLike[str] | IO[str]) -> list[Checkpoint]:
-    """The checkpoints of a checkpoint file or a log export (other kinds skipped)."""
+    """The checkpoints of a checkpoint file or a log export (other lines skipped).
+
+    Also reads one JSON document: a list of checkpoints, or an object listing them under
+    "checkpoints" or "items" (a saved API answer). Raises ValueError on a malformed checkpoint.
+    """
+    if isinstance(source, str | os.PathLike):
+        with open(source, encoding="utf-8") as handle:
+            return read_checkpoints(handle)
+    text = source.read()
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError:  # several lines: JSON Lines
+        objects: list[Any] = list(read_jsonl_log(io.StringIO(text)))
+    else:
+        if isinstance(document, dict) and "kind" not in document and "signature" not in document:
+            document = document.get("checkpoints", document.get("items"))
+            if not isinstance(document, list):
+                raise ValueError("no checkpoints in this document")
+        objects = document if isinstance(document, list) else [document]
     return [
         Checkpoint.from_dict(obj)
-        for obj in read_jsonl_log(source)
-        if obj.get("kind", "checkpoint") == "checkpoint"
+        for obj in objects
+        if isinstance(obj, dict)
+        and (obj.get("kind") == "checkpoint" or ("kind" not in obj and "signature" in obj))
     ]
 
 
 # ---------------------------------------------------------------- verification
-
-_Row = tuple[int, bytes, int, str, bytes, bytes | None, bytes | None]
-
-
-def _as_hash(value: Any) -> bytes:
-    return value if isinstance(value, bytes) and len(value) == 32 else from_hex(value)
 
 
 def _parse_checkpoint(item: Any) -> Checkpoint:
@@ -244,102 +269,6 @@ def _parse_checkpoint(item: Any) -> Checkpoint:
         raise _Failure(at, MALFORMED, f"checkpoint: {e}") from None
 
 
-def _rows(
-    items: Iterable[Any], embedded: bool, pending: list[Any], seq: Iterator[int]
-) -> Iterator[_Row]:
-    """Decode records and dict lines to rows; queue interleaved checkpoints as they come."""
-    last = -1
-    for item in items:
-        if isinstance(item, dict):
-            kind = item.get("kind", "event")
-            if kind == "event":
-                try:
-                    row = _json_fields(item)
-                except (ValueError, TypeError) as e:
-                    position = item.get("position")
-                    raise _Failure(
-                        position if type(position) is int else None, MALFORMED, str(e)
-                    ) from None
-                if embedded:
-                    if "leaf_hash" not in item or "chain_hash" not in item:
-                        raise _Failure(
-                            row[0], HASHES_MISSING, "event line without leaf_hash/chain_hash"
-                        )
-                    try:
-                        row += (from_hex(item["leaf_hash"]), from_hex(item["chain_hash"]))
-                    except (ValueError, TypeError) as e:
-                        raise _Failure(row[0], MALFORMED, f"stored hash: {e}") from None
-                else:
-                    row += (None, None)
-            elif kind == "checkpoint":
-                _queue(_parse_checkpoint(item), last, pending, seq)
-                continue
-            elif kind == "header" and item.get("format") == FORMAT:
-                continue
-            else:
-                raise _Failure(
-                    None, MALFORMED, f"unknown line kind/format after position {last}: {kind!r}"
-                )
-        elif isinstance(item, Checkpoint):
-            _queue(item, last, pending, seq)
-            continue
-        else:
-            row = (
-                item.position,
-                item.stream_id.bytes,
-                item.version,
-                item.topic,
-                item.state,
-                None,
-                None,
-            )
-        last = row[0]
-        yield row
-
-
-def _queue(checkpoint: Checkpoint, last: int, pending: list[Any], seq: Iterator[int]) -> None:
-    if checkpoint.position < last:  # we no longer know the chain head there
-        raise _Failure(
-            checkpoint.position,
-            CHECKPOINT_OUT_OF_PLACE,
-            f"checkpoint at {checkpoint.position} comes after the event at {last}",
-        )
-    heapq.heappush(pending, (checkpoint.position, next(seq), checkpoint))
-
-
-def _aligned(rows: Iterator[_Row], expected: Iterable[Any]) -> Iterator[_Row]:
-    """Pair rows with the stored chain (position, leaf, chain) by position.
-
-    Records past the end of the stored chain are not compared: the stored chain may lag the log.
-    """
-    stored = iter(expected)
-    nxt = next(stored, None)
-    for row in rows:
-        position = row[0]
-        if nxt is None:
-            yield row
-            continue
-        if nxt[0] < position:
-            raise _Failure(
-                nxt[0],
-                RECORD_MISSING,
-                f"the stored chain has position {nxt[0]}; the log skips to {position}",
-            )
-        if nxt[0] > position:
-            raise _Failure(
-                position, NOT_ON_STORED_CHAIN, f"position {position} is not on the stored chain"
-            )
-        try:
-            yield row[:5] + (_as_hash(nxt[1]), _as_hash(nxt[2]))
-        except (ValueError, TypeError) as e:
-            raise _Failure(position, MALFORMED, f"stored hash: {e}") from None
-        nxt = next(stored, None)
-    if nxt is not None:
-        raise _Failure(
-            nxt[0], RECORD_MISSING, f"the stored chain has position {nxt[0]} past the log's end"
-        )
-
-
 def _keys(public_key: Any) -> list[Any]:
     if public_key is None:
         return []
@@ -348,48 +277,218 @@ def _keys(public_key: Any) -> list[Any]:
     return [load_public_key(public_key)]
 
 
-def _judge(
-    checkpoint: Checkpoint,
-    keys: list[Any],
-    head: bytes,
-    count: int,
-    last: int,
-    good_position: int | None,
-    good_count: int,
-    window_start: int | None,
-) -> _Failure | None:
-    """None when `checkpoint` is signed (if keys) and equals the chain state (head, count) at it."""
-    at = checkpoint.position
-    if keys and not any(verify_checkpoint(checkpoint, key) for key in keys):
-        return _Failure(
-            at, SIGNATURE_INVALID, f"checkpoint at {at} (key {checkpoint.key_id}) does not verify"
-        )
-    if checkpoint.count == count and checkpoint.chain_hash == head.hex():
+def _hex_hash(value: Any) -> str:
+    """A stored hash (hex in either case, or 32 bytes) as lowercase hex; ValueError otherwise."""
+    if isinstance(value, bytes | bytearray | memoryview):
+        value = bytes(value).hex()
+    return from_hex(value).hex()
+
+
+_END = (None, None, None)
+_Row = tuple[int, bytes, int, str, bytes, Any, Any]
+
+
+class _Walk:
+    """The verification state; the hot loop keeps it in locals and syncs it for the rare checks."""
+
+    def __init__(self, keys: list[Any], embedded: bool) -> None:
+        self.keys, self.embedded = keys, embedded
+        self.pending: list[tuple[int, int, Checkpoint]] = []  # heap by position
+        self.seq = itertools.count()  # keeps equal positions in arrival order
+        self.head, self.count, self.last, self.leaf = GENESIS, 0, -1, GENESIS
+        self.good_position: int | None = None  # last checkpoint found good
+        self.good_head, self.good_count = GENESIS, 0
+        self.window_start: int | None = None  # first record after it
+        self.verified = self.unsigned = 0
+
+    def queue(self, checkpoint: Checkpoint, last: int) -> None:
+        if checkpoint.position < last:  # we no longer know the chain head there
+            detail = f"checkpoint at {checkpoint.position} comes after the event at {last}"
+            raise _Failure(checkpoint.position, CHECKPOINT_OUT_OF_PLACE, detail)
+        heapq.heappush(self.pending, (checkpoint.position, next(self.seq), checkpoint))
+
+    def result(self, failure: _Failure | None = None) -> VerifyResult:
+        common = (self.count, self.head.hex(), None if self.count == 0 else self.last)
+        if failure is None:
+            return VerifyResult(True, *common, checkpoints_verified=self.verified,
+                                checkpoints_unsigned=self.unsigned)  # fmt: skip
+        return VerifyResult(
+            False, *common, failure.position, failure.problem, failure.detail, failure.suspect,
+            self.verified, self.unsigned,
+        )  # fmt: skip
+
+    def settle(self, before: int | None) -> _Failure | None:
+        """Judge queued checkpoints at positions < `before` (all if None) against the head."""
+        pending = self.pending
+        while pending and (before is None or pending[0][0] < before):
+            checkpoint = heapq.heappop(pending)[2]
+            if failure := self.judge(checkpoint, at_end=before is None):
+                return failure
+            if self.keys:
+                self.verified += 1
+            else:
+                self.unsigned += 1
+            self.good_position, self.good_head = checkpoint.position, self.head
+            self.good_count, self.window_start = self.count, before
         return None
-    suspect = 0 if good_position is None else good_position + 1
-    if checkpoint.count > count and at > last:
-        return _Failure(
-            at,
-            LOG_ENDS_EARLY,
-            f"the log ends at {last} with {count} records; "
-            f"checkpoint at {at} signs {checkpoint.count}",
-            suspect,
+
+    def judge(self, checkpoint: Checkpoint, at_end: bool) -> _Failure | None:
+        """None when `checkpoint` is signed (if keys) and equals the chain state at it."""
+        at, count, last = checkpoint.position, self.count, self.last
+        if self.keys and not any(verify_checkpoint(checkpoint, key) for key in self.keys):
+            detail = f"checkpoint at {at} (key {checkpoint.key_id}) does not verify"
+            return _Failure(at, SIGNATURE_INVALID, detail)
+        if checkpoint.count == count and checkpoint.chain_hash == self.head.hex():
+            return None
+        suspect = 0 if self.good_position is None else self.good_position + 1
+        if at_end and checkpoint.count > count and at > last:
+            detail = f"the log ends at {last} with {count} records; checkpoint at {at} signs "
+            return _Failure(at, LOG_ENDS_EARLY, detail + str(checkpoint.count), suspect)
+        window, start = count - self.good_count, self.window_start
+        if start is not None and window == 1 and checkpoint.count == count:
+            detail = f"the only record since the last good checkpoint differs from the one at {at}"
+            return _Failure(start, CHECKPOINT_MISMATCH, detail)
+        if (
+            start is not None
+            and window >= 2
+            and checkpoint.count == self.good_count + 1
+            and last == at
+            and chain_hash(self.good_head, self.leaf).hex() == checkpoint.chain_hash
+        ):  # the record at `at` follows the last good checkpoint directly: the rest are extra
+            detail = f"records in [{start}, {at}) are not covered by the checkpoint at {at}"
+            return _Failure(start, RECORD_INSERTED, detail)
+        detail = (
+            f"checkpoint at {at} signs {checkpoint.count} records and head {checkpoint.chain_hash}"
+            f"; the log has {count} and {self.head.hex()}: records in [{suspect}, {at}] were "
+            "altered, deleted or inserted"
         )
-    window = count - good_count
-    if checkpoint.count == count and window == 1 and window_start is not None:
-        return _Failure(
-            window_start,
-            CHECKPOINT_MISMATCH,
-            f"the only record since the last good checkpoint differs from checkpoint at {at}",
-        )
+        return _Failure(at, CHECKPOINT_MISMATCH, detail, suspect)
+
+    def decode(self, item: Any, last: int) -> _Row | None:
+        """A row from anything but a LogRecord; None for checkpoint and header lines."""
+        if type(item) is not dict and not isinstance(item, Mapping):  # dict first: ABCs are slow
+            if isinstance(item, Checkpoint):
+                self.queue(item, last)
+                return None
+            # an object with LogRecord's attributes
+            stream_id = item.stream_id.bytes
+            if len(stream_id) != 16:
+                raise ValueError("stream id must be 16 bytes")
+            return (item.position, stream_id, item.version, item.topic, item.state, None, None)
+        kind = item.get("kind", "event")
+        if kind == "checkpoint":
+            self.queue(_parse_checkpoint(item), last)
+            return None
+        if kind == "header" and item.get("format") == FORMAT:
+            return None
+        if kind != "event":
+            raise _Failure(None, MALFORMED, f"unknown line after position {last}: kind {kind!r}")
+        try:
+            fields = _json_fields(item)
+        except (ValueError, TypeError) as e:
+            position = item.get("position")
+            raise _Failure(position if type(position) is int else None, MALFORMED, str(e)) from None
+        if not self.embedded:
+            return fields + (None, None)
+        if "leaf_hash" not in item or "chain_hash" not in item:
+            raise _Failure(fields[0], HASHES_MISSING, "event line without leaf_hash/chain_hash")
+        return fields + (item["leaf_hash"], item["chain_hash"])
+
+    def walk(self, records: Iterable[Any], expected: Iterable[Any] | None) -> _Failure | None:
+        """Chain every record, comparing stored hashes; the first failure or None."""
+        head, prev_head, count, last, leaf = self.head, GENESIS, 0, -1, GENESIS
+        pending, packers, sha = self.pending, _TOPIC_PACKERS, _sha256
+        stored = iter(expected) if expected is not None else iter(())
+        exp_position, exp_leaf, exp_chain = next(stored, _END)
+        position: Any = -1  # stays == last when the source (not a record) raises
+        try:
+            for item in records:
+                if type(item) is LogRecord:
+                    position, version = item.position, item.version
+                    topic, state = item.topic, item.state
+                    stream_id = item.stream_id.int.to_bytes(16, "big")  # cheaper than .bytes
+                    stored_leaf = stored_chain = None
+                else:
+                    row = self.decode(item, last)
+                    if row is None:
+                        continue
+                    position, stream_id, version, topic, state, stored_leaf, stored_chain = row
+                if position <= last:
+                    return _Failure(position, OUT_OF_ORDER, f"position {position} after {last}")
+                if count == 0:
+                    self.window_start = position
+                if exp_position is not None:  # the stored chain, aligned by position
+                    if exp_position != position:  # (checkpoints before it: see verify_log)
+                        return _misaligned(exp_position, position)
+                    stored_leaf, stored_chain = exp_leaf, exp_chain
+                    exp_position, exp_leaf, exp_chain = next(stored, _END)
+                if pending and pending[0][0] < position:
+                    self.head, self.count, self.last, self.leaf = head, count, last, leaf
+                    if failure := self.settle(position):
+                        return failure
+                # the same bytes as chain._leaf_bytes: one pack, one concatenation, two hashes
+                # (stream ids here are always 16 bytes: UUID.int, _stream_bytes or UUID.bytes)
+                try:
+                    encoded, struct_ = packers[topic]
+                except KeyError:
+                    encoded, struct_ = _topic_packer(topic)
+                leaf = sha(
+                    struct_.pack(position, stream_id, version, len(encoded), encoded, len(state))
+                    + state
+                ).digest()
+                new_head = sha(b"\x01" + head + leaf).digest()
+                if stored_chain is not None and (
+                    new_head.hex() != stored_chain or leaf.hex() != stored_leaf
+                ) and (failure := _stored_mismatch(position, last, count, leaf, new_head, prev_head,
+                                                   stored_leaf, stored_chain)):  # fmt: skip
+                    return failure
+                prev_head, head, last = head, new_head, position
+                count += 1
+        except _Failure as failure:
+            return failure
+        except (ValueError, TypeError, AttributeError, struct.error) as e:
+            # a record's own fields failed (its position is known) or the source did (it may say)
+            at = position if type(position) is int and position > last else None
+            if at is None and type(getattr(e, "position", None)) is int:
+                at = e.position  # type: ignore[union-attr]
+            return _Failure(at, MALFORMED, f"after position {last}: {e}")
+        finally:
+            self.head, self.count, self.last, self.leaf = head, count, last, leaf
+        if exp_position is not None:
+            detail = f"the stored chain has position {exp_position} past the log's end"
+            return _Failure(exp_position, RECORD_MISSING, detail)
+        return None
+
+
+def _misaligned(exp_position: int, position: int) -> _Failure:
+    if exp_position < position:
+        detail = f"the stored chain has position {exp_position}; the log skips to {position}"
+        return _Failure(exp_position, RECORD_MISSING, detail)
     return _Failure(
-        at,
-        CHECKPOINT_MISMATCH,
-        f"checkpoint at {at} signs {checkpoint.count} records and head {checkpoint.chain_hash}; "
-        f"the log has {count} and {head.hex()}: records in [{suspect}, {at}] were altered, "
-        "deleted or inserted",
-        suspect,
+        position, NOT_ON_STORED_CHAIN, f"position {position} is not on the stored chain"
     )
+
+
+def _stored_mismatch(
+    position: int, last: int, count: int, leaf: bytes, head: bytes, prev_head: bytes,
+    stored_leaf: Any, stored_chain: Any,
+) -> _Failure | None:  # fmt: skip
+    """What a stored-hash mismatch at `position` means; None if only the spelling differed."""
+    try:
+        stored_leaf, stored_chain = _hex_hash(stored_leaf), _hex_hash(stored_chain)
+    except (ValueError, TypeError) as e:
+        return _Failure(position, MALFORMED, f"stored hash: {e}")
+    if leaf.hex() != stored_leaf:
+        return _Failure(position, LEAF_MISMATCH, "the record differs from its stored leaf_hash")
+    if head.hex() == stored_chain:
+        return None
+    if count and chain_hash(prev_head, leaf).hex() == stored_chain:
+        return _Failure(last, RECORD_INSERTED, f"the stored chain of {position} skips {last}")
+    detail = (
+        f"the stored chain_hash of {position} does not follow {last if count else 'genesis'}: "
+        "a record before it was deleted, inserted or moved, or the hash was altered"
+    )
+    return _Failure(position, CHAIN_MISMATCH, detail)
 
 
 def verify_log(
@@ -404,115 +503,18 @@ def verify_log(
     Checkpoints. `expected` is the stored chain as (position, leaf, chain), hex or bytes; without
     it, event dicts are checked against their own leaf_hash/chain_hash. `public_key` is one key
     (PEM, raw, hex) or a list of them; without one, checkpoints are checked against the chain but
-    their signatures are not (counted in `checkpoints_unsigned`).
+    their signatures are not (counted in `checkpoints_unsigned`). A ValueError raised by the
+    `records` iterable becomes a "malformed record" failure (at its `position` attribute if any).
     """
-    keys = _keys(public_key)
-    pending: list[Any] = []
-    seq = itertools.count()
-    for item in checkpoints:
-        try:
-            checkpoint = _parse_checkpoint(item)
-        except _Failure as f:
-            return VerifyResult(
-                False, 0, GENESIS.hex(), None, f.position, f.problem, f.detail, f.suspect
-            )
-        heapq.heappush(pending, (checkpoint.position, next(seq), checkpoint))
-    rows = _rows(records, expected is None, pending, seq)
-    if expected is not None:
-        rows = _aligned(rows, expected)
-
-    head, prev_head, count, last = GENESIS, GENESIS, 0, -1
-    good_position: int | None = None
-    good_count, verified, unsigned = 0, 0, 0
-    window_start: int | None = None
-    packers, sha, heappop = _TOPIC_PACKERS, _sha256, heapq.heappop
-
-    def result(failure: _Failure | None = None) -> VerifyResult:
-        last_position = None if count == 0 else last
-        if failure is None:
-            return VerifyResult(
-                True, count, head.hex(), last_position, None, None, None, None, verified, unsigned
-            )
-        return VerifyResult(
-            False,
-            count,
-            head.hex(),
-            last_position,
-            failure.position,
-            failure.problem,
-            failure.detail,
-            failure.suspect,
-            verified,
-            unsigned,
-        )
-
-    def settle(before: int | None) -> _Failure | None:
-        """Judge queued checkpoints at positions < `before` (all if None) against the head."""
-        nonlocal good_position, good_count, verified, unsigned, window_start
-        while pending and (before is None or pending[0][0] < before):
-            checkpoint = heappop(pending)[2]
-            failure = _judge(
-                checkpoint, keys, head, count, last, good_position, good_count, window_start
-            )
-            if failure is not None:
-                return failure
-            if keys:
-                verified += 1
-            else:
-                unsigned += 1
-            good_position, good_count, window_start = checkpoint.position, count, None
-        return None
-
-    position = -1  # stays == last when the source (not a record) raises
+    walk = _Walk(_keys(public_key), embedded=expected is None)
     try:
-        for position, stream_id, version, topic, state, stored_leaf, stored_chain in rows:
-            if position <= last:
-                return result(_Failure(position, OUT_OF_ORDER, f"position {position} after {last}"))
-            if pending and pending[0][0] < position and (failure := settle(position)):
-                return result(failure)
-            if window_start is None:
-                window_start = position
-            # the hot path: the same bytes as chain._leaf_bytes, one pack and two hashes per record
-            packer = packers.get(topic)
-            if packer is None or len(stream_id) != 16:
-                leaf = sha(_leaf_bytes(position, stream_id, version, topic, state)).digest()
-            else:
-                leaf = sha(
-                    packer[1].pack(
-                        position, stream_id, version, len(packer[0]), packer[0], len(state)
-                    )
-                    + state
-                ).digest()
-            new_head = sha(b"\x01" + head + leaf).digest()
-            if stored_chain is not None and (new_head != stored_chain or leaf != stored_leaf):
-                if leaf != stored_leaf:
-                    return result(
-                        _Failure(
-                            position, LEAF_MISMATCH, "the record differs from its stored leaf_hash"
-                        )
-                    )
-                if count and sha(b"\x01" + prev_head + leaf).digest() == stored_chain:
-                    return result(
-                        _Failure(
-                            last, RECORD_INSERTED, f"the stored chain of {position} skips {last}"
-                        )
-                    )
-                return result(
-                    _Failure(
-                        position,
-                        CHAIN_MISMATCH,
-                        f"stored chain_hash of {position} does not "
-                        f"follow {last if count else 'genesis'}: a record before it was "
-                        "deleted, inserted or moved, or the hash was altered",
-                    )
-                )
-            prev_head, head, last = head, new_head, position
-            count += 1
-    except _Failure as failure:
-        if failure.position is not None and (earlier := settle(failure.position)):
-            return result(earlier)
-        return result(failure)
-    except (ValueError, TypeError, AttributeError, struct.error) as e:
-        at = position if position > last else None  # a record's fields failed, not the source
-        return result(_Failure(at, MALFORMED, f"after position {last}: {e}"))
-    return result(settle(None))
+        for item in checkpoints:
+            walk.queue(_parse_checkpoint(item), -1)
+    except _Failure as bad_checkpoint:
+        return walk.result(bad_checkpoint)
+    failure = walk.walk(records, expected)
+    if failure is None:
+        return walk.result(walk.settle(None))
+    if failure.position is not None and (earlier := walk.settle(failure.position)):
+        return walk.result(earlier)  # a checkpoint before the failure already failed
+    return walk.result(failure)

@@ -1,0 +1,149 @@
+"""Benchmark `ledger verify`'s core against raw SHA-256 over the same bytes (DESIGN 11: >= 0.5x).
+
+Builds synthetic records (~300-byte states, 24 topics, gaps in positions), then times in CPU
+seconds (the machine is shared), alternating the two sides round by round:
+- raw: hashlib.sha256(leaf input).digest() once per record, over the exact bytes each leaf hashes;
+- verify: verify_log against the stored chain (hex, as the database keeps it): the byte layout,
+  both hashes and both comparisons per record.
+For context: verify without stored hashes; raw SHA-256 of every byte verification hashes (leaf
+and 65-byte chain input per record); all leaf inputs hashed in one call (SHA-256 throughput
+with no per-call cost); Chain.append; verify_log over parsed export lines and over the file.
+
+    .venv/bin/python bench/bench_verify.py [N]
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import json
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from projections.chain import Chain, LogRecord, leaf_input  # noqa: E402
+from projections.verify import export_lines, read_jsonl_log, verify_log  # noqa: E402
+
+ROUNDS = 5
+
+
+def synthetic(n: int, seed: int = 7) -> list[LogRecord]:
+    rng = random.Random(seed)
+    events = ("Identified", "Revised", "Linked", "Recorded", "Prioritised", "Published")
+    topics = [f"domain.{m}:{a}.{e}" for m in ("needs", "programmes") for a in ("Need", "Programme")
+              for e in events]  # fmt: skip
+    streams = [uuid.UUID(int=rng.getrandbits(128)) for _ in range(max(1, n // 40))]
+    versions: dict[uuid.UUID, int] = {}
+    records, position = [], 0
+    for _ in range(n):
+        position += 1 if rng.random() > 0.01 else 2  # an occasional gap, as a rolled-back insert
+        stream = rng.choice(streams)
+        versions[stream] = versions.get(stream, 0) + 1
+        body = {
+            "actor": "focal-point@example.org",
+            "reason": None,
+            "article": rng.randint(5, 62),
+            "description": "x" * rng.randint(150, 210),
+            "request_id": uuid.uuid4().hex,
+        }
+        state = json.dumps(body, separators=(",", ":")).encode()
+        records.append(LogRecord(position, stream, versions[stream], rng.choice(topics), state))
+    return records
+
+
+def timed(fn) -> float:
+    """CPU seconds of this process: steadier than wall time on a shared machine."""
+    gc.collect()
+    start = time.process_time()
+    fn()
+    return time.process_time() - start
+
+
+def interleaved(a, b, rounds: int = ROUNDS) -> tuple[float, float, float]:
+    """Best times of a and b, run alternately (the machine is shared), and the median ratio."""
+    times_a, times_b, ratios = [], [], []
+    for _ in range(rounds):
+        times_a.append(timed(a))
+        times_b.append(timed(b))
+        ratios.append(times_a[-1] / times_b[-1])
+    return min(times_a), min(times_b), statistics.median(ratios)
+
+
+def main() -> None:
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 200_000
+    records = synthetic(n)
+    inputs = [leaf_input(r) for r in records]
+    chain = Chain()
+    hashes = [chain.append(r) for r in records]
+    pairs = list(zip(records, hashes, strict=True))
+    stored = [(r.position, leaf.hex(), head.hex()) for r, (leaf, head) in pairs]
+    chain_inputs = [b"\x01" + bytes(32) + leaf for _, (leaf, _) in pairs]  # same size as the real
+    blob = b"".join(inputs)
+    mean = len(blob) / n
+    print(f"{n} records, mean leaf input {mean:.0f} bytes, {len(blob) / 1e6:.1f} MB")
+    sha256 = hashlib.sha256
+
+    def raw() -> None:
+        for b in inputs:
+            sha256(b).digest()
+
+    def raw_both() -> None:
+        for b, c in zip(inputs, chain_inputs, strict=True):
+            sha256(b).digest()
+            sha256(c).digest()
+
+    def verify() -> None:
+        assert verify_log(records, expected=stored).ok
+
+    def recompute() -> None:
+        assert verify_log(records).ok
+
+    def append_only() -> None:
+        c = Chain()
+        for r in records:
+            c.append(r)
+
+    raw_s, verify_s, ratio = interleaved(raw, verify)
+    print(
+        f"verify: {n / verify_s:,.0f} records/s, raw sha256 {n / raw_s:,.0f} records/s, "
+        f"ratio {ratio:.2f} (target >= 0.5)"
+    )
+    print(
+        "  verify = verify_log against the stored chain (hex), leaf and chain compared per "
+        "record;\n  raw = hashlib.sha256(leaf input).digest() per record; CPU time, median "
+        f"ratio of {ROUNDS} alternating rounds"
+    )
+    _, recompute_s, recompute_ratio = interleaved(raw, recompute, rounds=3)
+    print(f"  recompute only (no stored hashes): {n / recompute_s:,.0f} records/s, "
+          f"ratio {recompute_ratio:.2f}")  # fmt: skip
+    both_s, _, both_ratio = interleaved(raw_both, verify, rounds=3)
+    print(f"  raw sha256 of every byte verify hashes (leaf + 65-byte chain input per record): "
+          f"{n / both_s:,.0f} records/s, verify ratio {both_ratio:.2f}")  # fmt: skip
+    bulk_s = min(timed(lambda: sha256(blob).digest()) for _ in range(3))
+    mb_s = len(blob) / bulk_s / 1e6
+    print(f"  raw sha256 of all leaf inputs in one call: {n / bulk_s:,.0f} records/s "
+          f"({mb_s:.0f} MB/s), verify ratio {bulk_s / verify_s:.2f}")  # fmt: skip
+    print(f"  Chain.append: {n / timed(append_only):,.0f} records/s")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "log.jsonl"
+        rows = ((r, leaf, head, None) for r, (leaf, head) in pairs)
+        with open(path, "w", encoding="utf-8") as out:
+            out.writelines(export_lines(rows))
+        lines = list(read_jsonl_log(path))
+        dicts_s = timed(lambda: verify_log(lines))
+        file_s = timed(lambda: verify_log(read_jsonl_log(path)))
+        size = os.path.getsize(path)
+    print(f"  verify parsed export lines: {n / dicts_s:,.0f} records/s; from the JSON Lines "
+          f"file ({size / 1e6:.0f} MB): {n / file_s:,.0f} records/s")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
