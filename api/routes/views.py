@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from dataclasses import dataclass
+
+from fastapi import APIRouter, Depends, Query
 
 from api.auth import Principal, PrincipalDep
 from api.deps import AsOfQ, MinPositionQ, ServicesDep, csv_response, read_position
@@ -29,6 +31,26 @@ ChapterQ = Annotated[str | None, Query(pattern="^(II|III|IV|V|VI)$")]
 ArticleQ = Annotated[int | None, Query(ge=5, le=62)]
 TaTypeQ = Annotated[str | None, Query(max_length=60, description="TA type (v2 codelist)")]
 FormatQ = Annotated[str, Query(pattern="^(json|csv)$")]
+
+
+@dataclass
+class NeedFilters:
+    """The filters every view shares, and `as_of` / `min_position`, as one dependency."""
+
+    state: StateQ = None
+    region: RegionQ = None
+    chapter: ChapterQ = None
+    article: ArticleQ = None
+    ta_type: TaTypeQ = None
+    as_of: AsOfQ = None
+    min_position: MinPositionQ = None
+
+    def needs(self) -> dict[str, Any]:
+        return {"state": self.state, "region": self.region, "chapter": self.chapter,
+                "article": self.article, "ta_type": self.ta_type}
+
+
+FiltersDep = Annotated[NeedFilters, Depends()]
 OK = {200: {"content": {"application/json": {}, "text/csv": {}}, "description": "the view"}}
 ERRORS = responses(422, 503)
 
@@ -71,30 +93,15 @@ def today_for(svc: Services, as_of: str | None, position: int | None) -> date:
 def unmet(
     svc: ServicesDep,
     who: PrincipalDep,
-    state: StateQ = None,
-    region: RegionQ = None,
-    chapter: ChapterQ = None,
-    article: ArticleQ = None,
-    ta_type: TaTypeQ = None,
+    f: FiltersDep,
     classification: Annotated[
         str | None, Query(pattern="^(unmet|partially-funded|funded)$")
     ] = None,
-    as_of: AsOfQ = None,
-    min_position: MinPositionQ = None,
     format: FormatQ = "json",
 ) -> Any:
     """Open needs, each unmet, partially funded or funded (coverage ≥ 1), with their providers."""
-    past, position = positions(svc, as_of, min_position)
-    rows = open_needs(
-        svc,
-        who,
-        past,
-        state=state,
-        region=region,
-        chapter=chapter,
-        article=article,
-        ta_type=ta_type,
-    )
+    past, position = positions(svc, f.as_of, f.min_position)
+    rows = open_needs(svc, who, past, **f.needs())
     answer = unmet_needs.view(rows, svc.currency, classification)
     return answered(position, answer, format, unmet_needs, "unmet-needs")
 
@@ -103,29 +110,14 @@ def unmet(
 def gaps(
     svc: ServicesDep,
     who: PrincipalDep,
-    state: StateQ = None,
-    region: RegionQ = None,
-    chapter: ChapterQ = None,
-    article: ArticleQ = None,
-    ta_type: TaTypeQ = None,
+    f: FiltersDep,
     group_by: Annotated[str, Query(pattern="^(state|region|chapter|article|ta_type)$")] = "state",
-    as_of: AsOfQ = None,
-    min_position: MinPositionQ = None,
     format: FormatQ = "json",
 ) -> Any:
     """Σ estimated, committed, pledged, disbursed and gap of open needs, per group."""
-    past, position = positions(svc, as_of, min_position)
-    rows = open_needs(
-        svc,
-        who,
-        past,
-        state=state,
-        region=region,
-        chapter=chapter,
-        article=article,
-        ta_type=ta_type,
-    )
-    answer = funding_gaps.view(rows, svc.currency, group_by, ta_type=ta_type)
+    past, position = positions(svc, f.as_of, f.min_position)
+    rows = open_needs(svc, who, past, **f.needs())
+    answer = funding_gaps.view(rows, svc.currency, group_by, ta_type=f.ta_type)
     return answered(position, answer, format, funding_gaps, f"funding-gaps-by-{group_by}")
 
 
@@ -133,28 +125,13 @@ def gaps(
 def overlap(
     svc: ServicesDep,
     who: PrincipalDep,
-    state: StateQ = None,
-    region: RegionQ = None,
-    chapter: ChapterQ = None,
-    article: ArticleQ = None,
-    ta_type: TaTypeQ = None,
-    as_of: AsOfQ = None,
-    min_position: MinPositionQ = None,
+    f: FiltersDep,
     format: FormatQ = "json",
 ) -> Any:
     """Per (state, article, TA type) cell: programmes, funders, HHI, and duplicate pairs."""
-    past, position = positions(svc, as_of, min_position)
-    rows = open_needs(
-        svc,
-        who,
-        past,
-        state=state,
-        region=region,
-        chapter=chapter,
-        article=article,
-        ta_type=ta_type,
-    )
-    answer = provider_overlap.view(rows, svc.currency, ta_type=ta_type)
+    past, position = positions(svc, f.as_of, f.min_position)
+    rows = open_needs(svc, who, past, **f.needs())
+    answer = provider_overlap.view(rows, svc.currency, ta_type=f.ta_type)
     return answered(position, answer, format, provider_overlap, "provider-overlap")
 
 
@@ -162,29 +139,14 @@ def overlap(
 def priorities(
     svc: ServicesDep,
     who: PrincipalDep,
-    state: StateQ = None,
-    region: RegionQ = None,
-    chapter: ChapterQ = None,
-    article: ArticleQ = None,
-    ta_type: TaTypeQ = None,
+    f: FiltersDep,
     group_by: Annotated[str, Query(pattern="^(article|chapter|ta_type|region)$")] = "article",
-    as_of: AsOfQ = None,
-    min_position: MinPositionQ = None,
     format: FormatQ = "json",
 ) -> Any:
     """Areas where open needs recur across States parties, ranked (see `ranking` in the answer)."""
-    past, position = positions(svc, as_of, min_position)
-    rows = open_needs(
-        svc,
-        who,
-        past,
-        state=state,
-        region=region,
-        chapter=chapter,
-        article=article,
-        ta_type=ta_type,
-    )
-    answer = priority_areas.view(rows, svc.currency, group_by, ta_type=ta_type)
+    past, position = positions(svc, f.as_of, f.min_position)
+    rows = open_needs(svc, who, past, **f.needs())
+    answer = priority_areas.view(rows, svc.currency, group_by, ta_type=f.ta_type)
     return answered(position, answer, format, priority_areas, f"priority-areas-by-{group_by}")
 
 
@@ -192,14 +154,8 @@ def priorities(
 def monitoring(
     svc: ServicesDep,
     who: PrincipalDep,
-    state: StateQ = None,
-    region: RegionQ = None,
-    chapter: ChapterQ = None,
-    article: ArticleQ = None,
-    ta_type: TaTypeQ = None,
+    f: FiltersDep,
     flag: Annotated[str | None, Query(pattern="^(over-disbursed|stalled|overdue)$")] = None,
-    as_of: AsOfQ = None,
-    min_position: MinPositionQ = None,
     format: FormatQ = "json",
 ) -> Any:
     """Per programme: money, deliveries and the flags over-disbursed, stalled, overdue.
@@ -207,18 +163,11 @@ def monitoring(
     `state` and `region` match the programme's states; `chapter`, `article` and `ta_type` keep
     programmes linked to a need of them.
     """
-    past, position = positions(svc, as_of, min_position)
-    found = programmes(
-        svc,
-        who,
-        past,
-        state=state.upper() if state else None,
-        region=region,
-        chapter=chapter,
-        article=article,
-        ta_type=ta_type,
-    )
-    answer = programme_monitoring.view(found, svc.currency, today_for(svc, as_of, past), flag)
+    past, position = positions(svc, f.as_of, f.min_position)
+    filters = f.needs()
+    state = filters.pop("state")
+    found = programmes(svc, who, past, state=state.upper() if state else None, **filters)
+    answer = programme_monitoring.view(found, svc.currency, today_for(svc, f.as_of, past), flag)
     return answered(position, answer, format, programme_monitoring, "programme-monitoring")
 
 
