@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import RecordConflictError
+from eventsourcing.persistence import InterfaceError, OperationalError, RecordConflictError
 
 MAX_BATCH = 256
 RETRIES = 5
@@ -35,6 +35,7 @@ class Unit:
         self.careful = careful
         self.fresh = fresh  # a retry after a conflict: never trust what the caller preloaded
         self.aggregates: dict[UUID, Any] = {}
+        self.saved: dict[UUID, type] = {}  # a bulk load's aggregates already saved: their ids and types
         self.events: list[Any] = []
         self._undo: dict[UUID, Any] = {}
         self._blocks: list[tuple[int, dict[UUID, Any]]] = []  # open atomic blocks: (events mark, undo)
@@ -135,6 +136,11 @@ class GroupCommit:
         bulk = getattr(self._local, "bulk", None)
         return bulk[0].aggregates.get(aggregate_id) if bulk is not None else None
 
+    def saved_in_bulk(self, aggregate_id: UUID) -> type | None:
+        """The type of an aggregate this thread's bulk load has saved already (known without a read)."""
+        bulk = getattr(self._local, "bulk", None)
+        return bulk[0].saved.get(aggregate_id) if bulk is not None else None
+
     @contextmanager
     def atomic(self) -> Iterator[None]:
         """The bulk unit's atomic block; a chunk that grew past its size inside it is saved after."""
@@ -147,6 +153,7 @@ class GroupCommit:
     def _flush(self, unit: Unit) -> None:
         if unit.events:
             self.save(unit.events)
+        unit.saved.update((key, type(value)) for key, value in unit.aggregates.items() if value is not None)
         unit.events = []
         unit.aggregates.clear()  # memory stays bounded by one chunk
 
@@ -208,7 +215,17 @@ class GroupCommit:
                 else:
                     self._run([request], attempt + 1)
             return
-        except BaseException as e:  # the store is away: every command in the batch fails alike
+        except (OperationalError, InterfaceError) as e:
+            # The store is away: this batch fails, and so do those queued behind it, at once,
+            # rather than each batch waiting out the store's timeouts in turn.
+            with self._queue_lock:
+                waiting = self._queue[:]
+                del self._queue[:]
+            for request in decided + waiting:
+                request.error = e
+                request.done.set()
+            return
+        except BaseException as e:  # any other failure of the save: every command in the batch alike
             for request in decided:
                 request.error = e
                 request.done.set()

@@ -94,10 +94,11 @@ class Ledger(Application):
     def _create(self, aggregate: Aggregate, exists: DomainError | None = None) -> Written:
         def decide(unit: Unit) -> Aggregate:
             # The store's unique (id, version 1) refuses a duplicate; the retry then reads and says so.
-            if unit.known(aggregate.id) is not None:
+            if unit.known(aggregate.id) is not None or aggregate.id in unit.saved:
                 raise exists or RuleBroken(
                     "already-exists", f"{type(aggregate).__name__} {aggregate.id} already exists")
-            return copy.deepcopy(aggregate)  # a retry after a conflict needs the events again
+            # A retry after a conflict needs the events again; a bulk load never retries.
+            return aggregate if self.commits.in_bulk() else copy.deepcopy(aggregate)
 
         return Written(*self.commits.submit(decide))
 
@@ -160,6 +161,8 @@ class Ledger(Application):
 
     def _require_organisations(self, ids: list[UUID]) -> None:
         for org_id in ids:
+            if self.commits.saved_in_bulk(org_id) is Organisation:  # a bulk load knows without a read
+                continue
             if self.find(Organisation, org_id) is None:  # a bulk load may have registered it unsaved
                 raise InvalidInput("unknown-organisation", f"no organisation with id {org_id}")
 

@@ -12,3 +12,15 @@ def register_all(app: Any) -> None:
         module = importlib.import_module(f"{__name__}.{info.name}")
         if hasattr(module, "register"):
             module.register(app)
+
+
+def group(app: Any, name: str, help: str) -> Any:
+    """The sub-command group `name` (e.g. "export"), shared by every module that adds to it."""
+    import typer
+
+    for info in app.registered_groups:
+        if info.name == name:
+            return info.typer_instance
+    sub = typer.Typer(help=help, no_args_is_help=True)
+    app.add_typer(sub, name=name)
+    return sub

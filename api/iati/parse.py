@@ -111,6 +111,15 @@ def iter_activities(
     return iter(ActivityReader(source, sectors))
 
 
+def check_file(source: str | os.PathLike[str] | bytes) -> int:
+    """Raise the file's `IatiFileError` (if any) before anything is imported; counts activities.
+
+    One cheap pass (XML only, activities not read), so an importer can refuse a broken file whole
+    instead of keeping the activities before the break. Needs a source it can read twice.
+    """
+    return sum(1 for _ in _activity_elements(source))
+
+
 # --- the file ----------------------------------------------------------------------------------
 
 

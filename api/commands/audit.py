@@ -1,0 +1,249 @@
+"""`ledger verify`, `ledger export log`, `ledger restore FILE`, `ledger audit ...`: the audit trail.
+
+`ledger verify` exits 0 when the log is intact, 1 when it fails verification (naming the first bad
+position), 2 when its input cannot be read (a missing file, a key that is no Ed25519 key).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from api.commands import group
+from projections.checkpoints import Checkpoint, load_public_key
+from projections.verify import SIGNATURE_INVALID, VerifyResult, read_checkpoints
+
+TAMPERED, UNREADABLE = 1, 2
+
+
+def register(app: Any) -> None:
+    app.command("verify")(verify)
+    app.command("restore")(restore)
+    group(app, "export", "Write the ledger's data for other systems.").command("log")(export_log)
+    auditing = group(app, "audit", "The audit trail's keys and checkpoints.")
+    auditing.command("public-key")(public_key)
+    auditing.command("checkpoint")(latest_checkpoint)
+
+
+LogOpt = Annotated[Path | None, typer.Option("--log", help="verify an exported log file instead "
+                                             "of the database (offline: needs no database)")]
+CheckpointOpt = Annotated[list[Path] | None, typer.Option(
+    "--checkpoint", help="a checkpoint you saved earlier (JSON as from /v1/audit/checkpoints or "
+    "`ledger audit checkpoint`, or a log export); the log must agree with it. Repeatable")]
+KeyOpt = Annotated[list[Path] | None, typer.Option(
+    "--public-key", help="a public key PEM of the ledger (from /v1/audit/public-key): signatures "
+    "are checked against the keys given instead of the key in the data directory. Repeatable "
+    "(e.g. the keys before and after a restore)")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="print the result as JSON")]
+
+
+def verify(log: LogOpt = None, checkpoint: CheckpointOpt = None, public_key: KeyOpt = None,
+           as_json: JsonOpt = False) -> None:  # fmt: skip
+    """Recompute the audit chain and check every checkpoint: exit 0 intact, 1 not, 2 unreadable."""
+    from api.backup import verify_file
+    from api.cli import progress
+
+    given = _saved_checkpoints(checkpoint or [])
+    key = [_public_key(p) for p in public_key] if public_key else None
+    if log is not None:
+        if not log.is_file():
+            _unreadable(f"no such log file: {log}")
+        with progress(log.stat().st_size, "verify") as tick:
+            result, seen = verify_file(log, key, given, tick)
+        cps = sorted([*given, *(Checkpoint.from_dict(c) for c in seen)], key=lambda c: c.position)
+        facts: dict[str, Any] = {"source": str(log), "key_id": _key_id(key)}
+    else:
+        result, cps, facts = _verify_store(given, key)
+    _report(result, cps, facts, as_json)
+
+
+def _verify_store(given: list[Checkpoint], key: Any) -> tuple[VerifyResult, list[Checkpoint], dict]:
+    from api.cli import progress, services
+    from projections.verify_store import verify_store
+
+    with services() as svc:
+        keys = key or svc.signing_key.public_key
+        with progress(svc.runner.head(), "verify") as tick:
+            found = verify_store(svc.db, svc.ledger.recorder.events_table_name, keys, given, tick)
+    facts = {"source": "store", "key_id": _key_id(keys), "events_head": found.events_head,
+             "chained_to": found.chained_head, "unchained": found.unchained,
+             "trigger": found.trigger}  # fmt: skip
+    return found.result, found.checkpoints, facts
+
+
+def _report(result: VerifyResult, cps: list[Checkpoint], facts: dict, as_json: bool) -> None:
+    from api.cli import err
+
+    last = result.last_position
+    signed = [c for c in cps if last is not None and c.position <= last]
+    if as_json:
+        latest = signed[-1].to_dict() if signed and result.ok else None
+        typer.echo(json.dumps({**result.to_dict(), **facts, "last_checkpoint": latest}))
+    if not result.ok:
+        err.print(f"[red]not intact:[/red] {_failure(result, facts)}", highlight=False,
+                  soft_wrap=True)
+        raise typer.Exit(TAMPERED)
+    for warning in _warnings(result, facts):
+        err.print(f"[yellow]warning:[/yellow] {warning}", highlight=False, soft_wrap=True)
+    if not as_json:
+        typer.echo(_summary(result, signed[-1] if signed else None))
+
+
+def _summary(result: VerifyResult, last: Checkpoint | None) -> str:
+    checked = result.checkpoints_verified or result.checkpoints_unsigned
+    how = "verified" if result.checkpoints_verified else "on the chain, signatures not checked"
+    tail = (f"; {checked} checkpoint{'s' if checked != 1 else ''} {how}, the last at position "
+            f"{last.position} ({last.time}, key {last.key_id})" if last else "; no checkpoint")
+    return (f"intact: {result.count} records to position {result.last_position}, "
+            f"chain head {result.head}{tail}")
+
+
+def _failure(result: VerifyResult, facts: dict) -> str:
+    at = result.first_bad_position
+    where = f"at position {at}" if at is not None else f"after position {result.last_position}"
+    text = f"{where}: {result.problem}: {result.detail}"
+    if result.suspect_from is not None and at is not None and result.suspect_from < at:
+        text += f" (the checkpoints before position {result.suspect_from} still agree)"
+    if result.problem == SIGNATURE_INVALID:
+        text += (f"; checked against key {facts.get('key_id')}: give the signing ledger's key"
+                 " with --public-key")
+    return text
+
+
+def _warnings(result: VerifyResult, facts: dict) -> list[str]:
+    out = []
+    if facts.get("unchained"):
+        out.append(f"{facts['unchained']} records after position {facts['chained_to']} are not "
+                   "chained yet (the audit projection lags): hashed, nothing stored to compare")
+    if result.checkpoints_unsigned:
+        out.append("checkpoint signatures were not checked: give the ledger's key (--public-key)")
+    elif result.count and not result.checkpoints_verified:
+        out.append("no signed checkpoint covers these records: only stored hashes vouch for them")
+    if facts.get("trigger") not in (None, "enabled"):
+        out.append(f"the append-only trigger on the events table is {facts['trigger']}")
+    return out
+
+
+def export_log(output: Annotated[Path | None, typer.Option(
+        "-o", "--output", help="write here (default: standard output)")] = None) -> None:
+    """Every chained event with its stored bytes and hashes, and every checkpoint, as JSON Lines."""
+    from api.backup import Export
+    from api.cli import err, progress, services
+
+    with services() as svc:
+        with progress(svc.runner.head(), "chain") as tick:  # export everything recorded so far
+            svc.runner.catch_up(tick)
+        export = Export(svc)
+        with progress(export.chained, "export") as tick:
+            _write(export.lines(tick), output)
+    if export.missing:
+        err.print(f"[red]warning:[/red] {export.missing} chained records have no stored event: "
+                  "this export will not verify; run `ledger verify`", highlight=False,
+                  soft_wrap=True)
+    err.print(f"exported {export.count} records to position {export.chained} and "
+              f"{len(export.checkpoints)} checkpoints" + (f" to {output}" if output else ""),
+              highlight=False, soft_wrap=True)
+
+
+def _write(lines: Any, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.writelines(lines)
+        sys.stdout.flush()
+        return
+    partial = output.with_name(output.name + ".partial")
+    with open(partial, "w", encoding="utf-8") as handle:
+        handle.writelines(lines)
+        handle.flush()
+        os.fsync(handle.fileno())
+    partial.replace(output)  # never a half-written backup under the real name
+
+
+def restore(file: Annotated[Path, typer.Argument(help="a log exported by `ledger export log`")],
+            public_key: KeyOpt = None) -> None:  # fmt: skip
+    """Restore an exported log into an EMPTY store: verify it, write it back, rebuild everything."""
+    from api.backup import RestoreRefused, ensure_empty, verify_file
+    from api.backup import restore as restore_into
+    from api.cli import err, fail, progress, services
+
+    if not file.is_file():
+        _unreadable(f"no such log file: {file}")
+    key = [_public_key(p) for p in public_key] if public_key else None
+    with services() as svc:
+        try:
+            ensure_empty(svc)  # before reading a large file
+            keys = key or svc.signing_key.public_key
+            with progress(file.stat().st_size, "verify") as tick:
+                verified, _ = verify_file(file, keys, (), tick)
+            if not verified.ok:
+                why = _failure(verified, {"key_id": _key_id(keys)})
+                fail(f"{file} does not verify, nothing restored: {why}", TAMPERED)
+            done = restore_into(svc, file, verified, lambda label, total: progress(total, label))
+        except RestoreRefused as e:
+            fail(str(e), TAMPERED)
+    err.print(f"restored {done.events} records; chain head {done.head} equals the file's; "
+              f"{done.checkpoints_imported} of {done.checkpoints_in_file} checkpoints kept "
+              "(those signed by this ledger's key)", highlight=False, soft_wrap=True)
+
+
+def public_key() -> None:
+    """Print the ledger's public key (PEM): give it to auditors, who keep their own copy."""
+    from api.cli import services
+
+    with services() as svc:
+        typer.echo(svc.signing_key.public_key_pem().decode("ascii"), nl=False)
+
+
+def latest_checkpoint() -> None:
+    """Print the latest signed checkpoint (JSON): save it; `ledger verify --checkpoint` it later."""
+    from api.cli import fail, services
+    from projections.audit import last_checkpoint
+
+    with services() as svc:
+        svc.runner.catch_up()
+        with svc.db.transaction(commit=False) as tx:
+            found = last_checkpoint(tx)
+    if found is None:
+        fail("no checkpoint has been signed yet")
+    typer.echo(json.dumps(found.to_dict()))
+
+
+def _saved_checkpoints(paths: list[Path]) -> list[Checkpoint]:
+    found = []
+    for path in paths:
+        try:
+            found += read_checkpoints(path)
+        except (OSError, ValueError) as e:
+            _unreadable(f"cannot read checkpoints from {path}: {e}")
+    return found
+
+
+def _public_key(path: Path) -> Any:
+    try:
+        return load_public_key(path.read_bytes())
+    except (OSError, ValueError, TypeError) as e:
+        _unreadable(f"cannot read an Ed25519 public key from {path}: {e}")
+
+
+def _key_id(key: Any) -> str | None:
+    """The key id(s) signatures were checked against, for messages."""
+    from cryptography.hazmat.primitives import serialization
+
+    from projections.checkpoints import key_id_of
+
+    if key is None:
+        return None
+    if isinstance(key, list):
+        return ", ".join(filter(None, (_key_id(k) for k in key)))
+    raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return key_id_of(raw)
+
+
+def _unreadable(message: str) -> None:
+    from api.cli import fail
+
+    fail(message, UNREADABLE)

@@ -1,0 +1,133 @@
+"""The ledger's programmes as IATI activities (DESIGN §9), for `export.write_activities`.
+
+    source = ExportSource.of(svc)                       # rows, organisations, needs: read once
+    for item in programme_activities(svc.ledger, source, funder_ref=None, state=None):
+        ...                                             # Activity, or NotExported(id, reason)
+
+- Which programmes: the durable programme rows, filtered by state and by funder (organisation
+  ref); their money comes from the programme aggregate (the whole book, not the rows' totals).
+- Transactions: pledges (12) and commitments (2) with their ids as refs, disbursements (3); a
+  cancelled commitment or pledge is not exported. provider-org is the funder's ref.
+- Sector: DAC 15113 always; UNCAC tags: the articles of the programme's linked needs.
+- A programme registered without an iati-identifier is exported as "<reporting org ref>-<id>";
+  the importer recognises that form, so importing the export back finds the same programme.
+- Deliveries and need links have no IATI form and are not exported.
+- Programmes IATI cannot express (no start and no end date, a state without an ISO alpha-2 code)
+  are yielded as `NotExported` rather than breaking the file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from api.iati.model import Activity, OrgRef, Transaction, alpha2_by_alpha3
+from domain.organisations import organisation_id
+from domain.programmes import Programme
+
+TYPE_CODES = {"pledge": "12", "commitment": "2"}
+
+
+@dataclass(frozen=True)
+class NotExported:
+    programme_id: str
+    reason: str
+
+
+@dataclass
+class ExportSource:
+    """What the export reads besides aggregates: programme rows, organisations, need articles."""
+
+    programmes: list[dict[str, Any]]
+    organisations: dict[str, dict[str, Any]]  # org_id -> document (ref, name, org_type)
+    articles: dict[str, int]  # need_id -> article
+
+    @classmethod
+    def of(cls, svc: Any, state: str | None = None) -> ExportSource:
+        durable = svc.durable
+        return cls(
+            programmes=durable.programmes(state=state),
+            organisations={d["org_id"]: d for d in durable.organisations()},
+            articles={r["need_id"]: r["article"] for r in durable.needs()},
+        )
+
+    def org(self, org_id: UUID | str) -> OrgRef:
+        doc = self.organisations.get(str(org_id))
+        if doc is None:  # the views lag behind the aggregate: an id is all we know
+            return OrgRef(str(org_id), str(org_id), None)
+        return OrgRef(doc["ref"], doc["name"], doc["org_type"])
+
+
+def programme_activities(ledger: Any, source: ExportSource, funder_ref: str | None = None,
+                         state: str | None = None) -> Iterator[Activity | NotExported]:
+    funder = str(organisation_id(funder_ref)) if funder_ref is not None else None
+    for row in source.programmes:
+        if state is not None and state not in row["states"]:
+            continue
+        if funder is not None and funder not in {f["org_id"] for f in row["funders"]}:
+            continue
+        programme = ledger.programme(UUID(row["programme_id"]))
+        problem = _inexpressible(programme)
+        if problem:
+            yield NotExported(str(programme.id), problem)
+        else:
+            yield activity(programme, source)
+
+
+def activity(p: Programme, source: ExportSource) -> Activity:
+    reporting = source.org(p.reporting_org)
+    return Activity(
+        iati_identifier=p.iati_identifier or f"{reporting.ref}-{p.id}",
+        title=p.title,
+        description=p.description,
+        reporting_org=reporting,
+        funders=[source.org(f) for f in p.funders],
+        implementers=[source.org(i) for i in p.implementers],
+        states=list(p.states),
+        start=p.start,
+        end=p.end,
+        status=p.status,
+        sectors=[("1", "15113")],
+        uncac_articles=sorted({source.articles[n] for n in map(str, p.links)
+                               if n in source.articles}),
+        transactions=_transactions(p, source),
+        last_updated=p.modified_on.isoformat(timespec="seconds"),
+    )
+
+
+def _transactions(p: Programme, source: ExportSource) -> list[Transaction]:
+    out = [
+        Transaction(ref=cid, type_code=TYPE_CODES[c["kind"]], amount=c["amount"],
+                    currency=c["currency"], value_date=c["value_date"],
+                    provider_ref=source.org(c["funder"]).ref)
+        for cid, c in p.commitments.items() if not c["cancelled"]
+    ]
+    out += [
+        Transaction(ref=did, type_code="3", amount=d["amount"], currency=d["currency"],
+                    value_date=d["value_date"],
+                    provider_ref=source.org(d["funder"]).ref if d["funder"] else None)
+        for did, d in p.disbursements.items()
+    ]
+    return out
+
+
+def _inexpressible(p: Programme) -> str | None:
+    if p.start is None and p.end is None:
+        return "no-dates: IATI needs a start or an end date"
+    missing = [s for s in p.states if s not in alpha2_by_alpha3()]
+    if missing:
+        return f"no-country-code: {', '.join(missing)} has no IATI (ISO alpha-2) country code"
+    return None
+
+
+def own_programme_id(identifier: str) -> UUID | None:
+    """The programme id in an identifier this exporter made up ("<ref>-<uuid>"), if it is one."""
+    tail = identifier[-36:]
+    if len(identifier) < 38 or identifier[-37] != "-":
+        return None
+    try:
+        return UUID(tail)
+    except ValueError:
+        return None

@@ -1,0 +1,299 @@
+"""Import an IATI file into the ledger (DESIGN §9): each activity whole or not at all, no crash.
+
+    report = import_file(ledger, source, "file.xml", needs=NeedIndex.of(need_rows),
+                         sectors={"15113"}, acting_org=None, on_progress=None)
+    report = import_into(svc, source, "file.xml", ...)    # the same, needs read from svc's views
+
+- The file is checked whole first (`check_file`): a 1.x version, broken XML or an empty file is
+  refused with `InvalidInput(<IatiFileError code>)` before anything is written.
+- Commands run in `ledger.bulk()` (large transactions, not one per event) and each activity's
+  commands in `ledger.atomic()`: a `DomainError` skips that activity with its reason, the others
+  proceed. Events carry the reason "IATI import of <filename>" (the actor is the caller's).
+- Idempotent: an activity's programme (id = uuid5 of its iati-identifier) is compared with the
+  file and only the differences are appended (see `plan`); unchanged activities append nothing.
+- Organisations: the reporting org and participating orgs of roles 1 and 4 with a ref are
+  registered when missing (type from @type, "90" Other when absent or unknown; name from the
+  narrative, else the ref). Existing organisations are never renamed from a file.
+- States: recipient countries that are not UNCAC parties are dropped (noted); an activity without
+  a party among them is skipped ("no-party-state"), one without any ("no-recipient-country").
+- Funders: role 1 with a ref; none -> the reporting org is the funder (noted).
+- `acting_org` (a provider key's organisation): an activity is imported only when that
+  organisation reports it or funds it, in the file and on the programme already in the ledger;
+  others are skipped one by one ("forbidden-scope"), like any activity that cannot be imported.
+- A duplicate iati-identifier within one file skips the later activity.
+- An identifier "<reporting ref>-<programme uuid>" (how the exporter names a programme registered
+  without one) finds that programme, so an export imported back adds nothing.
+- A concurrent writer touching the same programme or organisation makes a chunk's save fail:
+  `ConcurrentChange`; importing the file again appends only what is still missing.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import RecordConflictError
+
+from api.iati.exporter import own_programme_id
+from api.iati.model import Activity, IatiFileError, OrgRef, Skipped
+from api.iati.parse import ActivityReader, check_file
+from api.iati.plan import NeedIndex, Plan, closes, money_in, org_id
+from domain import context, reference
+from domain.errors import ConcurrentChange, DomainError, InvalidInput, RuleBroken
+from domain.organisations import Organisation
+from domain.programmes import IMPLEMENTATION, Programme, programme_id_for
+
+DEFAULT_ORG_TYPE = "90"  # IATI OrganisationType "Other"
+Source = str | os.PathLike[str] | bytes
+Progress = Callable[[int, int], None]  # (activities done, activities in the file)
+
+
+@dataclass
+class ImportReport:
+    file: str
+    seen: int = 0
+    filtered_out: int = 0
+    imported: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: list[dict[str, Any]] = field(default_factory=list)
+    transactions: dict[str, Counter[str]] = field(default_factory=lambda: {
+        k: Counter() for k in ("imported", "revised", "unchanged", "ignored")})
+    organisations_registered: int = 0
+    needs_linked: int = 0
+    needs_unlinked: int = 0
+    events: int = 0
+    notes: list[dict[str, Any]] = field(default_factory=list)
+    position: int = 0
+
+    def skip(self, identifier: str | None, index: int, reason: str) -> None:
+        self.skipped.append({"iati_identifier": identifier, "index": index,
+                             "code": reason.split(":", 1)[0], "reason": reason})
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "activities": {"seen": self.seen, "filtered_out": self.filtered_out,
+                           "imported": self.imported, "updated": self.updated,
+                           "unchanged": self.unchanged, "skipped": len(self.skipped)},
+            "skipped": self.skipped,
+            "transactions": {k: dict(sorted(v.items())) for k, v in self.transactions.items()},
+            "organisations_registered": self.organisations_registered,
+            "needs_linked": self.needs_linked,
+            "needs_unlinked": self.needs_unlinked,
+            "events": self.events,
+            "notes": self.notes,
+            "position": self.position,
+        }
+
+
+@dataclass(frozen=True)
+class Known:
+    """The programmes and organisations the views show, just caught up: only these are read.
+
+    Anything else is taken as new without a read (a file's activities are unique), so a large
+    import reads the store only for programmes it updates. One created meanwhile by another writer
+    makes the save conflict: `ConcurrentChange`, and importing again adds what is missing.
+    """
+
+    programmes: frozenset[UUID]
+    organisations: frozenset[UUID]
+
+    @classmethod
+    def of(cls, programme_rows: list[dict[str, Any]], org_docs: list[dict[str, Any]]) -> Known:
+        return cls(frozenset(UUID(r["programme_id"]) for r in programme_rows),
+                   frozenset(UUID(d["org_id"]) for d in org_docs))
+
+
+def import_into(svc: Any, source: Source, filename: str, sectors: Iterable[str] | None = None,
+                acting_org: UUID | None = None, on_progress: Progress | None = None
+                ) -> ImportReport:
+    """Import into the services' ledger, with the needs and ids its views know once caught up."""
+    svc.runner.catch_up()
+    needs = NeedIndex.of(svc.durable.needs())
+    known = Known.of(svc.durable.programmes(), svc.durable.organisations())
+    return import_file(svc.ledger, source, filename, needs, sectors, acting_org, on_progress, known)
+
+
+def import_file(ledger: Any, source: Source, filename: str, needs: NeedIndex,
+                sectors: Iterable[str] | None = None, acting_org: UUID | None = None,
+                on_progress: Progress | None = None, known: Known | None = None) -> ImportReport:
+    """`known` None: look every programme and organisation up in the store."""
+    try:
+        total = check_file(source)
+    except IatiFileError as error:
+        raise InvalidInput(error.code, str(error)) from None
+    importer = _Importer(ledger, needs, acting_org, ImportReport(filename), known)
+    reader = ActivityReader(source, sectors)
+    tick = on_progress or (lambda done, total: None)
+    try:
+        with context.recording(reason=f"IATI import of {filename}"), ledger.bulk():
+            for item in reader:
+                importer.take(item, reader.seen - 1)  # the item just read is the last one seen
+                tick(reader.seen, total)
+        tick(total, total)  # filtered-out activities at the end are never yielded
+    except RecordConflictError:
+        raise ConcurrentChange("concurrent-change", "another writer changed the same records "
+                               "meanwhile; import the file again to add what is missing") from None
+    report = importer.report
+    report.seen, report.filtered_out = reader.seen, reader.filtered_out
+    report.position = ledger.recorder.max_notification_id() or 0
+    return report
+
+
+class _Importer:
+    def __init__(self, ledger: Any, needs: NeedIndex, acting_org: UUID | None, report: ImportReport,
+                 known: Known | None) -> None:
+        self.ledger, self.needs, self.acting_org, self.report = ledger, needs, acting_org, report
+        self.known = known
+        self.known_orgs: set[UUID] = set()  # saved or held by the bulk unit: never registered again
+        self.identifiers: dict[str, int] = {}
+
+    def take(self, item: Activity | Skipped, index: int) -> None:
+        if isinstance(item, Skipped):
+            self.report.skip(item.iati_identifier, item.index, item.reason)
+            return
+        first = self.identifiers.setdefault(item.iati_identifier, index)
+        if first != index:
+            self.report.skip(item.iati_identifier, index, "duplicate-identifier: the file "
+                             f"already has this activity at index {first}")
+            return
+        outcome = _Outcome()
+        try:
+            with self.ledger.atomic():
+                self._activity(item, outcome)
+        except DomainError as error:
+            self.report.skip(item.iati_identifier, index, f"{error.code}: {error.detail}")
+            return
+        self._count(item, index, outcome)
+
+    # ---- one activity ----
+
+    def _activity(self, a: Activity, out: _Outcome) -> None:
+        states = self._states(a, out)
+        funders = [o for o in a.funders if o.ref] or [a.reporting_org]
+        if not any(o.ref for o in a.funders):
+            out.notes.append(f"no funder with a ref: the reporting org {a.reporting_org.ref} is "
+                             "recorded as the funder")
+        programme_id, existing = self._programme(a.iati_identifier)
+        self._check_scope(a.reporting_org, funders, existing)
+        implementers = [o for o in a.implementers if o.ref]
+        for org in [a.reporting_org, *funders, *implementers]:
+            self._ensure(org, out)
+        if existing is None:
+            existing = self._register(a, states, funders, implementers, out)
+        elif sorted(existing.states) != sorted(states):
+            out.notes.append(f"recipient countries {', '.join(states)} differ from the "
+                             f"programme's {', '.join(existing.states)}: the ledger keeps those")
+        plan = Plan.between(existing, a, self.needs)
+        out.plan = plan
+        if plan.steps:
+            self.ledger.change_programme(programme_id, plan.apply)
+
+    def _programme(self, identifier: str) -> tuple[UUID, Programme | None]:
+        """The identifier's programme; one exported without an identifier is found by its id."""
+        programme_id = programme_id_for(identifier)
+        found = self._find(Programme, programme_id)
+        own = own_programme_id(identifier) if found is None else None
+        if own is not None:
+            mine = self._find(Programme, own)
+            if mine is not None and mine.iati_identifier is None:
+                return own, mine
+        return programme_id, found
+
+    def _find(self, cls: type, aggregate_id: UUID) -> Any:
+        if self.known is not None:
+            hinted = self.known.programmes if cls is Programme else self.known.organisations
+            if aggregate_id not in hinted:
+                return None
+        return self.ledger.find(cls, aggregate_id)
+
+    def _states(self, a: Activity, out: _Outcome) -> list[str]:
+        if not a.states:
+            raise InvalidInput("no-recipient-country", "the activity names no recipient-country "
+                               "(regional activities are not imported)")
+        parties = [s for s in a.states if (st := reference.states().get(s)) and st.party]
+        if not parties:
+            raise InvalidInput("no-party-state", f"none of its recipient countries "
+                               f"({', '.join(a.states)}) is a State party to UNCAC")
+        dropped = [s for s in a.states if s not in parties]
+        if dropped:
+            out.notes.append(f"recipient countries not party to UNCAC dropped: "
+                             f"{', '.join(dropped)}")
+        return parties
+
+    def _check_scope(self, reporting: OrgRef, funders: list[OrgRef],
+                     existing: Programme | None) -> None:
+        if self.acting_org is None:
+            return
+        in_file = {org_id(o.ref) for o in [reporting, *funders] if o.ref}
+        on_ledger = {existing.reporting_org, *existing.funders} if existing else in_file
+        if self.acting_org not in in_file or self.acting_org not in on_ledger:
+            raise RuleBroken("forbidden-scope", "this key's organisation neither reports nor funds "
+                             "this activity, so it may not import it")
+
+    def _ensure(self, org: OrgRef, out: _Outcome) -> None:
+        assert org.ref is not None
+        identity = org_id(org.ref)
+        if identity in self.known_orgs or identity in out.orgs:
+            return
+        out.orgs.add(identity)
+        if self._find(Organisation, identity) is not None:
+            return
+        known_type = org.org_type in reference.organisation_types()
+        org_type = org.org_type if known_type else DEFAULT_ORG_TYPE
+        self.ledger.register_organisation(org.ref, org.name or org.ref, org_type)
+        out.registered += 1
+
+    def _register(self, a: Activity, states: list[str], funders: list[OrgRef],
+                  implementers: list[OrgRef], out: _Outcome) -> Programme:
+        # Closed or cancelled programmes take no money: register open, close after the money.
+        status = IMPLEMENTATION if closes(a.status) and money_in(a) else a.status
+        written = self.ledger.register_programme(
+            title=a.title, description=a.description, iati_identifier=a.iati_identifier,
+            reporting_org=org_id(a.reporting_org.ref or ""),
+            funders=[org_id(o.ref or "") for o in funders],
+            implementers=[org_id(o.ref or "") for o in implementers],
+            states=states, start=a.start, end=a.end, status=status,
+        )
+        out.new = True
+        return written.aggregate
+
+    # ---- the report ----
+
+    def _count(self, a: Activity, index: int, out: _Outcome) -> None:
+        report, plan = self.report, out.plan
+        self.known_orgs |= out.orgs
+        report.organisations_registered += out.registered
+        steps = len(plan.steps)
+        report.events += out.registered + int(out.new) + steps
+        if out.new:
+            report.imported += 1
+        elif steps:
+            report.updated += 1
+        else:
+            report.unchanged += 1
+        report.transactions["imported"].update(plan.count("pledge", "commitment", "disbursement"))
+        report.transactions["revised"].update(plan.count("revise"))
+        report.transactions["unchanged"].update(plan.unchanged)
+        report.transactions["ignored"].update(plan.ignored)
+        report.needs_linked += plan.count("link")["link"]
+        report.needs_unlinked += plan.count("unlink")["unlink"]
+        for note in [*out.notes, *plan.notes]:
+            report.notes.append(
+                {"iati_identifier": a.iati_identifier, "index": index, "note": note})
+
+
+@dataclass
+class _Outcome:
+    """What one activity did, kept apart until its atomic block has succeeded."""
+
+    plan: Plan = field(default_factory=Plan)
+    orgs: set[UUID] = field(default_factory=set)
+    registered: int = 0
+    new: bool = False
+    notes: list[str] = field(default_factory=list)

@@ -1,0 +1,192 @@
+"""What one IATI activity changes on its programme: the commands making the ledger say what it says.
+
+    plan = Plan.between(programme, activity, needs)   # pure: reads the aggregate, changes nothing
+    plan.steps      # (kind, type_code, command) in the order they must run
+    plan.apply(p)   # run them all on the aggregate (one ledger change, so one activity stays whole)
+
+The programme is the aggregate as it stands (just registered, or loaded). Differences the domain
+has events for become commands; the others become `notes` for the report. Decisions:
+
+- Order: a status that reopens the programme goes first (money needs it open); one that closes
+  or cancels it goes last (after the money it closed with).
+- Money is matched by transaction ref. A ref the parser derived ("tx-…") encodes the amount, so an
+  amount changed in a file without refs reads as a new ref: it is paired with the ledger's one
+  unmatched derived commitment of the same kind, funder, currency and value date, and revised.
+- Amounts of zero and transaction types other than 12, 2 and 3 are counted as ignored.
+- Money the ledger has and the file no longer lists is never cancelled here: it is noted.
+- Need links follow the UNCAC tags only when the activity has some: the open needs of the
+  programme's states under those articles are linked (equal split, no share); linked needs of
+  articles no longer tagged are unlinked. An activity without UNCAC tags leaves links as they are.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+from uuid import UUID
+
+from api.iati.model import Activity, Transaction
+from domain.errors import RuleBroken
+from domain.organisations import organisation_id as _organisation_id
+from domain.programmes import CANCELLED, CLOSED, Programme
+
+KINDS = {"12": "pledge", "2": "commitment", "3": "disbursement"}
+DERIVED = "tx-"
+Command = Callable[[Programme], None]
+org_id = lru_cache(maxsize=4096)(_organisation_id)  # a file names few organisations, many times
+
+
+@dataclass
+class NeedIndex:
+    """The needs an import links to: open ones by (state, article), and every need's cell."""
+
+    open_by_cell: dict[tuple[str, int], list[UUID]] = field(default_factory=dict)
+    cell_of: dict[UUID, tuple[str, int]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, need_rows: list[dict[str, Any]]) -> NeedIndex:
+        index = cls()
+        for row in need_rows:
+            need_id, cell = UUID(row["need_id"]), (row["state"], int(row["article"]))
+            index.cell_of[need_id] = cell
+            if row["status"] == "open":
+                index.open_by_cell.setdefault(cell, []).append(need_id)
+        return index
+
+
+def closes(status: int) -> bool:
+    return status in (CLOSED, CANCELLED)
+
+
+def money_in(activity: Activity) -> bool:
+    """Whether the activity carries money the ledger records (which a closed programme refuses)."""
+    return any(t.type_code in KINDS and t.amount > 0 for t in activity.transactions)
+
+
+@dataclass
+class Plan:
+    steps: list[tuple[str, str | None, Command]] = field(default_factory=list)
+    unchanged: Counter[str] = field(default_factory=Counter)  # already recorded, by type code
+    ignored: Counter[str] = field(default_factory=Counter)  # transactions not recorded, by type
+    notes: list[str] = field(default_factory=list)
+
+    def add(self, kind: str, type_code: str | None, command: Command) -> None:
+        self.steps.append((kind, type_code, command))
+
+    def apply(self, programme: Programme) -> None:
+        for _, _, command in self.steps:
+            command(programme)
+
+    def count(self, *kinds: str) -> Counter[str]:
+        """How many steps of these kinds, by transaction type code (or by kind without one)."""
+        return Counter(code or kind for kind, code, _ in self.steps if kind in kinds)
+
+    @classmethod
+    def between(cls, p: Programme, a: Activity, needs: NeedIndex) -> Plan:
+        plan = cls()
+        target = a.status
+        if p.status != target and not closes(target):
+            plan.add("status", None, lambda q: q.change_status(target))
+        if (p.start, p.end) != (a.start, a.end):
+            plan.add("period", None, lambda q: q.change_period(a.start, a.end))
+        _money(plan, p, a)
+        _links(plan, p, a, needs)
+        if p.status != target and closes(target):
+            plan.add("status", None, lambda q: q.change_status(target))
+        return plan
+
+
+def _funder(p: Programme, t: Transaction) -> UUID:
+    """The provider-org when it funds the programme, else the programme's first funder."""
+    if t.provider_ref:
+        provider = org_id(t.provider_ref)
+        if provider in p.funders:
+            return provider
+    return p.funders[0]
+
+
+def _money(plan: Plan, p: Programme, a: Activity) -> None:
+    refs = {t.ref for t in a.transactions}
+    # Ledger commitments a changed ref-less amount may stand for: derived ids the file lost.
+    orphans = [cid for cid, c in p.commitments.items()
+               if cid.startswith(DERIVED) and cid not in refs and not c["cancelled"]]
+    paired: list[str] = []
+    for t in a.transactions:
+        kind = KINDS.get(t.type_code)
+        if kind is None or t.amount == 0:
+            plan.ignored[t.type_code] += 1
+        elif kind == "disbursement":
+            _disbursement(plan, p, t)
+        else:
+            _commitment(plan, p, t, kind, orphans, paired)
+    lost = sorted(cid for cid, c in p.commitments.items()
+                  if cid not in refs and cid not in paired and not c["cancelled"])
+    if lost:
+        plan.notes.append(f"{len(lost)} commitment(s) or pledge(s) in the ledger are not in the "
+                          f"file (kept; cancel them explicitly if withdrawn): {', '.join(lost)}")
+    gone = sorted(d for d in p.disbursements if d not in refs)
+    if gone:
+        plan.notes.append(f"{len(gone)} disbursement(s) in the ledger are not in the file (kept): "
+                          f"{', '.join(gone)}")
+
+
+def _disbursement(plan: Plan, p: Programme, t: Transaction) -> None:
+    if t.ref in p.disbursements:
+        plan.unchanged[t.type_code] += 1
+        return
+    funder = _funder(p, t)
+    plan.add("disbursement", t.type_code, lambda q: q.record_disbursement(
+        t.ref, t.amount, t.currency, t.value_date, funder))
+
+
+def _commitment(plan: Plan, p: Programme, t: Transaction, kind: str, orphans: list[str],
+                paired: list[str]) -> None:
+    cid = t.ref if t.ref in p.commitments else _pair(p, t, kind, orphans, paired)
+    if cid is None:
+        funder = _funder(p, t)
+        record = Programme.record_pledge if kind == "pledge" else Programme.record_commitment
+        plan.add(kind, t.type_code,
+                 lambda q: record(q, t.ref, funder, t.amount, t.currency, t.value_date))
+        return
+    held = p.commitments[cid]
+    if held["kind"] != kind:
+        raise RuleBroken("transaction-kind-changed",
+                         f"transaction {t.ref!r} is a {kind} in the file but a {held['kind']} "
+                         "in the ledger")
+    if held["amount"] == t.amount:
+        plan.unchanged[t.type_code] += 1
+        return
+    plan.add("revise", t.type_code, lambda q: q.revise_commitment(cid, t.amount))
+
+
+def _pair(p: Programme, t: Transaction, kind: str, orphans: list[str],
+          paired: list[str]) -> str | None:
+    if not t.ref.startswith(DERIVED):
+        return None
+    funder = _funder(p, t)
+    for cid in orphans:
+        c = p.commitments[cid]
+        if (c["kind"], c["funder"], c["currency"], c["value_date"]) == (
+                kind, funder, t.currency, t.value_date):
+            orphans.remove(cid)
+            paired.append(cid)
+            return cid
+    return None
+
+
+def _links(plan: Plan, p: Programme, a: Activity, needs: NeedIndex) -> None:
+    articles = set(a.uncac_articles)
+    if not articles:
+        return
+    for state in p.states:
+        for article in sorted(articles):
+            for need_id in needs.open_by_cell.get((state, article), []):
+                if need_id not in p.links:
+                    plan.add("link", None, lambda q, n=need_id, s=state: q.link_need(n, s))
+    for need_id in list(p.links):
+        cell = needs.cell_of.get(need_id)
+        if cell is not None and cell[1] not in articles:
+            plan.add("unlink", None, lambda q, n=need_id: q.unlink_need(n))
