@@ -56,16 +56,21 @@ class ViewsProjection:
     def clear(self, tx: Tx) -> None:
         store.clear(tx)
 
-    def rebuild(self, tx: Tx, batches: Iterable[Sequence[tuple[Any, Any]]]) -> tuple[int, int]:
-        """Fold the whole log in memory, then write every document and row once."""
+    def fold_all(self, batches: Iterable[Sequence[tuple[Any, Any]]]) -> dict[str, Any]:
+        """Fold the whole log in memory, outside any write transaction (writers carry on meanwhile)."""
         state = model.MemoryState()
-        last, total = 0, 0
+        snapshots, last, total = [], 0, 0
         for batch in batches:
             for notification, event in batch:
                 model.apply(state, event, notification.id)
             last, total = batch[-1][0].id, total + len(batch)
             if self._snapshot_due(batch):
-                store.write_snapshot_of(tx, state.docs, last, batch[-1][1].timestamp.isoformat())
+                snapshots.append((last, batch[-1][1].timestamp.isoformat(), store.snapshot_blob(state.docs)))
+        return {"state": state, "snapshots": snapshots, "last": last, "total": total}
+
+    def write_all(self, tx: Tx, folded: dict[str, Any]) -> None:
+        """Write every document, row and snapshot of a fold once."""
+        state = folded["state"]
         writer = store.SqlState(tx)
         for kind, docs in state.docs.items():
             for key, doc in docs.items():
@@ -73,7 +78,8 @@ class ViewsProjection:
         writer.flush()
         need_rows, programme_rows = rows.derive(state, {model.EVERYTHING}, self.reporting_currency)
         store.write_rows(tx, need_rows, programme_rows)
-        return last, total
+        for position, created_at, blob in folded["snapshots"]:
+            store.insert_snapshot(tx, position, created_at, blob)
 
 
 class Runner:
@@ -171,12 +177,25 @@ class Runner:
                 on_batch(start)
 
     def rebuild(self, projection: Any, on_batch: Callable[[int], None] | None = None) -> int:
-        """Rebuild from position 0 in one transaction: readers see the old view until it commits."""
+        """Rebuild from position 0; readers see the old view until the switch commits.
+
+        The log is folded in memory first, with no lock held; then one short transaction replaces
+        the tables, applies what was appended meanwhile, and moves the tracking position.
+        """
+        folded = projection.fold_all(self.batches(5000, on_batch))
+        last, total = folded["last"], folded["total"]
         with self.db.transaction() as tx:
             self.db.lock(tx, projection.lock_key)
             projection.clear(tx)
             self.db.reset_tracking(tx, projection.name)
-            last, total = projection.rebuild(tx, self.batches(5000, on_batch))
+            projection.write_all(tx, folded)
+            while True:  # the tail appended while we folded
+                notifications = self.ledger.recorder.select_notifications(
+                    start=last, limit=self.batch_size, inclusive_of_start=False)
+                if not notifications:
+                    break
+                projection.process(tx, [(n, self.ledger.mapper.to_domain_event(n)) for n in notifications])
+                last, total = notifications[-1].id, total + len(notifications)
             if last:
                 self.db.track(tx, projection.name, last)
         return total
@@ -195,10 +214,11 @@ class Runner:
         import psycopg
 
         kwargs = {k: v for k, v in self.db.datastore.pool.kwargs.items() if k != "row_factory"}
+        kwargs.setdefault("connect_timeout", 5)
         channel = self.ledger.recorder.channel_name
         while not self._stop.is_set():
             try:
-                with psycopg.connect(autocommit=True, connect_timeout=5, **kwargs) as conn:
+                with psycopg.connect(autocommit=True, **kwargs) as conn:
                     conn.execute(f'LISTEN "{channel}"')
                     while not self._stop.is_set():
                         for _ in conn.notifies(timeout=1.0):
@@ -218,6 +238,8 @@ class Runner:
         while not self._stop.is_set():
             try:
                 applied = self.run_once()
+                if not applied:
+                    self.idle()
                 self.error = None
                 backoff = self.poll_interval
             except Exception as e:  # the store may be away; keep trying, never die
@@ -228,6 +250,12 @@ class Runner:
             if not applied:
                 self.wake.wait(backoff)
                 self.wake.clear()
+
+    def idle(self) -> None:
+        """Time-based duties (the audit's checkpoints of a quiet log) get a turn when nothing is new."""
+        for projection in self.projections:
+            if hasattr(projection, "idle"):
+                projection.idle(self.db)
 
     def wait_for(self, position: int, timeout: float = 5.0) -> bool:
         """Read-your-writes: wait (bounded) until every projection has applied `position`."""

@@ -221,13 +221,16 @@ def write_snapshot(tx: Tx, position: int, created_at: str) -> None:
     _insert_snapshot(tx, [[r["kind"], r["id"], r["doc"]] for r in rows], position, created_at)
 
 
-def write_snapshot_of(tx: Tx, docs: dict[str, dict[str, Any]], position: int, created_at: str) -> None:
+def snapshot_blob(docs: dict[str, dict[str, Any]]) -> bytes:
     entries = [[kind, key, _j(doc)] for kind in sorted(docs) for key, doc in sorted(docs[kind].items())]
-    _insert_snapshot(tx, entries, position, created_at)
+    return zlib.compress(json.dumps(entries).encode(), 6)
 
 
 def _insert_snapshot(tx: Tx, entries: list[list[str]], position: int, created_at: str) -> None:
-    blob = zlib.compress(json.dumps(entries).encode(), 6)
+    insert_snapshot(tx, position, created_at, zlib.compress(json.dumps(entries).encode(), 6))
+
+
+def insert_snapshot(tx: Tx, position: int, created_at: str, blob: bytes) -> None:
     tx.execute("INSERT INTO view_snapshots (position, created_at, state) VALUES (?, ?, ?)"
                " ON CONFLICT (position) DO NOTHING", (position, created_at, blob))
 
