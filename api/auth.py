@@ -6,7 +6,6 @@ for everyone but admin, and the test suite fails (tests/api/test_access_matrix.p
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import unquote
@@ -141,9 +140,6 @@ def authenticate(request: Request) -> Principal:
         raise ApiProblem(401, "invalid-credentials", "send 'Authorization: Bearer <key>'",
                          {"WWW-Authenticate": "Bearer"})
     key_id, secret = parsed
-    cached = _recent.get(token)
-    if cached is not None and cached[0] > time.monotonic():
-        return cached[1]
     try:
         key = services.ledger.key(key_id)
     except NotFound:
@@ -154,22 +150,9 @@ def authenticate(request: Request) -> Principal:
     org_ref = None
     if key.organisation is not None:
         org_ref = services.ledger.organisation(key.organisation).ref
-    principal = Principal(role=key.role, actor=f"{key.name}#{key_id.hex[:8]}", key_id=str(key_id),
-                          organisation=key.organisation, organisation_ref=org_ref, state=key.state)
-    if len(_recent) > 10_000:
-        _recent.clear()
-    _recent[token] = (time.monotonic() + KEY_CACHE_SECONDS, principal)
-    return principal
-
-
-# Keys seen in the last few seconds, by their full text (so a wrong secret is never a hit).
-# A revocation takes effect at once in the revoking process and within KEY_CACHE_SECONDS elsewhere.
-KEY_CACHE_SECONDS = 5.0
-_recent: dict[str, tuple[float, Principal]] = {}
-
-
-def forget_keys() -> None:
-    _recent.clear()
+    # Read from the event store on every request: a revocation takes effect at once, everywhere.
+    return Principal(role=key.role, actor=f"{key.name}#{key_id.hex[:8]}", key_id=str(key_id),
+                     organisation=key.organisation, organisation_ref=org_ref, state=key.state)
 
 
 async def authorize(request: Request) -> Principal:

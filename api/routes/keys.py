@@ -17,7 +17,7 @@ from domain.organisations import organisation_id
 from projections import model
 from projections.store import entities
 
-from api.auth import PrincipalDep, forget_keys
+from api.auth import PrincipalDep
 from api.deps import CursorQ, LimitQ, ServicesDep, paginate, read_position
 from api.problems import responses
 from api.schemas import Empty, In, Iso3, Short, Written
@@ -89,7 +89,6 @@ def list_(svc: ServicesDep, who: PrincipalDep, limit: LimitQ = 100, cursor: Curs
 @router.post("/{key_id}/revoke", response_model=KeyWritten, responses=responses(404, 409))
 def revoke(key_id: UUID, svc: ServicesDep, who: PrincipalDep, body: Empty | None = None) -> dict:
     w = svc.ledger.revoke_key(key_id)
-    forget_keys()  # refused from now on in this process, not only after the cache expires
     return {**public(svc, w.aggregate), "position": w.position}
 
 
