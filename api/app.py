@@ -8,12 +8,11 @@ from contextlib import asynccontextmanager
 import structlog
 from fastapi import Depends, FastAPI
 
-from api import openapi, problems
+from api import openapi, problems, routes
 from api.auth import authorize
-from api.logs import configure
 from api.idempotency import Idempotency
+from api.logs import configure
 from api.middleware import RequestContext
-from api import routes
 from api.services import Services
 from api.settings import Settings
 

@@ -14,11 +14,10 @@ from uuid import UUID
 from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
+from api.problems import ApiProblem
 from domain import context, keys
 from domain.errors import NotFound
 from projections.query import Scope
-
-from api.problems import ApiProblem
 
 ADMIN, COORDINATOR, STATE, PROVIDER, AUDITOR, ANONYMOUS = (
     "admin", "coordinator", "state", "provider", "auditor", "anonymous")

@@ -16,7 +16,7 @@ class Recorder:
     request_id: str | None = None
 
 
-_current: ContextVar[Recorder] = ContextVar("ledger_recorder", default=Recorder())
+_current: ContextVar[Recorder] = ContextVar("ledger_recorder", default=Recorder())  # noqa: B039 (frozen)
 
 
 def current() -> Recorder:

@@ -36,7 +36,8 @@ class DurableRows:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def needs(self, scope: Scope = Scope(), **filters: Any) -> list[dict[str, Any]]:
+    def needs(self, scope: Scope | None = None, **filters: Any) -> list[dict[str, Any]]:
+        scope = scope or Scope()
         with self.db.transaction(commit=False) as tx:
             found = store.need_rows(tx, **{k: v for k, v in filters.items() if v is not None})
         return [r for r in found if scope.admits(r)]
@@ -84,7 +85,8 @@ class FoldedRows:
             start = notifications[-1].id
         return cls(state, reporting_currency)
 
-    def needs(self, scope: Scope = Scope(), **filters: Any) -> list[dict[str, Any]]:
+    def needs(self, scope: Scope | None = None, **filters: Any) -> list[dict[str, Any]]:
+        scope = scope or Scope()
         found = [r for r in self._needs.values() if matches(r, filters) and scope.admits(r)]
         return sorted(found, key=lambda r: (r["state"], r["article"], r["need_id"]))
 

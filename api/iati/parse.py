@@ -46,7 +46,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-from itertools import chain
 import os
 import re
 from collections import Counter
@@ -55,6 +54,7 @@ from contextlib import ExitStack
 from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
+from itertools import chain
 from typing import BinaryIO
 
 from lxml import etree

@@ -12,16 +12,15 @@ from uuid import UUID
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
-from domain.keys import ApiKey
-from domain.organisations import organisation_id
-from projections import model
-from projections.store import entities
-
 from api.auth import PrincipalDep
 from api.deps import CursorQ, LimitQ, ServicesDep, paginate, read_position
 from api.problems import responses
 from api.schemas import Empty, In, Iso3, Short, Written
 from api.services import Services
+from domain.keys import ApiKey
+from domain.organisations import organisation_id
+from projections import model
+from projections.store import entities
 
 router = APIRouter(prefix="/v1/keys", tags=["keys"])
 

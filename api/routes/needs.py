@@ -6,15 +6,22 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, Response
 
+from api.auth import Principal, PrincipalDep
+from api.deps import (
+    CursorQ,
+    IfMatchDep,
+    LimitQ,
+    MinPositionQ,
+    ServicesDep,
+    etag,
+    paginate,
+    read_position,
+)
+from api.problems import responses
+from api.schemas import Amount, Empty, NeedCreate, NeedPrioritise, NeedPublic, NeedRevise, NeedWritten, Page, Reason
+from api.services import Services
 from domain import reference
 from domain.needs import Need, money, source
-
-from api.auth import Principal, PrincipalDep
-from api.deps import CursorQ, IfMatchDep, LimitQ, MinPositionQ, ServicesDep, etag, paginate
-from api.problems import responses
-from api.schemas import (Amount, Empty, NeedCreate, NeedPrioritise, NeedPublic, NeedRevise,
-                         NeedWritten, Page, Reason)
-from api.services import Services
 
 router = APIRouter(prefix="/v1/needs", tags=["needs"])
 WRITE_ERRORS = responses(401, 403, 404, 409, 412, 422)
@@ -53,9 +60,7 @@ def list_(
     horizon: Annotated[str | None, Query(pattern="^(current|anticipated)$")] = None,
     min_position: MinPositionQ = None, limit: LimitQ = 100, cursor: CursorQ = None,
 ) -> dict:
-    if min_position is not None:
-        from api.deps import read_position
-        read_position(svc, None, min_position)
+    read_position(svc, None, min_position)
     rows = svc.durable.needs(who.scope(), state=state.upper() if state else None, article=article,
                              chapter=chapter, status=status, horizon=horizon)
     page, next_cursor = paginate(rows, limit, cursor)

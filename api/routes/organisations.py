@@ -4,12 +4,11 @@ from uuid import UUID
 
 from fastapi import APIRouter, Response
 
-from domain.organisations import Organisation
-
 from api.auth import PrincipalDep
 from api.deps import CursorQ, IfMatchDep, LimitQ, ServicesDep, etag, paginate
 from api.problems import responses
 from api.schemas import OrganisationCreate, OrganisationPublic, OrganisationRename, OrganisationWritten, Page
+from domain.organisations import Organisation
 
 router = APIRouter(prefix="/v1/organisations", tags=["organisations"])
 

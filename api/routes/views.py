@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
-
-from dataclasses import dataclass
 
 from fastapi import APIRouter, Depends, Query
 
