@@ -27,7 +27,7 @@ VIEWS = ("unmet-needs", "funding-gaps", "provider-overlap", "priority-areas", "p
 
 
 def fail(message: str, code: int = 1) -> None:
-    err.print(f"[red]error:[/red] {message}", highlight=False)
+    err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 

@@ -75,11 +75,14 @@ def _store(db: Database, principal: str, key: str, status: int, headers: list, b
 
 
 def _release(db: Database, principal: str, key: str) -> None:
-    with db.transaction() as tx:
-        tx.execute(
-            "DELETE FROM idempotency_keys WHERE principal = ? AND key = ? AND status IS NULL",
-            (principal, key),
-        )
+    try:
+        with db.transaction() as tx:
+            tx.execute(
+                "DELETE FROM idempotency_keys WHERE principal = ? AND key = ? AND status IS NULL",
+                (principal, key),
+            )
+    except STORE_DOWN:  # the 503 still stands; the claim stays until it is abandoned
+        log.warning("idempotency_claim_not_released", key=key)
 
 
 class Idempotency:

@@ -29,7 +29,7 @@ class Services:
         self.ledger = Ledger(env=settings.eventsourcing_env(), reporting_currency=self.currency)
         self.db = Database(self.ledger.factory)
         store.create_tables(self.db)
-        audit.create_tables(self.db)
+        audit.create_tables(self.db, self.ledger.recorder.events_table_name)
         self.db.create(API_TABLES)
         self.signing_key = SigningKey.load_or_create(settings.key_file)
         self.views = ViewsProjection(self.currency, settings.snapshot_every_events)

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
+from eventsourcing.postgres import PostgresFactory
 from pydantic import field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -81,7 +82,7 @@ class Settings(BaseSettings):
                     "SQLITE_LOCK_TIMEOUT": "30"}
         url = urlparse(self.database_url)
         return {
-            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "PERSISTENCE_MODULE": f"{__name__}:BoundedPostgresFactory",
             "POSTGRES_DBNAME": url.path.lstrip("/") or "postgres",
             "POSTGRES_HOST": url.hostname or "127.0.0.1",
             "POSTGRES_PORT": str(url.port or 5432),
@@ -93,12 +94,23 @@ class Settings(BaseSettings):
             "POSTGRES_CONNECT_TIMEOUT": str(self.pool_timeout_seconds),  # the library's pool wait
             "POSTGRES_PRE_PING": "y",  # after a database restart no request gets a dead connection
             "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": str(self.statement_timeout_seconds),
+            "POSTGRES_STATEMENT_TIMEOUT": str(self.statement_timeout_seconds),
+            "POSTGRES_RECONNECT_TIMEOUT": str(self.reconnect_timeout_seconds),
         }
 
-    def limit_pool(self, pool: Any) -> None:
-        """What the library's env cannot say: every statement and lock wait of every session is bounded."""
+
+class BoundedPostgresFactory(PostgresFactory):
+    """The library's PostgreSQL factory, every session of which has statement and lock timeouts.
+
+    The library's env has no key for them, so they go in libpq's `options` before the pool opens
+    (every connection has them, none is missed); its reconnect back-off is capped as well.
+    """
+
+    def __init__(self, env: Any) -> None:
+        super().__init__(env)
+        seconds = {k: int(self.env.get(f"POSTGRES_{k}") or 0) for k in ("STATEMENT_TIMEOUT", "LOCK_TIMEOUT")}
+        pool = self.datastore.pool
         pool.kwargs.update(connect_timeout=5, options=(
-            f"-c statement_timeout={self.statement_timeout_seconds * 1000}"
-            f" -c lock_timeout={self.lock_timeout_seconds * 1000}"))
-        pool.reconnect_timeout = self.reconnect_timeout_seconds
-        pool.drain()  # the connections opened while the tables were created get the limits too
+            f"-c statement_timeout={seconds['STATEMENT_TIMEOUT'] * 1000}"
+            f" -c lock_timeout={seconds['LOCK_TIMEOUT'] * 1000}"))
+        pool.reconnect_timeout = float(self.env.get("POSTGRES_RECONNECT_TIMEOUT") or 300)

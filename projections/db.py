@@ -51,8 +51,8 @@ class Database:
         self.datastore = factory.datastore
         self.dialect = (
             "postgres"
-            if type(factory).__module__.startswith("eventsourcing.postgres")
-            else "sqlite"
+            if any(c.__module__.startswith("eventsourcing.postgres") for c in type(factory).__mro__)
+            else "sqlite"  # the library's factory, or a subclass of it (api.settings bounds its sessions)
         )
         self.tracking = factory.tracking_recorder()
         self.tracking_table = (

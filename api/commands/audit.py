@@ -15,10 +15,9 @@ from typing import Annotated, Any
 import typer
 
 from api.commands import group
+from api.verify_report import TAMPERED, UNREADABLE, failure, report
 from projections.checkpoints import Checkpoint, load_public_key
-from projections.verify import SIGNATURE_INVALID, VerifyResult, read_checkpoints
-
-TAMPERED, UNREADABLE = 1, 2
+from projections.verify import VerifyResult, read_checkpoints
 
 
 def register(app: Any) -> None:
@@ -30,15 +29,18 @@ def register(app: Any) -> None:
     auditing.command("checkpoint")(latest_checkpoint)
 
 
-LogOpt = Annotated[Path | None, typer.Option("--log", help="verify an exported log file instead "
-                                             "of the database (offline: needs no database)")]
+LogOpt = Annotated[Path | None, typer.Option(
+    "--log", metavar="FILE",
+    help="verify an exported log file instead of the database (offline: needs no database)")]
 CheckpointOpt = Annotated[list[Path] | None, typer.Option(
-    "--checkpoint", help="a checkpoint you saved earlier (JSON as from /v1/audit/checkpoints or "
-    "`ledger audit checkpoint`, or a log export); the log must agree with it. Repeatable")]
+    "--checkpoint", metavar="FILE",
+    help="a checkpoint you saved earlier (JSON as from /v1/audit/checkpoints or `ledger audit "
+    "checkpoint`, or a log export); the log must agree with it. Repeatable")]
 KeyOpt = Annotated[list[Path] | None, typer.Option(
-    "--public-key", help="a public key PEM of the ledger (from /v1/audit/public-key): signatures "
-    "are checked against the keys given instead of the key in the data directory. Repeatable "
-    "(e.g. the keys before and after a restore)")]
+    "--public-key", metavar="PEM",
+    help="a public key PEM of the ledger (from /v1/audit/public-key): signatures are checked "
+    "against the keys given instead of the key in the data directory. Repeatable (e.g. the keys "
+    "before and after a restore)")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="print the result as JSON")]
 
 
@@ -59,7 +61,7 @@ def verify(log: LogOpt = None, checkpoint: CheckpointOpt = None, public_key: Key
         facts: dict[str, Any] = {"source": str(log), "key_id": _key_id(key)}
     else:
         result, cps, facts = _verify_store(given, key)
-    _report(result, cps, facts, as_json)
+    report(result, cps, facts, as_json)
 
 
 def _verify_store(given: list[Checkpoint], key: Any) -> tuple[VerifyResult, list[Checkpoint], dict]:
@@ -74,59 +76,6 @@ def _verify_store(given: list[Checkpoint], key: Any) -> tuple[VerifyResult, list
              "chained_to": found.chained_head, "unchained": found.unchained,
              "trigger": found.trigger}  # fmt: skip
     return found.result, found.checkpoints, facts
-
-
-def _report(result: VerifyResult, cps: list[Checkpoint], facts: dict, as_json: bool) -> None:
-    from api.cli import err
-
-    last = result.last_position
-    signed = [c for c in cps if last is not None and c.position <= last]
-    if as_json:
-        latest = signed[-1].to_dict() if signed and result.ok else None
-        typer.echo(json.dumps({**result.to_dict(), **facts, "last_checkpoint": latest}))
-    if not result.ok:
-        err.print(f"[red]not intact:[/red] {_failure(result, facts)}", highlight=False,
-                  soft_wrap=True)
-        raise typer.Exit(TAMPERED)
-    for warning in _warnings(result, facts):
-        err.print(f"[yellow]warning:[/yellow] {warning}", highlight=False, soft_wrap=True)
-    if not as_json:
-        typer.echo(_summary(result, signed[-1] if signed else None))
-
-
-def _summary(result: VerifyResult, last: Checkpoint | None) -> str:
-    checked = result.checkpoints_verified or result.checkpoints_unsigned
-    how = "verified" if result.checkpoints_verified else "on the chain, signatures not checked"
-    tail = (f"; {checked} checkpoint{'s' if checked != 1 else ''} {how}, the last at position "
-            f"{last.position} ({last.time}, key {last.key_id})" if last else "; no checkpoint")
-    return (f"intact: {result.count} records to position {result.last_position}, "
-            f"chain head {result.head}{tail}")
-
-
-def _failure(result: VerifyResult, facts: dict) -> str:
-    at = result.first_bad_position
-    where = f"at position {at}" if at is not None else f"after position {result.last_position}"
-    text = f"{where}: {result.problem}: {result.detail}"
-    if result.suspect_from is not None and at is not None and result.suspect_from < at:
-        text += f" (the checkpoints before position {result.suspect_from} still agree)"
-    if result.problem == SIGNATURE_INVALID:
-        text += (f"; checked against key {facts.get('key_id')}: give the signing ledger's key"
-                 " with --public-key")
-    return text
-
-
-def _warnings(result: VerifyResult, facts: dict) -> list[str]:
-    out = []
-    if facts.get("unchained"):
-        out.append(f"{facts['unchained']} records after position {facts['chained_to']} are not "
-                   "chained yet (the audit projection lags): hashed, nothing stored to compare")
-    if result.checkpoints_unsigned:
-        out.append("checkpoint signatures were not checked: give the ledger's key (--public-key)")
-    elif result.count and not result.checkpoints_verified:
-        out.append("no signed checkpoint covers these records: only stored hashes vouch for them")
-    if facts.get("trigger") not in (None, "enabled"):
-        out.append(f"the append-only trigger on the events table is {facts['trigger']}")
-    return out
 
 
 def export_log(output: Annotated[Path | None, typer.Option(
@@ -166,9 +115,10 @@ def _write(lines: Any, output: Path | None) -> None:
 def restore(file: Annotated[Path, typer.Argument(help="a log exported by `ledger export log`")],
             public_key: KeyOpt = None) -> None:  # fmt: skip
     """Restore an exported log into an EMPTY store: verify it, write it back, rebuild everything."""
-    from api.backup import RestoreRefused, ensure_empty, verify_file
-    from api.backup import restore as restore_into
+    from api.backup import verify_file
     from api.cli import err, fail, progress, services
+    from api.restore import RestoreRefused, ensure_empty
+    from api.restore import restore as restore_into
 
     if not file.is_file():
         _unreadable(f"no such log file: {file}")
@@ -180,7 +130,7 @@ def restore(file: Annotated[Path, typer.Argument(help="a log exported by `ledger
             with progress(file.stat().st_size, "verify") as tick:
                 verified, _ = verify_file(file, keys, (), tick)
             if not verified.ok:
-                why = _failure(verified, {"key_id": _key_id(keys)})
+                why = failure(verified, {"key_id": _key_id(keys)})
                 fail(f"{file} does not verify, nothing restored: {why}", TAMPERED)
             done = restore_into(svc, file, verified, lambda label, total: progress(total, label))
         except RestoreRefused as e:
