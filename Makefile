@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test test-fast lint bench bench-quick soak clean
+.PHONY: install run test lint bench bench-quick soak clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ bench: install
 
 bench-quick: install
 	$(BIN)/python -m bench.run --quick
+
+## soak: 3 minutes of mixed reads and writes from wrk against `ledger serve`
+soak: install
+	$(BIN)/python -m bench.soak
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .hypothesis
