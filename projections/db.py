@@ -72,6 +72,20 @@ class Database:
             for statement in statements:
                 tx.execute(statement)
 
+    def ping(self, timeout: int = 2) -> bool:
+        """Is the database there? A fresh connection with a short timeout, not the retrying pool."""
+        if self.dialect != "postgres":
+            return True
+        import psycopg
+
+        kwargs = {k: v for k, v in self.datastore.pool.kwargs.items() if k not in ("row_factory", "connect_timeout")}
+        try:
+            with psycopg.connect(connect_timeout=timeout, **kwargs) as conn:
+                conn.execute("SELECT 1")
+            return True
+        except psycopg.Error:
+            return False
+
     def position(self, name: str) -> int:
         return self.tracking.max_tracking_id(name) or 0
 

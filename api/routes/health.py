@@ -19,11 +19,14 @@ def healthz() -> dict[str, str]:
 @router.get("/readyz", responses={503: {"description": "store unreachable"}})
 def readyz(svc: ServicesDep) -> Any:
     """The store is reachable; how far the projections lag behind the log."""
+    unavailable = {"status": "unavailable", "store": "unreachable"}
+    if not svc.db.ping():  # answer in about two seconds, not after the pool's retries
+        return JSONResponse({**unavailable, "error": "unreachable"}, status_code=503, headers={"Retry-After": "5"})
     try:
         head = svc.runner.head()
         position = svc.runner.position()
     except Exception as e:  # the answer itself says what is wrong
-        return JSONResponse({"status": "unavailable", "store": "unreachable", "error": type(e).__name__},
+        return JSONResponse({**unavailable, "error": type(e).__name__},
                             status_code=503, headers={"Retry-After": "5"})
     return {"status": "ready", "store": "reachable", "head": head, "position": position,
             "lag": max(0, head - position),
