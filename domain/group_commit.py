@@ -27,8 +27,10 @@ RETRIES = 5
 class Unit:
     """One batch's view of the aggregates: loaded once, changed in order, events kept in order."""
 
-    def __init__(self, load: Callable[[UUID], Any], fresh: bool = False, careful: bool = True) -> None:
+    def __init__(self, load: Callable[[UUID], Any], fresh: bool = False, careful: bool = True,
+                 load_at: Callable[[UUID, int], Any] | None = None) -> None:
         self.load = load
+        self.load_at = load_at or (lambda aggregate_id, version: load(aggregate_id))
         # careful: undo a failed command and answer copies. Bulk loads skip both (commands decide
         # before they apply, so a refused one changed nothing; atomic blocks still undo).
         self.careful = careful
@@ -36,7 +38,9 @@ class Unit:
         self.aggregates: dict[UUID, Any] = {}
         self.saved: dict[UUID, type] = {}  # a bulk load's aggregates already saved: their ids and types
         self.events: list[Any] = []
-        self._undo: dict[UUID, Any] = {}
+        self._touched: set[UUID] = set()  # what the running command got hold of
+        self._base: dict[UUID, int | None] = {}  # each aggregate's version when the batch took it
+        self._handed: set[UUID] = set()  # aggregates an earlier command answered with, as they are
         self._blocks: list[tuple[int, dict[UUID, Any]]] = []  # open atomic blocks: (events mark, undo)
 
     _ABSENT = object()
@@ -71,9 +75,22 @@ class Unit:
         if aggregate_id not in self.aggregates:
             use = preloaded if preloaded is not None and not self.fresh else self.load(aggregate_id)
             self.aggregates[aggregate_id] = use
-        if self.careful and aggregate_id not in self._undo:
-            self._undo[aggregate_id] = copy.deepcopy(self.aggregates[aggregate_id])
+            self._base[aggregate_id] = use.version if use is not None else None
+        elif aggregate_id in self._handed:
+            # An earlier command of this batch answered with this object: change a copy instead.
+            self.aggregates[aggregate_id] = copy.deepcopy(self.aggregates[aggregate_id])
+            self._handed.discard(aggregate_id)
+        self._touched.add(aggregate_id)
         return self.aggregates[aggregate_id]
+
+    def _restore(self, aggregate_id: UUID) -> None:
+        """After a command failed half-way: the aggregate as this batch found it, plus its events."""
+        base = self._base.get(aggregate_id)
+        aggregate = self.load_at(aggregate_id, base) if base is not None else None
+        for event in self.events:
+            if event.originator_id == aggregate_id:
+                aggregate = event.mutate(aggregate)
+        self.aggregates[aggregate_id] = aggregate
 
     def known(self, aggregate_id: UUID) -> Any:
         """An aggregate this batch has, without a read; a retry (fresh) reads the store."""
@@ -83,16 +100,22 @@ class Unit:
 
     def run(self, decide: Callable[[Unit], Any]) -> tuple[Any, int]:
         """Run one command; on error, put back the aggregates it touched."""
-        self._undo = {}
+        self._touched = set()
         try:
             aggregate = decide(self)
-        except BaseException:
-            self.aggregates.update(self._undo)
+        except BaseException as e:
+            # A refusal (a domain or HTTP problem, with a code) is decided before anything applies;
+            # anything else may have stopped half-way, so the aggregates it held are rebuilt.
+            if self.careful and not hasattr(e, "code"):
+                for aggregate_id in self._touched:
+                    self._restore(aggregate_id)
             raise
         self._remember(aggregate.id)
         self.aggregates[aggregate.id] = aggregate
         self.events.extend(aggregate.collect_events())
-        return (copy.deepcopy(aggregate) if self.careful else aggregate), len(self.events) - 1
+        if self.careful:
+            self._handed.add(aggregate.id)
+        return aggregate, len(self.events) - 1
 
 
 @dataclass
@@ -107,8 +130,10 @@ class _Request:
 
 class GroupCommit:
     def __init__(self, load: Callable[[UUID], Any], save: Callable[[list[Any]], list[Any]],
+                 load_at: Callable[[UUID, int], Any] | None = None,
                  enabled: bool = True) -> None:
         self.load = load
+        self.load_at = load_at
         self.save = save
         self.enabled = enabled
         self._queue: list[_Request] = []
@@ -168,12 +193,15 @@ class GroupCommit:
         request = _Request(decide, contextvars.copy_context())
         with self._queue_lock:
             self._queue.append(request)
-        while not request.done.wait(0.002):
+        while not request.done.is_set():
+            # Lead if no one is; else wait for the leader's batch (or a turn to lead the next).
             if self._leader.acquire(blocking=False):
                 try:
                     self._lead(request)
                 finally:
                     self._leader.release()
+            else:
+                request.done.wait(0.002)
         if request.error is not None:
             raise request.error
         return request.result
@@ -188,7 +216,7 @@ class GroupCommit:
             self._run(batch)
 
     def _run(self, batch: list[_Request], attempt: int = 0) -> None:
-        unit = Unit(self.load, fresh=attempt > 0)
+        unit = Unit(self.load, fresh=attempt > 0, load_at=self.load_at)
         decided = []
         for request in batch:
             try:

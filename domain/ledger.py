@@ -56,7 +56,8 @@ class Ledger(Application):
         super().__init__(env)
         self.reporting_currency = reference.currency(reporting_currency)
         self.listeners: list[Callable[[], None]] = []
-        self.commits = GroupCommit(self._load, lambda events: self.save(*events))
+        self.commits = GroupCommit(self._load, lambda events: self.save(*events),
+                                   load_at=lambda i, v: self.repository.get(i, version=v))
 
     def _notify(self, recordings: list[Any]) -> None:
         # Wakes the projection runner in this process; other processes poll or LISTEN.
@@ -92,13 +93,20 @@ class Ledger(Application):
         return aggregate if isinstance(aggregate, cls) else None
 
     def _create(self, aggregate: Aggregate, exists: DomainError | None = None) -> Written:
+        created = list(aggregate.pending_events)  # immutable events: a retry replays them
+
         def decide(unit: Unit) -> Aggregate:
             # The store's unique (id, version 1) refuses a duplicate; the retry then reads and says so.
             if unit.known(aggregate.id) is not None or aggregate.id in unit.saved:
                 raise exists or RuleBroken(
                     "already-exists", f"{type(aggregate).__name__} {aggregate.id} already exists")
-            # A retry after a conflict needs the events again; a bulk load never retries.
-            return aggregate if self.commits.in_bulk() else copy.deepcopy(aggregate)
+            if not unit.fresh:
+                return aggregate
+            rebuilt = None  # a retry after a conflict: the first attempt's events were collected
+            for event in created:
+                rebuilt = event.mutate(rebuilt)
+            rebuilt.pending_events.extend(created)
+            return rebuilt
 
         return Written(*self.commits.submit(decide))
 

@@ -100,3 +100,32 @@ def test_bulk_loading_saves_in_large_transactions_and_atomic_blocks_stay_whole(l
             pass
     # Then the 30 needs are stored, and nothing of the failed block
     assert (ledger.recorder.max_notification_id() or 0) - head == 30
+
+
+def test_a_command_that_fails_half_way_leaves_the_batch_as_it_found_the_aggregate(ledger) -> None:
+    from domain.group_commit import Unit
+
+    # Given a need, and a batch in which one command changes it properly first
+    need_id = ledger.identify_need(state="KEN", article=9, ta_types=["other"], description="as stored",
+                                   horizon="current", priority="low", source=source("other", "x")).id
+    unit = Unit(ledger._load, load_at=lambda i, v: ledger.repository.get(i, version=v))
+
+    def prioritise(u: Unit):
+        n = u.get(need_id)
+        n.prioritise("high")
+        return n
+
+    def broken(u: Unit):
+        n = u.get(need_id)
+        n.description = "half-applied"  # a bug: state changed outside an event, then a crash
+        raise RuntimeError("crashed half-way")
+
+    unit.run(prioritise)
+    # When a later command of the batch crashes half-way
+    try:
+        unit.run(broken)
+    except RuntimeError:
+        pass
+    # Then the batch's aggregate is as stored plus the earlier command's event, nothing of the crash
+    held = unit.aggregates[need_id]
+    assert (held.description, held.priority, held.version) == ("as stored", "high", 2)
