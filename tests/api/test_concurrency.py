@@ -12,24 +12,14 @@ import httpx
 
 from domain.errors import ConcurrentChange
 from tests.conftest import client_for
+from tests.programmes import kenyan_programme
 
 THREADS = 8
 
 
 def registered(ledger: Any) -> tuple[UUID, UUID]:
     org = ledger.organisation_by_ref("GB-GOV-1").id
-    p = ledger.register_programme(
-        title="Judicial integrity",
-        description="",
-        reporting_org=org,
-        funders=[org],
-        implementers=[],
-        states=["KEN"],
-        start=date(2024, 1, 1),
-        end=date(2026, 12, 31),
-        status=2,
-    )
-    return p.id, org
+    return kenyan_programme(ledger, org), org
 
 
 def all_at_once(n: int, work: Any) -> list[Any]:

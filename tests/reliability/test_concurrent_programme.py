@@ -12,7 +12,6 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
-from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -23,6 +22,7 @@ from api.app import create_app
 from api.services import Services
 from api.settings import Settings
 from tests.conftest import LiveServer
+from tests.programmes import kenyan_programme
 
 CLIENTS = 12
 INTENTS = 5  # commitments each client means to record
@@ -43,18 +43,7 @@ def two_servers(services: Services, settings: Settings) -> Iterator[list[LiveSer
 
 def programme(ledger: Any) -> tuple[UUID, UUID]:
     org = ledger.organisation_by_ref("GB-GOV-1").id
-    p = ledger.register_programme(
-        title="Whistle-blower protection",
-        description="",
-        reporting_org=org,
-        funders=[org],
-        implementers=[],
-        states=["KEN"],
-        start=date(2024, 1, 1),
-        end=date(2026, 12, 31),
-        status=2,
-    )
-    return p.id, org
+    return kenyan_programme(ledger, org, "Whistle-blower protection"), org
 
 
 def record(

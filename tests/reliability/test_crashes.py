@@ -9,7 +9,6 @@ from __future__ import annotations
 import signal
 import time
 from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +19,7 @@ from api.services import Services
 from api.settings import Settings
 from bench.generate import generate
 from projections.query import FoldedRows
+from tests.programmes import kenyan_programme
 from tests.reliability.load import (
     Writers,
     assert_acknowledged_commitments_are_stored,
@@ -48,17 +48,7 @@ def world(svc: Services) -> tuple[str, tuple[str, str]]:
     """An admin key and a programme with its funder, for writers to use."""
     ledger = svc.ledger
     org = ledger.register_organisation("GB-GOV-1", "Foreign, Commonwealth & Development Office", "10", "GBR").id
-    programme = ledger.register_programme(
-        title="Judicial integrity",
-        description="",
-        reporting_org=org,
-        funders=[org],
-        implementers=[],
-        states=["KEN"],
-        start=date(2024, 1, 1),
-        end=date(2026, 12, 31),
-        status=2,
-    ).id
+    programme = kenyan_programme(ledger, org)
     return ledger.issue_key("crash admin", "admin")[1], (str(programme), str(org))
 
 
