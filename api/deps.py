@@ -53,7 +53,24 @@ def paginate(items: list[Any], limit: int, cursor: str | None) -> tuple[list[Any
 
 
 LimitQ = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="page size (at most 500)")]
-CursorQ = Annotated[str | None, Query(max_length=100)]
+CursorQ = Annotated[str | None, Query(max_length=200)]
+
+
+def key_cursor(after: str) -> str:
+    """A keyset cursor: the list position (a sort key) to go on after; opaque to clients."""
+    return base64.urlsafe_b64encode(after.encode()).decode()
+
+
+def after_key(cursor: str | None) -> str | None:
+    if cursor is None:
+        return None
+    try:
+        after = base64.b64decode(cursor.encode(), altchars=b"-_", validate=True).decode()
+    except ValueError:  # binascii.Error and UnicodeDecodeError both are
+        after = ""
+    if not after:
+        raise ApiProblem(422, "invalid-cursor", "the cursor is not one this API gave")
+    return after
 
 
 def csv_response(columns: list[str], rows: list[list[Any]], filename: str) -> StreamingResponse:

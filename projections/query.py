@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from projections import model, rows, store
 from projections.db import Database
+from projections.views import programme_monitoring, provider_overlap
+from projections.views.common import Tally, sort_key, tally
+from projections.views.unmet_needs import CLASSES
 
-NEED_FILTERS = ("state", "region", "chapter", "article", "status", "horizon")
+NEED_FILTERS = ("state", "region", "chapter", "article", "status", "horizon", "classification")
 
 
 @dataclass
@@ -21,6 +25,13 @@ class Scope:
 
     def admits(self, row: dict[str, Any]) -> bool:
         return not self.published_only or row["published"] or row["state"] in self.states
+
+    def sql(self) -> dict[str, Any]:
+        return {"published_only": self.published_only, "states": self.states}
+
+
+Grouped = tuple[dict[Any, Tally], Tally]
+Page = tuple[list[dict[str, Any]], dict[str, int], bool]  # rows, counts of them all, more?
 
 
 def matches(row: dict[str, Any], filters: dict[str, Any]) -> bool:
@@ -37,10 +48,45 @@ class DurableRows:
         self.db = db
 
     def needs(self, scope: Scope | None = None, **filters: Any) -> list[dict[str, Any]]:
-        scope = scope or Scope()
         with self.db.transaction(commit=False) as tx:
-            found = store.need_rows(tx, **{k: v for k, v in filters.items() if v is not None})
-        return [r for r in found if scope.admits(r)]
+            return store.need_rows(tx, **(scope or Scope()).sql(), **filters)
+
+    def grouped(self, by: str, scope: Scope, **filters: Any) -> Grouped:
+        """Open needs' tallies per area of `by`, and in total: kept by the runner when unfiltered."""
+        if any(v is not None for v in filters.values()) or scope.states:
+            return tally(self.needs(scope, status="open", **filters), by, filters.get("ta_type"))
+        with self.db.transaction(commit=False) as tx:
+            kept = store.tallies(tx, ("total", by), scope.published_only)
+        groups = {int(k) if by == "article" else k: t for (dim, k), t in kept.items() if dim == by}
+        return groups, kept.get(("total", ""), Tally())
+
+    def programme_page(self, today: date, flag: str | None, after: str | None, limit: int,
+                       state: str | None = None) -> Page:
+        """A page of programmes in list order after the sort key `after`, and the counts of them all."""
+        with self.db.transaction(commit=False) as tx:
+            found, counted = store.programme_page(tx, today, flag, after, limit + 1, state)
+        return found[:limit], counted, len(found) > limit
+
+    def cell_page(self, scope: Scope, after: str | None, limit: int, **filters: Any) -> Page:
+        """A page of provider-overlap cells in list order after the cell key `after`, and the totals."""
+        with self.db.transaction(commit=False) as tx:
+            found = store.cell_page(tx, after, limit + 1, **scope.sql(), **filters)
+            counted = store.cell_totals(tx, **scope.sql(), **filters)
+        return found[:limit], counted, len(found) > limit
+
+    def open_page(self, scope: Scope, after: str | None, limit: int, classification: str | None = None,
+                  **filters: Any) -> Page:
+        """A page of open needs in list order after the sort key `after`, and the counts of them all."""
+        with self.db.transaction(commit=False) as tx:
+            found = store.open_need_page(tx, after, limit + 1, classification=classification,
+                                         **scope.sql(), **filters)
+            if any(v is not None for v in filters.values()) or scope.states:
+                found_counts = store.open_need_counts(tx, **scope.sql(), **filters)
+                counts = {c: found_counts.get(c, 0) for c in CLASSES}
+            else:
+                kept = store.tallies(tx, ("total",), scope.published_only).get(("total", ""), Tally())
+                counts = {c: kept.counts[c.replace("-", "_")] for c in CLASSES}
+        return found[:limit], counts, len(found) > limit
 
     def programmes(self, state: str | None = None, org: str | None = None) -> list[dict[str, Any]]:
         with self.db.transaction(commit=False) as tx:
@@ -60,6 +106,7 @@ class FoldedRows:
 
     def __init__(self, state: model.State, reporting_currency: str) -> None:
         self.state = state
+        self.currency = reporting_currency
         self._needs, self._programmes = rows.derive(state, {model.EVERYTHING}, reporting_currency)
 
     @classmethod
@@ -89,6 +136,31 @@ class FoldedRows:
         scope = scope or Scope()
         found = [r for r in self._needs.values() if matches(r, filters) and scope.admits(r)]
         return sorted(found, key=lambda r: (r["state"], r["article"], r["need_id"]))
+
+    def grouped(self, by: str, scope: Scope, **filters: Any) -> Grouped:
+        return tally(self.needs(scope, status="open", **filters), by, filters.get("ta_type"))
+
+    def programme_page(self, today: date, flag: str | None, after: str | None, limit: int,
+                       state: str | None = None) -> Page:
+        (found, more), counted = programme_monitoring.page(self.programmes(state=state), today, flag, after,
+                                                           limit)
+        return found, counted, more
+
+    def cell_page(self, scope: Scope, after: str | None, limit: int, **filters: Any) -> Page:
+        items = provider_overlap.cells(self.needs(scope, status="open", **filters), self.currency,
+                                       filters.get("ta_type"))
+        later = [i for i in items if after is None or provider_overlap.cell_key(i) > after]
+        return later[:limit], provider_overlap.totals(items), len(later) > limit
+
+    def open_page(self, scope: Scope, after: str | None, limit: int, classification: str | None = None,
+                  **filters: Any) -> Page:
+        found = sorted(self.needs(scope, status="open", **filters), key=sort_key)
+        counts = dict.fromkeys(CLASSES, 0)
+        for r in found:
+            counts[r["classification"]] += 1
+        page = [r for r in found if (classification is None or r["classification"] == classification)
+                and (after is None or sort_key(r) > after)]
+        return page[:limit], counts, len(page) > limit
 
     def programmes(self, state: str | None = None, org: str | None = None) -> list[dict[str, Any]]:
         def keep(r: dict[str, Any]) -> bool:

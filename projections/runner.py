@@ -37,6 +37,7 @@ class ViewsProjection:
     def __init__(self, reporting_currency: str, snapshot_every: int = 10_000) -> None:
         self.reporting_currency = reporting_currency
         self.snapshot_every = snapshot_every
+        self._counted = (0, 0)  # (position, documents then): counting them again can wait
 
     def process(self, tx: Tx, batch: Sequence[tuple[Any, Any]]) -> None:
         state = store.SqlState(tx)
@@ -45,13 +46,28 @@ class ViewsProjection:
             touched |= model.apply(state, event, notification.id)
         need_rows, programme_rows = rows.derive(state, touched, self.reporting_currency)
         state.flush()
-        store.write_rows(tx, need_rows, programme_rows)
-        if self._snapshot_due(batch):
-            store.write_snapshot(tx, batch[-1][0].id, batch[-1][1].timestamp.isoformat())
+        store.write_rows(tx, need_rows, programme_rows, self.reporting_currency)
+        last = batch[-1][0].id
+        since = last - store.last_snapshot_position(tx)
+        if not self.snapshot_every or since < self.snapshot_every:
+            return
+        counted_at, documents = self._counted
+        if counted_at < last and 2 * since < documents:
+            return  # documents never shrink: not due before `since` reaches half their last count
+        documents = store.entity_count(tx)
+        self._counted = (last, documents)
+        if self._snapshot_due(since, documents):
+            store.write_snapshot(tx, last, batch[-1][1].timestamp.isoformat())
 
-    def _snapshot_due(self, batch: Sequence[tuple[Any, Any]]) -> bool:
-        first, last = batch[0][0].id, batch[-1][0].id
-        return bool(self.snapshot_every) and (first - 1) // self.snapshot_every != last // self.snapshot_every
+    def _snapshot_due(self, since: int, documents: int) -> bool:
+        """A snapshot is due once `snapshot_every` events have passed since the last one, and at
+        least half as many events as the snapshot would hold documents.
+
+        So `as_of` folds at most max(snapshot_every, documents / 2) events past its snapshot, and
+        the snapshots, spaced further apart as the state grows, hold at most two documents per
+        event of the log in all (one every `snapshot_every` events would hold the square of it).
+        """
+        return bool(self.snapshot_every) and since >= self.snapshot_every and 2 * since >= documents
 
     def clear(self, tx: Tx) -> None:
         store.clear(tx)
@@ -63,9 +79,12 @@ class ViewsProjection:
         for batch in batches:
             for notification, event in batch:
                 model.apply(state, event, notification.id)
+                since = notification.id - (snapshots[-1][0] if snapshots else 0)
+                if since >= self.snapshot_every and self._snapshot_due(
+                        since, sum(len(docs) for docs in state.docs.values())):
+                    snapshots.append((notification.id, event.timestamp.isoformat(),
+                                      store.snapshot_blob(state.docs)))
             last, total = batch[-1][0].id, total + len(batch)
-            if self._snapshot_due(batch):
-                snapshots.append((last, batch[-1][1].timestamp.isoformat(), store.snapshot_blob(state.docs)))
         return {"state": state, "snapshots": snapshots, "last": last, "total": total}
 
     def write_all(self, tx: Tx, folded: dict[str, Any]) -> None:
@@ -77,7 +96,7 @@ class ViewsProjection:
                 writer.put(kind, key, doc)
         writer.flush()
         need_rows, programme_rows = rows.derive(state, {model.EVERYTHING}, self.reporting_currency)
-        store.write_rows(tx, need_rows, programme_rows)
+        store.write_rows(tx, need_rows, programme_rows, self.reporting_currency, fresh=True)
         for position, created_at, blob in folded["snapshots"]:
             store.insert_snapshot(tx, position, created_at, blob)
 

@@ -9,7 +9,18 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 
 from api.auth import Principal, PrincipalDep
-from api.deps import AsOfQ, MinPositionQ, ServicesDep, csv_response, read_position
+from api.deps import (
+    MAX_LIMIT,
+    AsOfQ,
+    CursorQ,
+    LimitQ,
+    MinPositionQ,
+    ServicesDep,
+    after_key,
+    csv_response,
+    key_cursor,
+    read_position,
+)
 from api.problems import responses
 from api.services import Services
 from domain import reference
@@ -21,6 +32,7 @@ from projections.views import (
     provider_overlap,
     unmet_needs,
 )
+from projections.views.common import sort_key
 
 router = APIRouter(prefix="/v1/views", tags=["views"])
 
@@ -45,8 +57,8 @@ class NeedFilters:
     min_position: MinPositionQ = None
 
     def needs(self) -> dict[str, Any]:
-        return {"state": self.state, "region": self.region, "chapter": self.chapter,
-                "article": self.article, "ta_type": self.ta_type}
+        return {"state": self.state.upper() if self.state else None, "region": self.region,
+                "chapter": self.chapter, "article": self.article, "ta_type": self.ta_type}
 
 
 FiltersDep = Annotated[NeedFilters, Depends()]
@@ -57,10 +69,7 @@ ERRORS = responses(422, 503)
 def open_needs(
     svc: Services, who: Principal, position: int | None, **filters: Any
 ) -> list[dict[str, Any]]:
-    state = filters.pop("state", None)
-    return svc.rows(position).needs(
-        who.scope(), state=state.upper() if state else None, status="open", **filters
-    )
+    return svc.rows(position).needs(who.scope(), status="open", **filters)
 
 
 def answered(position: int, answer: dict[str, Any], format: str, module: Any, name: str) -> Any:
@@ -97,11 +106,23 @@ def unmet(
         str | None, Query(pattern="^(unmet|partially-funded|funded)$")
     ] = None,
     format: FormatQ = "json",
+    limit: LimitQ = MAX_LIMIT,
+    cursor: CursorQ = None,
 ) -> Any:
-    """Open needs, each unmet, partially funded or funded (coverage ≥ 1), with their providers."""
+    """Open needs, each unmet, partially funded or funded (coverage ≥ 1), with their providers.
+
+    JSON comes a page at a time, in priority, state and article order: `next_cursor` fetches the
+    next page; `count` and `counts` are of every matching need. CSV holds them all.
+    """
     past, position = positions(svc, f.as_of, f.min_position)
-    rows = open_needs(svc, who, past, **f.needs())
-    answer = unmet_needs.view(rows, svc.currency, classification)
+    if format == "csv":
+        rows = open_needs(svc, who, past, **f.needs())
+        return answered(position, unmet_needs.view(rows, svc.currency, classification), format,
+                        unmet_needs, "unmet-needs")
+    page, counts, more = svc.rows(past).open_page(who.scope(), after_key(cursor), limit, classification,
+                                                  **f.needs())
+    answer = unmet_needs.answer(page, counts, svc.currency, classification)
+    answer["next_cursor"] = key_cursor(sort_key(page[-1])) if more else None
     return answered(position, answer, format, unmet_needs, "unmet-needs")
 
 
@@ -115,8 +136,8 @@ def gaps(
 ) -> Any:
     """Σ estimated, committed, pledged, disbursed and gap of open needs, per group."""
     past, position = positions(svc, f.as_of, f.min_position)
-    rows = open_needs(svc, who, past, **f.needs())
-    answer = funding_gaps.view(rows, svc.currency, group_by, ta_type=f.ta_type)
+    groups, total = svc.rows(past).grouped(group_by, who.scope(), **f.needs())
+    answer = funding_gaps.answer(groups, total, svc.currency, group_by)
     return answered(position, answer, format, funding_gaps, f"funding-gaps-by-{group_by}")
 
 
@@ -126,11 +147,22 @@ def overlap(
     who: PrincipalDep,
     f: FiltersDep,
     format: FormatQ = "json",
+    limit: LimitQ = MAX_LIMIT,
+    cursor: CursorQ = None,
 ) -> Any:
-    """Per (state, article, TA type) cell: programmes, funders, HHI, and duplicate pairs."""
+    """Per (state, article, TA type) cell: programmes, funders, HHI, and duplicate pairs.
+
+    JSON comes a page of cells at a time, in state, article and TA type order: `next_cursor`
+    fetches the next page; `count`, `overlapping` and `pairs` are of every cell. CSV holds them all.
+    """
     past, position = positions(svc, f.as_of, f.min_position)
-    rows = open_needs(svc, who, past, **f.needs())
-    answer = provider_overlap.view(rows, svc.currency, ta_type=f.ta_type)
+    if format == "csv":
+        rows = open_needs(svc, who, past, **f.needs())
+        answer = provider_overlap.view(rows, svc.currency, ta_type=f.ta_type)
+        return answered(position, answer, format, provider_overlap, "provider-overlap")
+    items, counted, more = svc.rows(past).cell_page(who.scope(), after_key(cursor), limit, **f.needs())
+    answer = provider_overlap.answer(items, counted, svc.currency)
+    answer["next_cursor"] = key_cursor(provider_overlap.cell_key(items[-1])) if more else None
     return answered(position, answer, format, provider_overlap, "provider-overlap")
 
 
@@ -144,8 +176,8 @@ def priorities(
 ) -> Any:
     """Areas where open needs recur across States parties, ranked (see `ranking` in the answer)."""
     past, position = positions(svc, f.as_of, f.min_position)
-    rows = open_needs(svc, who, past, **f.needs())
-    answer = priority_areas.view(rows, svc.currency, group_by, ta_type=f.ta_type)
+    areas, _ = svc.rows(past).grouped(group_by, who.scope(), **f.needs())
+    answer = priority_areas.answer(areas, svc.currency, group_by)
     return answered(position, answer, format, priority_areas, f"priority-areas-by-{group_by}")
 
 
@@ -156,17 +188,31 @@ def monitoring(
     f: FiltersDep,
     flag: Annotated[str | None, Query(pattern="^(over-disbursed|stalled|overdue)$")] = None,
     format: FormatQ = "json",
+    limit: LimitQ = MAX_LIMIT,
+    cursor: CursorQ = None,
 ) -> Any:
     """Per programme: money, deliveries and the flags over-disbursed, stalled, overdue.
 
     `state` and `region` match the programme's states; `chapter`, `article` and `ta_type` keep
-    programmes linked to a need of them.
+    programmes linked to a need of them. JSON comes a page at a time, by title: `next_cursor`
+    fetches the next page; `count` and `counts` are of every matching programme. CSV holds them all.
     """
     past, position = positions(svc, f.as_of, f.min_position)
+    today = today_for(svc, f.as_of, past)
     filters = f.needs()
     state = filters.pop("state")
-    found = programmes(svc, who, past, state=state.upper() if state else None, **filters)
-    answer = programme_monitoring.view(found, svc.currency, today_for(svc, f.as_of, past), flag)
+    if format == "csv":
+        found = programmes(svc, who, past, state=state, **filters)
+        answer = programme_monitoring.view(found, svc.currency, today, flag)
+        return answered(position, answer, format, programme_monitoring, "programme-monitoring")
+    after = after_key(cursor)
+    if any(v is not None for v in filters.values()) or who.scope().published_only:
+        found = programmes(svc, who, past, state=state, **filters)
+        (page, more), counted = programme_monitoring.page(found, today, flag, after, limit)
+    else:  # every programme, or one state's: the kept rows, a page of them
+        page, counted, more = svc.rows(past).programme_page(today, flag, after, limit, state)
+    answer = programme_monitoring.answer(page, counted, svc.currency, today)
+    answer["next_cursor"] = key_cursor(programme_monitoring.sort_key(page[-1])) if more else None
     return answered(position, answer, format, programme_monitoring, "programme-monitoring")
 
 

@@ -7,20 +7,9 @@ such needs are counted apart and add nothing to Σ gap (never counted as a zero 
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
-from projections.views.common import (
-    AREAS,
-    ZERO,
-    Unconverted,
-    keys_of,
-    label,
-    money,
-    open_needs,
-    order,
-    text,
-)
+from projections.views.common import AREAS, Tally, label, money, order, tally, text
 
 TA_TYPE_NOTE = (
     "a need with several TA types counts in the group of each of them, "
@@ -47,39 +36,16 @@ COLUMNS = [
 ]
 
 
-class Group:
-    def __init__(self) -> None:
-        self.needs = self.unmet = self.no_estimate = self.estimate_unconverted = 0
-        self.sums = {b: ZERO for b in ("estimated", "committed", "pledged", "disbursed", "gap")}
-        self.unconverted = Unconverted()
-
-    def add(self, r: dict[str, Any]) -> None:
-        self.needs += 1
-        self.unmet += r["classification"] == "unmet"
-        if r["estimated_cost"] is None:
-            self.no_estimate += 1
-        elif r["estimated"] is None:
-            self.estimate_unconverted += 1  # an estimate we cannot convert: its gap is unknown too
-        for book, value in (
-            ("estimated", r["estimated"]),
-            ("committed", r["allocated_commitment"]),
-            ("pledged", r["allocated_pledged"]),
-            ("disbursed", r["allocated_disbursed"]),
-            ("gap", r["gap"]),
-        ):
-            if value is not None:
-                self.sums[book] += Decimal(value)
-        self.unconverted.add(r["unconverted"])
-
-    def out(self) -> dict[str, Any]:
-        return {
-            "needs": self.needs,
-            "needs_unmet": self.unmet,
-            **{book: money(v) for book, v in self.sums.items()},
-            "needs_without_estimate": self.no_estimate,
-            "needs_estimate_unconverted": self.estimate_unconverted,
-            "unconverted": self.unconverted.out(),
-        }
+def out(t: Tally) -> dict[str, Any]:
+    c = t.counts
+    return {
+        "needs": c["needs"],
+        "needs_unmet": c["unmet"],
+        **{book: money(v) for book, v in t.sums.items()},
+        "needs_without_estimate": c["no_estimate"],
+        "needs_estimate_unconverted": c["estimate_unconverted"],  # a gap unknown too
+        "unconverted": t.unconverted_out(),
+    }
 
 
 def view(
@@ -91,28 +57,25 @@ def view(
     """`ta_type`, when the rows were filtered by it, keeps only that TA type's group."""
     if group_by not in AREAS:
         raise ValueError(f"group_by is one of {', '.join(AREAS)}")
-    groups: dict[Any, Group] = {}
-    total = Group()
-    for r in open_needs(need_rows):
-        total.add(r)
-        for key in keys_of(r, group_by):
-            if group_by == "ta_type" and ta_type is not None and key != ta_type:
-                continue
-            groups.setdefault(key, Group()).add(r)
+    return answer(*tally(need_rows, group_by, ta_type), currency, group_by)
+
+
+def answer(groups: dict[Any, Tally], total: Tally, currency: str, group_by: str) -> dict[str, Any]:
+    """The view from its groups' tallies (folded from rows, or kept current by the runner)."""
     items = [
-        {"key": key, "label": label(group_by, key), **groups[key].out()}
+        {"key": key, "label": label(group_by, key), **out(groups[key])}
         for key in sorted(groups, key=lambda k: order(group_by, k))
     ]
-    answer = {
+    result = {
         "currency": currency,
         "group_by": group_by,
         "count": len(items),
         "items": items,
-        "total": total.out(),
+        "total": out(total),
     }
     if group_by == "ta_type":
-        answer["note"] = TA_TYPE_NOTE
-    return answer
+        result["note"] = TA_TYPE_NOTE
+    return result
 
 
 def csv_rows(answer: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from projections.views.common import ZERO, fraction, keys_of, label, money, open_needs, order
+from projections.views.common import Tally, fraction, label, money, order, tally
 
 BY = ("article", "chapter", "ta_type", "region")
 RANKING = (
@@ -35,36 +35,22 @@ COLUMNS = [
 ]
 
 
-class Area:
-    def __init__(self) -> None:
-        self.states: set[str] = set()
-        self.needs = self.unmet = self.high = self.gap_unknown = 0
-        self.gap = ZERO
+def unmet_share(t: Tally) -> Decimal:
+    return Decimal(t.counts["unmet"]) / t.counts["needs"]
 
-    def add(self, r: dict[str, Any]) -> None:
-        self.states.add(r["state"])
-        self.needs += 1
-        self.unmet += r["classification"] == "unmet"
-        self.high += r["priority"] == "high"
-        if r["gap"] is None:
-            self.gap_unknown += 1
-        else:
-            self.gap += Decimal(r["gap"])
 
-    def unmet_share(self) -> Decimal:
-        return Decimal(self.unmet) / self.needs
-
-    def out(self) -> dict[str, Any]:
-        return {
-            "states": len(self.states),
-            "state_codes": sorted(self.states),
-            "needs": self.needs,
-            "needs_unmet": self.unmet,
-            "unmet_share": fraction(Decimal(self.unmet), Decimal(self.needs)),
-            "needs_high_priority": self.high,
-            "gap": money(self.gap),
-            "needs_gap_unknown": self.gap_unknown,
-        }
+def out(t: Tally) -> dict[str, Any]:
+    c = t.counts
+    return {
+        "states": len(t.states),
+        "state_codes": sorted(t.states),
+        "needs": c["needs"],
+        "needs_unmet": c["unmet"],
+        "unmet_share": fraction(Decimal(c["unmet"]), Decimal(c["needs"])),
+        "needs_high_priority": c["high"],
+        "gap": money(t.sums["gap"]),
+        "needs_gap_unknown": c["gap_unknown"],
+    }
 
 
 def view(
@@ -73,21 +59,21 @@ def view(
     """`ta_type`, when the rows were filtered by it, keeps only that TA type's area."""
     if by not in BY:
         raise ValueError(f"by is one of {', '.join(BY)}")
-    areas: dict[Any, Area] = {}
-    for r in open_needs(need_rows):
-        for key in keys_of(r, by):
-            if by == "ta_type" and ta_type is not None and key != ta_type:
-                continue
-            areas.setdefault(key, Area()).add(r)
+    return answer(tally(need_rows, by, ta_type)[0], currency, by)
+
+
+def answer(areas: dict[Any, Tally], currency: str, by: str) -> dict[str, Any]:
+    """The ranked view from its areas' tallies (folded from rows, or kept current by the runner)."""
     ranked = sorted(
         areas,
-        key=lambda k: (-len(areas[k].states), -areas[k].unmet_share(), -areas[k].gap, order(by, k)),
+        key=lambda k: (-len(areas[k].states), -unmet_share(areas[k]), -areas[k].sums["gap"],
+                       order(by, k)),
     )
     items = [
-        {"rank": n, "key": key, "label": label(by, key), **areas[key].out()}
+        {"rank": n, "key": key, "label": label(by, key), **out(areas[key])}
         for n, key in enumerate(ranked, start=1)
     ]
-    answer = {
+    result = {
         "currency": currency,
         "by": by,
         "ranking": RANKING,
@@ -95,8 +81,8 @@ def view(
         "items": items,
     }
     if by == "ta_type":
-        answer["note"] = "a need with several TA types counts in the area of each of them"
-    return answer
+        result["note"] = "a need with several TA types counts in the area of each of them"
+    return result
 
 
 def csv_rows(answer: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:

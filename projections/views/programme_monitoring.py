@@ -11,7 +11,7 @@ Flags, judged on `today` (the as_of date for a past view):
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -45,17 +45,37 @@ COLUMNS = [
 ]
 
 
-def days_without_delivery(p: dict[str, Any], today: date) -> int | None:
-    """Days since the last delivery (else the start, else registration), in implementation only."""
+def quiet_since(p: dict[str, Any]) -> str | None:
+    """The day from which a programme in implementation counts as quiet: its last delivery, else
+    its start, else its registration; None when not in implementation."""
     if p["status"] != IMPLEMENTATION:
         return None
-    since = p["last_delivery"] or p["start"] or p["registered_at"][:10]
-    return (today - date.fromisoformat(since)).days
+    return p["last_delivery"] or p["start"] or p["registered_at"][:10]
+
+
+def over_disbursed(p: dict[str, Any]) -> bool:
+    return Decimal(p["disbursed"]) > Decimal(p["committed"])
+
+
+def stalled_before(today: date) -> str:
+    """A programme is stalled on `today` when it has been quiet since before this day."""
+    return (today - timedelta(days=STALL_DAYS)).isoformat()
+
+
+def sort_key(p: dict[str, Any]) -> str:
+    """List order (title regardless of case, then id) as one string; \x01 sorts before any title text."""
+    return f"{p['title'].casefold()}\x01{p['programme_id']}"
+
+
+def days_without_delivery(p: dict[str, Any], today: date) -> int | None:
+    """Days since the last delivery (else the start, else registration), in implementation only."""
+    since = quiet_since(p)
+    return None if since is None else (today - date.fromisoformat(since)).days
 
 
 def flags(p: dict[str, Any], today: date) -> list[str]:
     found = []
-    if Decimal(p["disbursed"]) > Decimal(p["committed"]):
+    if over_disbursed(p):
         found.append("over-disbursed")
     quiet = days_without_delivery(p, today)
     if quiet is not None and quiet > STALL_DAYS:
@@ -98,19 +118,43 @@ def monitor(p: dict[str, Any], today: date) -> dict[str, Any]:
 def view(
     programme_rows: Iterable[dict[str, Any]], currency: str, today: date, flag: str | None = None
 ) -> dict[str, Any]:
-    """`flag` keeps only the programmes raising it."""
-    items = [monitor(p, today) for p in programme_rows]
-    counts = {f: sum(1 for i in items if f in i["flags"]) for f in FLAGS}
-    if flag is not None:
-        items = [i for i in items if flag in i["flags"]]
-    items.sort(key=lambda i: (i["title"].casefold(), i["programme_id"]))
+    """Every programme on one page; `flag` keeps only the programmes raising it."""
+    found, counted = page(programme_rows, today, flag, None, None)
+    return answer(found[0], counted, currency, today)
+
+
+def page(
+    programme_rows: Iterable[dict[str, Any]], today: date, flag: str | None, after: str | None,
+    limit: int | None,
+) -> tuple[tuple[list[dict[str, Any]], bool], dict[str, int]]:
+    """(rows of the page after the sort key `after`, more?) and the counts of all, in memory."""
+    rows = sorted(programme_rows, key=sort_key)
+    counted = {"count": 0, **dict.fromkeys(FLAGS, 0)}
+    kept = []
+    for p in rows:
+        raised = flags(p, today)
+        for f in raised:
+            counted[f] += 1
+        if flag is None or flag in raised:
+            counted["count"] += 1
+            if after is None or sort_key(p) > after:
+                kept.append(p)
+    if limit is None:
+        return (kept, False), counted
+    return (kept[:limit], len(kept) > limit), counted
+
+
+def answer(
+    programme_rows: list[dict[str, Any]], counted: dict[str, int], currency: str, today: date
+) -> dict[str, Any]:
+    """A page of programmes, with how many there are and how many raise each flag (of them all)."""
     return {
         "currency": currency,
         "today": today.isoformat(),
         "stall_days": STALL_DAYS,
-        "count": len(items),
-        "counts": counts,
-        "items": items,
+        "count": counted["count"],
+        "counts": {f: counted[f] for f in FLAGS},
+        "items": [monitor(p, today) for p in programme_rows],
     }
 
 

@@ -11,6 +11,7 @@ implementers and those differ.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
 from itertools import combinations
 from typing import Any
@@ -155,25 +156,43 @@ def _brief(p: dict[str, Any]) -> dict[str, str]:
     return {"programme_id": p["programme_id"], "title": p["title"]}
 
 
-def view(
-    need_rows: list[dict[str, Any]], currency: str, ta_type: str | None = None
-) -> dict[str, Any]:
-    """Cells with at least one active programme; `ta_type` keeps only that TA type's cells."""
-    cells: dict[tuple[str, int, str], Cell] = {}
+def cells(
+    need_rows: Iterable[dict[str, Any]], currency: str, ta_type: str | None = None
+) -> list[dict[str, Any]]:
+    """The cells with at least one active programme, in (state, article, TA type) order."""
+    found: dict[tuple[str, int, str], Cell] = {}
     for r in open_needs(need_rows):
         for t in r["ta_types_v2"]:
             if ta_type is None or t == ta_type:
-                cells.setdefault(
-                    (r["state"], r["article"], t), Cell(r["state"], r["article"], t)
-                ).add(r)
-    items = [cells[k].out(currency) for k in sorted(cells) if cells[k].programmes]
-    return {
-        "currency": currency,
-        "count": len(items),
-        "overlapping": sum(1 for i in items if i["overlap"]),
-        "pairs": sum(len(i["pairs"]) for i in items),
-        "items": items,
-    }
+                found.setdefault((r["state"], r["article"], t), Cell(r["state"], r["article"], t)).add(r)
+    return [found[k].out(currency) for k in sorted(found) if found[k].programmes]
+
+
+def cell_key(item: dict[str, Any]) -> str:
+    """A cell's place in the list, as one indexable string."""
+    return f"{item['state']}|{item['article']:02d}|{item['ta_type']}"
+
+
+def totals(items: Iterable[dict[str, Any]]) -> dict[str, int]:
+    counted = {"count": 0, "overlapping": 0, "pairs": 0}
+    for i in items:
+        counted["count"] += 1
+        counted["overlapping"] += i["overlap"]
+        counted["pairs"] += len(i["pairs"])
+    return counted
+
+
+def view(
+    need_rows: list[dict[str, Any]], currency: str, ta_type: str | None = None
+) -> dict[str, Any]:
+    """Every cell on one page; `ta_type` keeps only that TA type's cells."""
+    items = cells(need_rows, currency, ta_type)
+    return answer(items, totals(items), currency)
+
+
+def answer(items: list[dict[str, Any]], counted: dict[str, int], currency: str) -> dict[str, Any]:
+    """A page of cells, with the count of all of them (on every page)."""
+    return {"currency": currency, **counted, "items": items}
 
 
 def csv_rows(answer: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:

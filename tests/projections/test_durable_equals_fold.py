@@ -5,6 +5,7 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 
 from api.services import Services
+from projections import store
 from projections.query import FoldedRows
 from projections.views import unmet_needs
 from tests.histories import histories, play
@@ -28,8 +29,7 @@ def assert_equal_to_fold(svc: Services) -> None:
 def wipe(svc: Services) -> None:
     """A fresh start for each hypothesis example on the same database."""
     with svc.db.transaction() as tx:
-        for table in ("ledger_entities", "view_needs", "view_programmes", "view_snapshots", "audit_log",
-                      "audit_checkpoints"):
+        for table in (*store.VIEW_TABLES, "audit_log", "audit_checkpoints"):
             tx.execute(f"DELETE FROM {table}")
         svc.db.reset_tracking(tx, "views")
         svc.db.reset_tracking(tx, "audit")

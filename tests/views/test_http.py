@@ -265,3 +265,38 @@ def test_an_unknown_state_or_a_non_party_has_no_irg_report(
         assert r.status_code == 422
         assert r.json()["code"] == code
     assert http.get("/v1/reports/irg/KEN", params={"format": "pdf"}).status_code == 422
+
+
+LISTS = {"unmet-needs": ("count", "counts"), "provider-overlap": ("count", "overlapping", "pairs"),
+         "programme-monitoring": ("count", "counts")}
+
+
+def test_each_list_view_pages_with_a_cursor_in_list_order_and_counts_them_all(
+    services: Services, http: httpx.Client
+) -> None:
+    w = world(services)
+    for name, totals in LISTS.items():
+        # Given the view on one page
+        whole = view(http, name, min_position=w.position)
+        assert whole["next_cursor"] is None and whole["count"] == len(whole["items"]) > 2, name
+        # When it is read two at a time, following each page's cursor
+        seen, cursor, pages = [], None, 0
+        while True:
+            page = view(http, name, limit=2, **({"cursor": cursor} if cursor else {}))
+            pages += 1
+            # Then every page counts all of them, and holds at most two
+            assert [page[t] for t in totals] == [whole[t] for t in totals], name
+            assert len(page["items"]) <= 2
+            seen += page["items"]
+            cursor = page["next_cursor"]
+            if cursor is None:
+                break
+        # And the pages together are the whole list, in its order, each once
+        assert seen == whole["items"] and pages == -(-whole["count"] // 2), name
+        # And a page as of a past position pages the same way
+        past = view(http, name, limit=2, as_of=str(w.position))
+        assert past["items"] == whole["items"][:2], name
+        assert past["next_cursor"] == view(http, name, limit=2)["next_cursor"], name
+        # And a cursor this API never gave is a 422 problem
+        r = http.get(f"/v1/views/{name}", params={"cursor": "%%%"})
+        assert r.status_code == 422 and r.json()["code"] == "invalid-cursor", name

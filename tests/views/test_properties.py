@@ -9,7 +9,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 
 from api.services import Services
-from projections.query import FoldedRows
+from projections import store
+from projections.query import FoldedRows, Scope
 from projections.runner import Runner, ViewsProjection
 from projections.views import (
     funding_gaps,
@@ -19,7 +20,7 @@ from projections.views import (
     provider_overlap,
     unmet_needs,
 )
-from projections.views.common import AREAS
+from projections.views.common import AREAS, sort_key
 from tests.views.history import RICH, STATES, TODAY, Player, histories
 
 PROPERTY = settings(
@@ -29,10 +30,54 @@ PROPERTY = settings(
 )
 
 
+def pages(rows: Any, scope: Scope, size: int = 3) -> dict[str, list[dict[str, Any]]]:
+    """unmet-needs and provider-overlap walked a few at a time, each page with the counts of all."""
+    out: dict[str, list[dict[str, Any]]] = {"unmet-needs": [], "provider-overlap": []}
+    after = None
+    while True:
+        page, counts, more = rows.open_page(scope, after, size)
+        out["unmet-needs"].append({"ids": [r["need_id"] for r in page], "counts": counts})
+        if not more:
+            break
+        after = sort_key(page[-1])
+    after = None
+    while True:
+        cells, counted, more = rows.cell_page(scope, after, size)
+        out["provider-overlap"].append({"cells": cells, "totals": counted})
+        if not more:
+            break
+        after = provider_overlap.cell_key(cells[-1])
+    for flag in (None, *programme_monitoring.FLAGS):
+        after = None
+        while True:
+            found, counted, more = rows.programme_page(TODAY, flag, after, size)
+            out[f"programme-monitoring {flag}"] = [*out.get(f"programme-monitoring {flag}", []),
+                                                   {"ids": [p["programme_id"] for p in found], **counted}]
+            if not more:
+                break
+            after = programme_monitoring.sort_key(found[-1])
+    return out
+
+
 def all_views(rows: Any, currency: str) -> dict[str, Any]:
-    """Every view of DESIGN §5, with every grouping, from one source of rows."""
+    """Every view of DESIGN §5, with every grouping, from one source of rows.
+
+    Grouped views come from `rows.grouped`, which the durable rows answer from the tallies the
+    runner keeps (published needs apart), and the fold from its rows.
+    """
     needs, programmes = rows.needs(), rows.programmes()
+    scopes = {"all": Scope(), "published": Scope(published_only=True),
+              "a state's own": Scope(published_only=True, states=(STATES[0],))}
     return {
+        "kept": {
+            name: {
+                "funding-gaps": {g: funding_gaps.answer(*rows.grouped(g, scope), currency, g) for g in AREAS},
+                "priority-areas": {b: priority_areas.answer(rows.grouped(b, scope)[0], currency, b)
+                                   for b in priority_areas.BY},
+                "pages": pages(rows, scope),
+            }
+            for name, scope in scopes.items()
+        },
         "unmet-needs": unmet_needs.view(needs, currency),
         "funding-gaps": {g: funding_gaps.view(needs, currency, g) for g in AREAS},
         "provider-overlap": provider_overlap.view(needs, currency),
@@ -54,14 +99,7 @@ def durable(svc: Services) -> dict[str, Any]:
 def wipe(svc: Services) -> None:
     """A fresh start for each hypothesis example on the same database."""
     with svc.db.transaction() as tx:
-        for table in (
-            "ledger_entities",
-            "view_needs",
-            "view_programmes",
-            "view_snapshots",
-            "audit_log",
-            "audit_checkpoints",
-        ):
+        for table in (*store.VIEW_TABLES, "audit_log", "audit_checkpoints"):
             tx.execute(f"DELETE FROM {table}")
         svc.db.reset_tracking(tx, "views")
         svc.db.reset_tracking(tx, "audit")
