@@ -27,10 +27,14 @@ test: install
 lint: install
 	$(BIN)/ruff check domain projections api tests
 
-bench: install
+$(BIN)/.bench: $(BIN)/.installed
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
+	touch $@
+
+bench: $(BIN)/.bench
 	$(BIN)/python -m bench.run
 
-bench-quick: install
+bench-quick: $(BIN)/.bench
 	$(BIN)/python -m bench.run --quick
 
 ## soak: 3 minutes of mixed reads and writes from wrk against `ledger serve`

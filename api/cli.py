@@ -14,10 +14,9 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from api.settings import Settings
 from domain import context
 from domain.errors import DomainError
-
-from api.settings import Settings
 
 app = typer.Typer(help="The UNCAC technical-assistance coordination ledger.", no_args_is_help=True)
 keys_app = typer.Typer(help="Issue, list and revoke API keys.", no_args_is_help=True)

@@ -129,8 +129,17 @@ def read(svc: Any, who: Any, filters: Filters, position: int | None) -> dict[str
         recorded = tx.scalar("SELECT recorded_at FROM audit_log WHERE position <= ?"
                              " ORDER BY position DESC LIMIT 1", (at,))
     today = (day_of(svc.db, at) if position is not None else None) or datetime.now(UTC).date()
-    by_chapter = funding_gaps.view(rows, currency, "chapter")
-    by_region = funding_gaps.view(rows, currency, "region")
+    if filters.narrowed:  # from the selected rows
+        by_chapter = funding_gaps.view(rows, currency, "chapter")
+        by_region = funding_gaps.view(rows, currency, "region")
+        priorities = priority_areas.view(rows, currency, "article", filters.ta_type)
+        overlap = overlap_table(*provider_overlap.top(provider_overlap.cells(rows, currency, filters.ta_type),
+                                                      OVERLAP_ROWS))
+    else:  # the whole ledger: what the runner keeps, where it keeps it
+        by_chapter = funding_gaps.answer(*source.grouped("chapter", who.scope()), currency, "chapter")
+        by_region = funding_gaps.answer(*source.grouped("region", who.scope()), currency, "region")
+        priorities = priority_areas.answer(source.grouped("article", who.scope())[0], currency, "article")
+        overlap = overlap_table(*source.top_cells(who.scope(), OVERLAP_ROWS))
     return {
         "filters": filters, "currency": currency, "position": at, "recorded_at": recorded,
         "historic": position is not None, "options": options(everything),
@@ -139,8 +148,8 @@ def read(svc: Any, who: Any, filters: Filters, position: int | None) -> dict[str
         "gap_by_chapter": charts.bars(chapter_labels(by_chapter["items"]), "name", "gap"),
         "gap_by_region": charts.bars(by_region["items"], "label", "gap"),
         "gap_total": by_chapter["total"],
-        "overlap": overlap_table(provider_overlap.view(rows, currency, filters.ta_type)),
-        "priorities": priority_areas.view(rows, currency, "article", filters.ta_type)["items"][:10],
+        "overlap": overlap,
+        "priorities": priorities["items"][:10],
         "attention": attention(monitored(source, who, filters, rows), currency, today),
         "events": events,
     }
@@ -168,12 +177,12 @@ def options(rows: list[dict[str, Any]]) -> dict[str, Any]:
             "ta_types": sorted(reference.ta_types_v2().items(), key=lambda kv: kv[1])}
 
 
-def overlap_table(answer: dict[str, Any], limit: int = 10) -> dict[str, Any]:
-    """Cells where providers overlap first, then the most concentrated."""
-    ranked = sorted(answer["items"], key=lambda i: (
-        not i["overlap"], -len(i["funders"]), Decimal(i["hhi"] or 1), i["state"], i["article"]))
-    return {"cells": ranked[:limit], "more": max(0, len(ranked) - limit), "count": answer["count"],
-            "overlapping": answer["overlapping"], "pairs": answer["pairs"]}
+OVERLAP_ROWS = 10
+
+
+def overlap_table(cells: list[dict[str, Any]], totals: dict[str, int]) -> dict[str, Any]:
+    """The first cells to discuss (provider_overlap.rank), and how many more there are."""
+    return {"cells": cells, "more": max(0, totals["count"] - len(cells)), **totals}
 
 
 def monitored(source: Any, who: Any, filters: Filters,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from api.settings import Settings
 from domain.ledger import Ledger
 from projections import audit, store
 from projections.audit import AuditProjection
@@ -12,8 +13,6 @@ from projections.checkpoints import SigningKey
 from projections.db import Database
 from projections.query import DurableRows, FoldedRows
 from projections.runner import Runner, ViewsProjection
-
-from api.settings import Settings
 
 API_TABLES = [
     "CREATE TABLE IF NOT EXISTS idempotency_keys ("

@@ -53,7 +53,7 @@ def record(name: str, measured: float, baseline: float, unit: str, target: float
     row = {"benchmark": name, "measured": round(measured, 1), "baseline": round(baseline, 1), "unit": unit,
            "ratio": round(ratio, 3), "target": target, "met": ratio >= target, "note": note}
     print(f"{name:<34} {measured:>12.1f} vs {baseline:>12.1f} {unit:<10} ratio {ratio:6.3f} "
-          f"(target >= {target}) {'MET' if ratio >= target else 'NOT MET'} {note}", flush=True)
+          f"(target >= {target:.2f}) {'MET' if ratio >= target else 'NOT MET'} {note}", flush=True)
     return row
 
 
@@ -63,7 +63,7 @@ def save(rows: list[dict], quick: bool) -> Path:
     path.write_text(json.dumps({"machine": machine(), "quick": quick, "rows": rows}, indent=2))
     md = ["| benchmark | measured | baseline | unit | ratio | target | met |", "|---|---|---|---|---|---|---|"]
     md += [f"| {r['benchmark']} | {r['measured']} | {r['baseline']} | {r['unit']} | {r['ratio']} | "
-           f"≥ {r['target']} | {'yes' if r['met'] else 'no'} |" for r in rows]
+           f"≥ {r['target']:.2f} | {'yes' if r['met'] else 'no'} |" for r in rows]
     path.with_suffix(".md").write_text("\n".join(md) + "\n")
     return path
 
@@ -72,7 +72,8 @@ def machine() -> str:
     cores = os.cpu_count()
     mem = ""
     try:
-        kb = int(next(line for line in open("/proc/meminfo") if line.startswith("MemTotal")).split()[1])
+        meminfo = Path("/proc/meminfo").read_text().splitlines()
+        kb = int(next(line for line in meminfo if line.startswith("MemTotal")).split()[1])
         mem = f", {kb / 1024 / 1024:.0f} GiB"
     except (OSError, StopIteration):
         pass

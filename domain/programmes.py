@@ -171,7 +171,9 @@ class Programme(LedgerAggregate):
             currency=reference.currency(currency), value_date=value_date,
         )
 
-    def record_commitment(self, commitment_id: str, funder: UUID, amount: object, currency: str, value_date: date) -> None:
+    def record_commitment(
+        self, commitment_id: str, funder: UUID, amount: object, currency: str, value_date: date
+    ) -> None:
         self._check_commitment(commitment_id, funder)
         self._commitment_recorded(
             commitment_id=commitment_id, funder=funder, amount=reference.amount(amount),
@@ -271,18 +273,24 @@ class Programme(LedgerAggregate):
     def _need_unlinked(self, need_id: UUID) -> None:
         del self.links[need_id]
 
-    def _add_commitment(self, kind: str, commitment_id: str, funder: UUID, amount: Decimal, currency: str, value_date: date) -> None:
+    def _add_commitment(
+        self, kind: str, commitment_id: str, funder: UUID, amount: Decimal, currency: str, value_date: date
+    ) -> None:
         self.commitments[commitment_id] = {
             "kind": kind, "funder": funder, "amount": amount, "currency": currency,
             "value_date": value_date, "cancelled": False,
         }
 
     @event("PledgeRecorded")
-    def _pledge_recorded(self, commitment_id: str, funder: UUID, amount: Decimal, currency: str, value_date: date) -> None:
+    def _pledge_recorded(
+        self, commitment_id: str, funder: UUID, amount: Decimal, currency: str, value_date: date
+    ) -> None:
         self._add_commitment(PLEDGE, commitment_id, funder, amount, currency, value_date)
 
     @event("CommitmentRecorded")
-    def _commitment_recorded(self, commitment_id: str, funder: UUID, amount: Decimal, currency: str, value_date: date) -> None:
+    def _commitment_recorded(
+        self, commitment_id: str, funder: UUID, amount: Decimal, currency: str, value_date: date
+    ) -> None:
         self._add_commitment(COMMITMENT, commitment_id, funder, amount, currency, value_date)
 
     @event("CommitmentRevised")
@@ -294,7 +302,9 @@ class Programme(LedgerAggregate):
         self.commitments[commitment_id]["cancelled"] = True
 
     @event("DisbursementRecorded")
-    def _disbursement_recorded(self, disbursement_id: str, funder: UUID | None, amount: Decimal, currency: str, value_date: date) -> None:
+    def _disbursement_recorded(
+        self, disbursement_id: str, funder: UUID | None, amount: Decimal, currency: str, value_date: date
+    ) -> None:
         self.disbursements[disbursement_id] = {
             "funder": funder, "amount": amount, "currency": currency, "value_date": value_date,
         }

@@ -74,6 +74,12 @@ class DurableRows:
             counted = store.cell_totals(tx, **scope.sql(), **filters)
         return found[:limit], counted, len(found) > limit
 
+    def top_cells(self, scope: Scope, limit: int) -> tuple[list[dict[str, Any]], dict[str, int]]:
+        """The first cells to discuss (provider_overlap.rank), and the totals of all of them."""
+        with self.db.transaction(commit=False) as tx:
+            return (store.top_cells(tx, limit, **scope.sql()),
+                    store.cell_totals(tx, **scope.sql()))
+
     def open_page(self, scope: Scope, after: str | None, limit: int, classification: str | None = None,
                   **filters: Any) -> Page:
         """A page of open needs in list order after the sort key `after`, and the counts of them all."""
@@ -145,6 +151,9 @@ class FoldedRows:
         (found, more), counted = programme_monitoring.page(self.programmes(state=state), today, flag, after,
                                                            limit)
         return found, counted, more
+
+    def top_cells(self, scope: Scope, limit: int) -> tuple[list[dict[str, Any]], dict[str, int]]:
+        return provider_overlap.top(provider_overlap.cells(self.needs(scope, status="open"), self.currency), limit)
 
     def cell_page(self, scope: Scope, after: str | None, limit: int, **filters: Any) -> Page:
         items = provider_overlap.cells(self.needs(scope, status="open", **filters), self.currency,

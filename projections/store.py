@@ -34,6 +34,10 @@ TABLES = [
     " orgs TEXT NOT NULL, sort_key TEXT COLLATE \"C\" NOT NULL, over_disbursed INTEGER NOT NULL,"
     " quiet_since TEXT, end_date TEXT, closed INTEGER NOT NULL, doc TEXT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS view_programmes_sorted ON view_programmes (sort_key)",
+    # programme-monitoring counts the day's stalled and overdue programmes on these
+    "CREATE INDEX IF NOT EXISTS view_programmes_quiet ON view_programmes (quiet_since)"
+    " WHERE quiet_since IS NOT NULL",
+    "CREATE INDEX IF NOT EXISTS view_programmes_open_end ON view_programmes (end_date) WHERE closed = 0",
     # What the open needs of each area add up to, per grouping and published flag (see Tally).
     "CREATE TABLE IF NOT EXISTS view_tallies ("
     " dim TEXT NOT NULL, key TEXT NOT NULL, published INTEGER NOT NULL, doc TEXT NOT NULL,"
@@ -43,7 +47,8 @@ TABLES = [
     "CREATE TABLE IF NOT EXISTS view_cells ("
     " variant TEXT NOT NULL, state TEXT NOT NULL, article INTEGER NOT NULL, ta_type TEXT NOT NULL,"
     " region TEXT NOT NULL, chapter TEXT NOT NULL, sort_key TEXT COLLATE \"C\" NOT NULL, overlap INTEGER NOT NULL,"
-    " pairs INTEGER NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (variant, state, article, ta_type))",
+    " pairs INTEGER NOT NULL, funders INTEGER NOT NULL, concentration REAL NOT NULL, doc TEXT NOT NULL,"
+    " PRIMARY KEY (variant, state, article, ta_type))",
     "CREATE INDEX IF NOT EXISTS view_cells_sorted ON view_cells (variant, sort_key)",
     "CREATE INDEX IF NOT EXISTS view_cells_place ON view_cells (state, article)",
     "CREATE TABLE IF NOT EXISTS view_totals (name TEXT PRIMARY KEY, n BIGINT NOT NULL)",
@@ -52,7 +57,7 @@ VIEW_TABLES = ("ledger_entities", "view_needs", "view_programmes", "view_snapsho
                "view_cells", "view_totals")
 VARIANTS = ("all", "published")
 # Bump when the view tables change shape: they are dropped and rebuilt from the log at start.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 6
 TABLES_SQLITE_TYPES = {"BYTEA": "BLOB"}
 SQLITE_ONLY = [
     "CREATE TABLE IF NOT EXISTS projection_lock (id INTEGER PRIMARY KEY, n INTEGER NOT NULL)",
@@ -182,6 +187,7 @@ def write_rows(
     )
     _move_tallies(tx, deltas)
     _rewrite_cells(tx, places, currency, need_rows if fresh else None)
+    _count_programmes(tx, programme_rows, fresh)
     tx.executemany(
         "INSERT INTO view_programmes (programme_id, status, states, orgs, sort_key, over_disbursed,"
         " quiet_since, end_date, closed, doc) VALUES (?,?,?,?,?,?,?,?,?,?)"
@@ -215,6 +221,35 @@ def write_rows(
             for r in programme_rows.values()
         ],
     )
+
+
+def _count_programmes(tx: Tx, programme_rows: dict[str, dict], fresh: bool) -> None:
+    """Keep how many programmes there are, and over-disbursed ones: neither depends on the day."""
+    before = {"programmes": 0, "over-disbursed": 0}
+    ids = list(programme_rows) if not fresh else []
+    for i in range(0, len(ids), 500):
+        chunk = ids[i:i + 500]
+        row = tx.execute("SELECT COUNT(*) AS n, SUM(over_disbursed) AS o FROM view_programmes"
+                         f" WHERE programme_id IN ({','.join('?' * len(chunk))})", chunk).fetchone() or {}
+        before["programmes"] += int(row.get("n") or 0)
+        before["over-disbursed"] += int(row.get("o") or 0)
+    after = {"programmes": len(programme_rows),
+             "over-disbursed": sum(programme_monitoring.over_disbursed(r) for r in programme_rows.values())}
+    _add_totals(tx, {name: after[name] - before[name] for name in after})
+
+
+def _add_totals(tx: Tx, changes: dict[str, int]) -> None:
+    tx.executemany(
+        "INSERT INTO view_totals (name, n) VALUES (?, ?)"
+        " ON CONFLICT (name) DO UPDATE SET n = view_totals.n + excluded.n",
+        [(name, n) for name, n in sorted(changes.items()) if n])
+
+
+def _kept_totals(tx: Tx, names: list[str]) -> dict[str, int]:
+    rows = tx.execute(f"SELECT name, n FROM view_totals WHERE name IN ({','.join('?' * len(names))})",
+                      names).fetchall()
+    kept = {r["name"]: int(r["n"]) for r in rows}
+    return {name: kept.get(name, 0) for name in names}
 
 
 def _old_tallies(tx: Tx, need_ids: list[str]) -> Iterator[dict[str, Any]]:
@@ -295,17 +330,14 @@ def _rewrite_cells(
             for item in provider_overlap.cells(subset, currency):
                 rows.append((variant, item["state"], item["article"], item["ta_type"], item["region"],
                              item["chapter"], provider_overlap.cell_key(item), int(item["overlap"]),
-                             len(item["pairs"]), _j(item)))
+                             len(item["pairs"]), len(item["funders"]), float(item["hhi"] or 1), _j(item)))
                 new[f"cells:{variant}"] += 1
                 new[f"overlapping:{variant}"] += int(item["overlap"])
                 new[f"pairs:{variant}"] += len(item["pairs"])
     tx.executemany(
         "INSERT INTO view_cells (variant, state, article, ta_type, region, chapter, sort_key, overlap,"
-        " pairs, doc) VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
-    tx.executemany(
-        "INSERT INTO view_totals (name, n) VALUES (?, ?)"
-        " ON CONFLICT (name) DO UPDATE SET n = view_totals.n + excluded.n",
-        [(name, new[name] - old[name]) for name in sorted(new) if new[name] != old[name]])
+        " pairs, funders, concentration, doc) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+    _add_totals(tx, {name: new[name] - old[name] for name in new})
 
 
 def clear(tx: Tx) -> None:
@@ -419,17 +451,24 @@ def cell_page(tx: Tx, after: str | None, limit: int, **filters: Any) -> list[dic
     return [json.loads(r["doc"]) for r in rows]
 
 
+def top_cells(tx: Tx, limit: int, **filters: Any) -> list[dict[str, Any]]:
+    """The cells to discuss first (provider_overlap.rank): overlapping, most funders, most concentrated."""
+    where, params = _cell_where(**filters)
+    rows = tx.execute(f"SELECT doc FROM view_cells WHERE {' AND '.join(where)}"
+                      " ORDER BY overlap DESC, funders DESC, concentration, sort_key LIMIT ?",
+                      [*params, limit]).fetchall()
+    return [json.loads(r["doc"]) for r in rows]
+
+
 def cell_totals(tx: Tx, **filters: Any) -> dict[str, int]:
     """How many cells, overlapping cells and pairs: kept per variant, counted when filtered."""
     published_only, states = filters.get("published_only", False), filters.get("states", ())
     if not states and all(filters.get(k) is None for k in ("state", "region", "chapter", "article",
                                                             "ta_type")):
         variant = "published" if published_only else "all"
-        kept = {r["name"]: int(r["n"]) for r in tx.execute(
-            "SELECT name, n FROM view_totals WHERE name IN (?, ?, ?)",
-            [f"{w}:{variant}" for w in ("cells", "overlapping", "pairs")]).fetchall()}
-        return {"count": kept.get(f"cells:{variant}", 0), "overlapping": kept.get(f"overlapping:{variant}", 0),
-                "pairs": kept.get(f"pairs:{variant}", 0)}
+        kept = _kept_totals(tx, [f"{w}:{variant}" for w in ("cells", "overlapping", "pairs")])
+        return {"count": kept[f"cells:{variant}"], "overlapping": kept[f"overlapping:{variant}"],
+                "pairs": kept[f"pairs:{variant}"]}
     where, params = _cell_where(**filters)
     row = tx.execute(f"SELECT COUNT(*) AS c, SUM(overlap) AS o, SUM(pairs) AS p FROM view_cells"
                      f" WHERE {' AND '.join(where)}", params).fetchone() or {}
@@ -455,10 +494,18 @@ def programme_page(tx: Tx, today: date, flag: str | None, after: str | None, lim
     if state is not None:
         where.append("states LIKE ?")
         params.append(f"%,{state},%")
-    sums = ", ".join(f"SUM(CASE WHEN {c} THEN 1 ELSE 0 END) AS f{i}" for i, (c, _) in enumerate(flag_sql.values()))
-    row = tx.execute(f"SELECT COUNT(*) AS n, {sums} FROM view_programmes WHERE {' AND '.join(where)}",
-                     [*(v for _, ps in flag_sql.values() for v in ps), *params]).fetchone() or {}
-    counted = {"count": int(row.get("n") or 0), **{f: int(row.get(f"f{i}") or 0) for i, f in enumerate(flag_sql)}}
+        sums = ", ".join(f"SUM(CASE WHEN {c} THEN 1 ELSE 0 END) AS f{i}"
+                         for i, (c, _) in enumerate(flag_sql.values()))
+        row = tx.execute(f"SELECT COUNT(*) AS n, {sums} FROM view_programmes WHERE {' AND '.join(where)}",
+                         [*(v for _, ps in flag_sql.values() for v in ps), *params]).fetchone() or {}
+        counted = {"count": int(row.get("n") or 0),
+                   **{f: int(row.get(f"f{i}") or 0) for i, f in enumerate(flag_sql)}}
+    else:  # kept counts, and the day's flags counted on their narrow partial indexes
+        kept = _kept_totals(tx, ["programmes", "over-disbursed"])
+        counted = {"count": kept["programmes"], "over-disbursed": kept["over-disbursed"]}
+        for f in ("stalled", "overdue"):
+            condition, values = flag_sql[f]
+            counted[f] = int(tx.scalar(f"SELECT COUNT(*) FROM view_programmes WHERE {condition}", values) or 0)
     if flag is not None:
         where.append(flag_sql[flag][0])
         params += flag_sql[flag][1]

@@ -5,6 +5,7 @@ Steps that break a rule are simply refused by the domain (and record nothing), e
 
 from __future__ import annotations
 
+import contextlib
 from datetime import date
 from typing import Any
 
@@ -46,18 +47,14 @@ histories = st.lists(step, min_size=1, max_size=40)
 def play(ledger: Any, steps: list[tuple]) -> None:
     """Apply the steps through the Ledger; refused steps record nothing."""
     for ref, name, kind in ORGS:
-        try:
+        with contextlib.suppress(DomainError):
             ledger.register_organisation(ref, name, kind)
-        except DomainError:
-            pass
     orgs = [ledger.organisation_by_ref(ref).id for ref, _, _ in ORGS]
     needs: list[Any] = []
     programmes: list[Any] = []
     for s in steps:
-        try:
+        with contextlib.suppress(DomainError):
             _play_one(ledger, s, orgs, needs, programmes)
-        except DomainError:
-            pass
 
 
 def _pick(items: list[Any], i: int) -> Any:

@@ -173,6 +173,17 @@ def cell_key(item: dict[str, Any]) -> str:
     return f"{item['state']}|{item['article']:02d}|{item['ta_type']}"
 
 
+def rank(item: dict[str, Any]) -> tuple:
+    """The order a meeting discusses cells in: overlapping first, then more funders, then a lower
+    HHI (funding spread wider; none counts as 1), then list order."""
+    return (not item["overlap"], -len(item["funders"]), Decimal(item["hhi"] or 1), cell_key(item))
+
+
+def top(items: list[dict[str, Any]], limit: int) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    """The first `limit` cells to discuss, and the totals of all of them."""
+    return sorted(items, key=rank)[:limit], totals(items)
+
+
 def totals(items: Iterable[dict[str, Any]]) -> dict[str, int]:
     counted = {"count": 0, "overlapping": 0, "pairs": 0}
     for i in items:

@@ -216,5 +216,6 @@ def test_an_idempotent_key_issue_keeps_no_copy_of_the_key(http: httpx.Client, se
     secret = r.json()["key"].split("_", 2)[2]
     # then no stored answer holds the key: it is shown once and kept only as a hash
     with services.db.transaction(commit=False) as tx:
-        bodies = [base64.b64decode(row["body"] or "") for row in tx.execute("SELECT body FROM idempotency_keys").fetchall()]
+        stored = tx.execute("SELECT body FROM idempotency_keys").fetchall()
+        bodies = [base64.b64decode(row["body"] or "") for row in stored]
     assert not any(secret.encode() in body for body in bodies)

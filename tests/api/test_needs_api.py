@@ -90,7 +90,8 @@ def test_a_rule_broken_is_409_an_unknown_need_404_a_stale_if_match_412(http: htt
     url = f"/v1/needs/{need['id']}"
     assert http.post(f"{url}/mark-met", json={"reason": "done"}).status_code == 200
     assert_problem(http.post(f"{url}/revise", json={"description": "late"}), 409, "need-closed")
-    assert_problem(http.post(f"{url}/reopen", json={"reason": "x"}, headers={"If-Match": '"1"'}), 412, "version-mismatch")
+    stale = http.post(f"{url}/reopen", json={"reason": "x"}, headers={"If-Match": '"1"'})
+    assert_problem(stale, 412, "version-mismatch")
     assert http.post(f"{url}/reopen", json={"reason": "x"}, headers={"If-Match": '"2"'}).status_code == 200
     assert_problem(http.get("/v1/needs/8d0c6c3e-6a51-4f0e-9d1e-2f5d8b6f0a11"), 404, "need-not-found")
     assert_problem(http.get("/v1/nowhere"), 404, "not-found")

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import tracemalloc
-from dataclasses import replace
 from collections import Counter
+from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
