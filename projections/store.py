@@ -186,6 +186,8 @@ def write_rows(
         ],
     )
     _move_tallies(tx, deltas)
+    if not fresh:
+        places = _places_with_cells(tx, places, need_rows)
     _rewrite_cells(tx, places, currency, need_rows if fresh else None)
     _count_programmes(tx, programme_rows, fresh)
     tx.executemany(
@@ -291,6 +293,25 @@ def _move_tallies(tx: Tx, deltas: dict[tuple[str, str, int], Tally]) -> None:
     tx.executemany(
         "INSERT INTO view_tallies (dim, key, published, doc) VALUES (?,?,?,?)"
         " ON CONFLICT (dim, key, published) DO UPDATE SET doc = excluded.doc", upserts)
+
+
+def _places_with_cells(
+    tx: Tx, places: set[tuple[str, int]], need_rows: dict[str, dict]
+) -> set[tuple[str, int]]:
+    """The places whose cells may change: where a rewritten need has an active programme now, or
+    a cell stands already. Elsewhere there was no cell and there is none to make, however many
+    needs the place holds."""
+    active = {(r["state"], r["article"]) for r in need_rows.values()
+              if r["status"] == "open" and any(p["active"] for p in r["programmes"])}
+    rest = sorted(places - active)
+    for i in range(0, len(rest), 300):
+        chunk = rest[i:i + 300]
+        found = tx.execute(
+            "SELECT DISTINCT state, article FROM view_cells WHERE "
+            + " OR ".join(["(state = ? AND article = ?)"] * len(chunk)), [v for p in chunk for v in p],
+        ).fetchall()
+        active |= {(r["state"], int(r["article"])) for r in found}
+    return active & places
 
 
 def _rewrite_cells(
