@@ -34,10 +34,6 @@ TABLES = [
     " orgs TEXT NOT NULL, sort_key TEXT COLLATE \"C\" NOT NULL, over_disbursed INTEGER NOT NULL,"
     " quiet_since TEXT, end_date TEXT, closed INTEGER NOT NULL, doc TEXT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS view_programmes_sorted ON view_programmes (sort_key)",
-    # programme-monitoring counts the day's stalled and overdue programmes on these
-    "CREATE INDEX IF NOT EXISTS view_programmes_quiet ON view_programmes (quiet_since)"
-    " WHERE quiet_since IS NOT NULL",
-    "CREATE INDEX IF NOT EXISTS view_programmes_open_end ON view_programmes (end_date) WHERE closed = 0",
     # What the open needs of each area add up to, per grouping and published flag (see Tally).
     "CREATE TABLE IF NOT EXISTS view_tallies ("
     " dim TEXT NOT NULL, key TEXT NOT NULL, published INTEGER NOT NULL, doc TEXT NOT NULL,"
@@ -51,13 +47,13 @@ TABLES = [
     " PRIMARY KEY (variant, state, article, ta_type))",
     "CREATE INDEX IF NOT EXISTS view_cells_sorted ON view_cells (variant, sort_key)",
     "CREATE INDEX IF NOT EXISTS view_cells_place ON view_cells (state, article)",
-    "CREATE TABLE IF NOT EXISTS view_totals (name TEXT PRIMARY KEY, n BIGINT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS view_totals (name TEXT COLLATE \"C\" PRIMARY KEY, n BIGINT NOT NULL)",
 ]
 VIEW_TABLES = ("ledger_entities", "view_needs", "view_programmes", "view_snapshots", "view_tallies",
                "view_cells", "view_totals")
 VARIANTS = ("all", "published")
 # Bump when the view tables change shape: they are dropped and rebuilt from the log at start.
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 TABLES_SQLITE_TYPES = {"BYTEA": "BLOB"}
 SQLITE_ONLY = [
     "CREATE TABLE IF NOT EXISTS projection_lock (id INTEGER PRIMARY KEY, n INTEGER NOT NULL)",
@@ -226,25 +222,42 @@ def write_rows(
 
 
 def _count_programmes(tx: Tx, programme_rows: dict[str, dict], fresh: bool) -> None:
-    """Keep how many programmes there are, and over-disbursed ones: neither depends on the day."""
-    before = {"programmes": 0, "over-disbursed": 0}
+    """Keep how many programmes there are and how many are over-disbursed, and, per day, how many
+    open programmes end then and how many in implementation have been quiet since then: a day's
+    overdue and stalled programmes are then a sum over days before it (a bounded range), not a
+    count over every programme."""
+    changes: dict[str, int] = {}
+
+    def count(over: bool, quiet: str | None, end: str | None, closed: bool, sign: int) -> None:
+        for name, yes in (("programmes", True), ("over-disbursed", over), (f"quiet:{quiet}", quiet),
+                          (f"end:{end}", end and not closed)):
+            if yes:
+                changes[name] = changes.get(name, 0) + sign
+
     ids = list(programme_rows) if not fresh else []
     for i in range(0, len(ids), 500):
         chunk = ids[i:i + 500]
-        row = tx.execute("SELECT COUNT(*) AS n, SUM(over_disbursed) AS o FROM view_programmes"
-                         f" WHERE programme_id IN ({','.join('?' * len(chunk))})", chunk).fetchone() or {}
-        before["programmes"] += int(row.get("n") or 0)
-        before["over-disbursed"] += int(row.get("o") or 0)
-    after = {"programmes": len(programme_rows),
-             "over-disbursed": sum(programme_monitoring.over_disbursed(r) for r in programme_rows.values())}
-    _add_totals(tx, {name: after[name] - before[name] for name in after})
+        for r in tx.execute("SELECT over_disbursed, quiet_since, end_date, closed FROM view_programmes"
+                            f" WHERE programme_id IN ({','.join('?' * len(chunk))})", chunk).fetchall():
+            count(bool(r["over_disbursed"]), r["quiet_since"], r["end_date"], bool(r["closed"]), -1)
+    for r in programme_rows.values():
+        count(programme_monitoring.over_disbursed(r), programme_monitoring.quiet_since(r), r["end"],
+              r["closed"], 1)
+    _add_totals(tx, changes)
+
+
+def _days_before(tx: Tx, prefix: str, day: str) -> int:
+    """Σ of the per-day counts `prefix:<date>` for the days before `day`."""
+    return int(tx.scalar("SELECT SUM(n) FROM view_totals WHERE name >= ? AND name < ?",
+                         (f"{prefix}:", f"{prefix}:{day}")) or 0)
 
 
 def _add_totals(tx: Tx, changes: dict[str, int]) -> None:
+    moved = [(name, n) for name, n in sorted(changes.items()) if n]
     tx.executemany(
         "INSERT INTO view_totals (name, n) VALUES (?, ?)"
-        " ON CONFLICT (name) DO UPDATE SET n = view_totals.n + excluded.n",
-        [(name, n) for name, n in sorted(changes.items()) if n])
+        " ON CONFLICT (name) DO UPDATE SET n = view_totals.n + excluded.n", moved)
+    tx.executemany("DELETE FROM view_totals WHERE name = ? AND n = 0", [(name,) for name, _ in moved])
 
 
 def _kept_totals(tx: Tx, names: list[str]) -> dict[str, int]:
@@ -521,12 +534,11 @@ def programme_page(tx: Tx, today: date, flag: str | None, after: str | None, lim
                          [*(v for _, ps in flag_sql.values() for v in ps), *params]).fetchone() or {}
         counted = {"count": int(row.get("n") or 0),
                    **{f: int(row.get(f"f{i}") or 0) for i, f in enumerate(flag_sql)}}
-    else:  # kept counts, and the day's flags counted on their narrow partial indexes
+    else:  # kept counts
         kept = _kept_totals(tx, ["programmes", "over-disbursed"])
-        counted = {"count": kept["programmes"], "over-disbursed": kept["over-disbursed"]}
-        for f in ("stalled", "overdue"):
-            condition, values = flag_sql[f]
-            counted[f] = int(tx.scalar(f"SELECT COUNT(*) FROM view_programmes WHERE {condition}", values) or 0)
+        counted = {"count": kept["programmes"], "over-disbursed": kept["over-disbursed"]}  # and by day:
+        counted["stalled"] = _days_before(tx, "quiet", programme_monitoring.stalled_before(today))
+        counted["overdue"] = _days_before(tx, "end", today.isoformat())
     if flag is not None:
         where.append(flag_sql[flag][0])
         params += flag_sql[flag][1]
