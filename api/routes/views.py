@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
+from fastapi.responses import JSONResponse
 
 from api.auth import Principal, PrincipalDep
 from api.deps import (
@@ -76,7 +77,9 @@ def answered(position: int, answer: dict[str, Any], format: str, module: Any, na
     answer["position"] = position
     if format == "csv":
         return csv_response(*module.csv_rows(answer), f"{name}.csv")
-    return answer
+    # Answers are plain JSON values already (money as strings): encode them once, without
+    # FastAPI's generic walk over every value of a large answer.
+    return JSONResponse(answer)
 
 
 def positions(svc: Services, as_of: str | None, min_position: int | None) -> tuple[int | None, int]:
