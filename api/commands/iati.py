@@ -5,7 +5,8 @@ from __future__ import annotations
 import csv
 import json
 import sys
-from contextlib import ExitStack, nullcontext
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -106,13 +107,11 @@ def export_iati(
     output: OutputOpt = None,
 ) -> None:
     """Write the programmes as IATI 2.03 XML (valid against the IATI activities schema)."""
-    from api.cli import err, services
+    from api.cli import err
     from api.iati.export import write_activities
     from api.iati.exporter import ExportSource, NotExported, programme_activities
 
-    with services() as svc:
-        party = reference.party(state).iso3 if state else None
-        svc.runner.catch_up()
+    with _caught_up(state) as (svc, party):
         items = programme_activities(svc.ledger, ExportSource.of(svc, party), funder, party)
 
         def expressible() -> Any:
@@ -128,6 +127,17 @@ def export_iati(
         err.print(f"{count} activities written", highlight=False)
 
 
+@contextmanager
+def _caught_up(state: str | None) -> Iterator[tuple[Any, str | None]]:
+    """The services with every view caught up with the log, and the state asked for (ISO3, checked)."""
+    from api.cli import services
+
+    with services() as svc:
+        party = reference.party(state).iso3 if state else None
+        svc.runner.catch_up()
+        yield svc, party
+
+
 def _sink(output: Path | None) -> Any:
     return open(output, "wb") if output is not None else nullcontext(sys.stdout.buffer)
 
@@ -137,12 +147,9 @@ def export_csv(
     output: OutputOpt = None,
 ) -> None:
     """Write the unmet-needs view (open needs: unmet, partially funded or funded) as CSV."""
-    from api.cli import services
     from projections.views import unmet_needs
 
-    with services() as svc:
-        party = reference.party(state).iso3 if state else None
-        svc.runner.catch_up()
+    with _caught_up(state) as (svc, party):
         answer = unmet_needs.view(svc.durable.needs(state=party, status="open"), svc.currency)
     columns, rows = unmet_needs.csv_rows(answer)
     if output is None:
