@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import httpx
 import psycopg
 
 PG_URL = os.environ.get("LEDGER_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -29,6 +30,24 @@ def fresh_database(prefix: str = "lbench") -> Any:
     finally:
         with psycopg.connect(PG_URL, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def wait_listening(url: str, alive: Callable[[], bool], timeout: float = 60, path: str = "/healthz") -> None:
+    """Until GET url+path answers 200; RuntimeError when the process exits first or time runs out.
+
+    For every server a bench or a test starts as a separate process.
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not alive():
+            raise RuntimeError(f"{url}: the server exited before listening")
+        try:
+            if httpx.get(f"{url}{path}", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"{url}: the server did not listen within {timeout:g} s")
 
 
 def run_threads(n: int, seconds: float, work: Callable[[int, Callable[[], bool]], int]) -> float:

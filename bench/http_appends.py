@@ -9,12 +9,9 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-import httpx
-
-from bench.common import fresh_database, record
+from bench.common import fresh_database, record, wait_listening
 
 ROOT = Path(__file__).resolve().parents[1]
 BODY = {"state": "KEN", "article": 9, "ta_types": ["legal-advice"], "description": "bench need",
@@ -32,15 +29,12 @@ def serve(app: str, port: int, env: dict) -> subprocess.Popen:
          "--loop", "uvloop", "--http", "httptools", "--log-level", "warning", "--no-access-log"]
         + (["--factory"] if app.endswith("factory") else []),
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(f"http://127.0.0.1:{port}/docs", timeout=1)
-            return proc
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError(f"{app} did not start")
+    try:
+        wait_listening(f"http://127.0.0.1:{port}", lambda: proc.poll() is None, 30, path="/docs")
+    except RuntimeError:
+        proc.kill()
+        raise
+    return proc
 
 
 def wrk(port: int, key: str, seconds: int) -> tuple[float, int]:

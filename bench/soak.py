@@ -28,7 +28,7 @@ from typing import Any
 import httpx
 import psycopg
 
-from bench.common import PG_URL, RESULTS, fresh_database, machine
+from bench.common import PG_URL, RESULTS, fresh_database, machine, wait_listening
 from bench.generate import generate
 
 LUA = Path(__file__).with_name("soak.lua")
@@ -120,7 +120,10 @@ def serving(url: str, work: Path, log: Path) -> Iterator[tuple[str, list[int]]]:
     exit_code: list[int] = []
     try:
         base = f"http://127.0.0.1:{port}"
-        wait_up(base, server)
+        try:
+            wait_listening(base, lambda: server.poll() is None)
+        except RuntimeError as e:
+            raise SystemExit(f"soak: {e}") from None
         yield base, exit_code
     finally:
         server.send_signal(signal.SIGTERM)  # this process only, by its id
@@ -180,20 +183,6 @@ def errors_in(log: Path) -> list[str]:
             if record.get("level") in ("error", "critical") or record.get("status", 0) >= 500:
                 bad.append(line)
     return bad
-
-
-def wait_up(base: str, server: subprocess.Popen[bytes], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit("soak: the server exited before listening")
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise SystemExit("soak: the server did not listen within 60 s")
 
 
 def wait_caught_up(base: str, timeout: float = 60) -> float | None:

@@ -18,22 +18,11 @@ from typing import Any
 
 import httpx
 
+from bench.common import wait_listening
 from tests.conftest import free_port
 
 PYTHON = sys.executable
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def environment(database_url: str, key_file: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
-    return {
-        **env,
-        "LEDGER_DATABASE_URL": database_url,
-        "LEDGER_SIGNING_KEY_FILE": str(key_file),
-        "LEDGER_LOG_FORMAT": "json",
-        "PYTHONUNBUFFERED": "1",
-        **extra,
-    }
 
 
 class Process:
@@ -120,17 +109,10 @@ class Server(Process):
         return self
 
     def wait_up(self, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if not self.alive():
-                raise RuntimeError(f"the server exited before listening:\n{self.output()[-3000:]}")
-            try:
-                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError(f"the server did not listen within {timeout} s")
+        try:
+            wait_listening(self.url, self.alive, timeout)
+        except RuntimeError as e:
+            raise RuntimeError(f"{e}:\n{self.output()[-3000:]}") from None
 
     def shut_down(self, timeout: float) -> float:
         """SIGTERM, then wait for a graceful exit; answers how long it took.

@@ -19,6 +19,7 @@ from api.services import Services
 from api.settings import Settings
 from bench.generate import generate
 from projections.query import FoldedRows
+from tests.api.process import environment
 from tests.programmes import kenyan_programme
 from tests.reliability.load import (
     Writers,
@@ -27,7 +28,7 @@ from tests.reliability.load import (
     assert_views_equal_a_fresh_rebuild,
     views,
 )
-from tests.reliability.processes import Server, cli, environment, worker
+from tests.reliability.processes import Server, cli, worker
 
 
 @pytest.fixture

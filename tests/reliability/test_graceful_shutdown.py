@@ -20,8 +20,9 @@ from api.services import Services
 from api.settings import Settings
 from bench.generate import generate
 from projections.query import FoldedRows
+from tests.api.process import environment
 from tests.reliability.load import NEED, Writers, assert_acknowledged_writes_are_stored
-from tests.reliability.processes import Server, environment, worker
+from tests.reliability.processes import Server, worker
 
 SLOW = 8  # uploads in flight at the signal
 GRACE = 20  # seconds: `ledger serve`'s graceful timeout
