@@ -29,6 +29,11 @@ class Scope:
     def sql(self) -> dict[str, Any]:
         return {"published_only": self.published_only, "states": self.states}
 
+    def kept(self, filters: dict[str, Any]) -> bool:
+        """Whether what the runner keeps answers this read: no filter, and a scope it keeps apart
+        (everything, or published needs only; not a state's own plus everyone's published)."""
+        return not self.states and all(v is None for v in filters.values())
+
 
 Grouped = tuple[dict[Any, Tally], Tally]
 Page = tuple[list[dict[str, Any]], dict[str, int], bool]  # rows, counts of them all, more?
@@ -53,7 +58,7 @@ class DurableRows:
 
     def grouped(self, by: str, scope: Scope, **filters: Any) -> Grouped:
         """Open needs' tallies per area of `by`, and in total: kept by the runner when unfiltered."""
-        if any(v is not None for v in filters.values()) or scope.states:
+        if not scope.kept(filters):
             return tally(self.needs(scope, status="open", **filters), by, filters.get("ta_type"))
         with self.db.transaction(commit=False) as tx:
             kept = store.tallies(tx, ("total", by), scope.published_only)
@@ -71,14 +76,16 @@ class DurableRows:
         """A page of provider-overlap cells in list order after the cell key `after`, and the totals."""
         with self.db.transaction(commit=False) as tx:
             found = store.cell_page(tx, after, limit + 1, **scope.sql(), **filters)
-            counted = store.cell_totals(tx, **scope.sql(), **filters)
+            counted = (store.kept_cell_totals(tx, scope.published_only) if scope.kept(filters)
+                       else store.cell_totals(tx, **scope.sql(), **filters))
         return found[:limit], counted, len(found) > limit
 
     def top_cells(self, scope: Scope, limit: int) -> tuple[list[dict[str, Any]], dict[str, int]]:
         """The first cells to discuss (provider_overlap.rank), and the totals of all of them."""
         with self.db.transaction(commit=False) as tx:
             return (store.top_cells(tx, limit, **scope.sql()),
-                    store.cell_totals(tx, **scope.sql()))
+                    store.kept_cell_totals(tx, scope.published_only) if scope.kept({})
+                    else store.cell_totals(tx, **scope.sql()))
 
     def open_page(self, scope: Scope, after: str | None, limit: int, classification: str | None = None,
                   **filters: Any) -> Page:
@@ -86,7 +93,7 @@ class DurableRows:
         with self.db.transaction(commit=False) as tx:
             found = store.open_need_page(tx, after, limit + 1, classification=classification,
                                          **scope.sql(), **filters)
-            if any(v is not None for v in filters.values()) or scope.states:
+            if not scope.kept(filters):
                 found_counts = store.open_need_counts(tx, **scope.sql(), **filters)
                 counts = {c: found_counts.get(c, 0) for c in CLASSES}
             else:

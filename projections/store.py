@@ -494,15 +494,16 @@ def top_cells(tx: Tx, limit: int, **filters: Any) -> list[dict[str, Any]]:
     return [json.loads(r["doc"]) for r in rows]
 
 
+def kept_cell_totals(tx: Tx, published_only: bool) -> dict[str, int]:
+    """How many cells, overlapping cells and pairs there are, as kept for one variant."""
+    variant = "published" if published_only else "all"
+    kept = _kept_totals(tx, [f"{w}:{variant}" for w in ("cells", "overlapping", "pairs")])
+    return {"count": kept[f"cells:{variant}"], "overlapping": kept[f"overlapping:{variant}"],
+            "pairs": kept[f"pairs:{variant}"]}
+
+
 def cell_totals(tx: Tx, **filters: Any) -> dict[str, int]:
-    """How many cells, overlapping cells and pairs: kept per variant, counted when filtered."""
-    published_only, states = filters.get("published_only", False), filters.get("states", ())
-    if not states and all(filters.get(k) is None for k in ("state", "region", "chapter", "article",
-                                                            "ta_type")):
-        variant = "published" if published_only else "all"
-        kept = _kept_totals(tx, [f"{w}:{variant}" for w in ("cells", "overlapping", "pairs")])
-        return {"count": kept[f"cells:{variant}"], "overlapping": kept[f"overlapping:{variant}"],
-                "pairs": kept[f"pairs:{variant}"]}
+    """How many cells, overlapping cells and pairs match the filters, counted."""
     where, params = _cell_where(**filters)
     row = tx.execute(f"SELECT COUNT(*) AS c, SUM(overlap) AS o, SUM(pairs) AS p FROM view_cells"
                      f" WHERE {' AND '.join(where)}", params).fetchone() or {}
