@@ -76,16 +76,13 @@ class DurableRows:
         """A page of provider-overlap cells in list order after the cell key `after`, and the totals."""
         with self.db.transaction(commit=False) as tx:
             found = store.cell_page(tx, after, limit + 1, **scope.sql(), **filters)
-            counted = (store.kept_cell_totals(tx, scope.published_only) if scope.kept(filters)
-                       else store.cell_totals(tx, **scope.sql(), **filters))
+            counted = _cell_totals(tx, scope, filters)
         return found[:limit], counted, len(found) > limit
 
     def top_cells(self, scope: Scope, limit: int) -> tuple[list[dict[str, Any]], dict[str, int]]:
         """The first cells to discuss (provider_overlap.rank), and the totals of all of them."""
         with self.db.transaction(commit=False) as tx:
-            return (store.top_cells(tx, limit, **scope.sql()),
-                    store.kept_cell_totals(tx, scope.published_only) if scope.kept({})
-                    else store.cell_totals(tx, **scope.sql()))
+            return store.top_cells(tx, limit, **scope.sql()), _cell_totals(tx, scope, {})
 
     def open_page(self, scope: Scope, after: str | None, limit: int, classification: str | None = None,
                   **filters: Any) -> Page:
@@ -112,6 +109,12 @@ class DurableRows:
     def rates(self) -> list[dict[str, Any]]:
         with self.db.transaction(commit=False) as tx:
             return store.entities(tx, model.RATES)
+
+
+def _cell_totals(tx: Any, scope: Scope, filters: dict[str, Any]) -> dict[str, int]:
+    if scope.kept(filters):
+        return store.kept_cell_totals(tx, scope.published_only)
+    return store.cell_totals(tx, **scope.sql(), **filters)
 
 
 class FoldedRows:
