@@ -32,8 +32,8 @@ def raw_inserts(url: str, seconds: float) -> float:
 
 
 def ledger_commands(url: str, seconds: float) -> float:
-    from api.services import Services
-    from api.settings import Settings
+    from api.root.services import Services
+    from api.root.settings import Settings
     from domain.needs import source
 
     svc = Services(Settings(database_url=url, signing_key_file="/tmp/bench-key.pem", pool_size=THREADS + 2))

@@ -28,8 +28,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from projections.chain import Chain, LogRecord, leaf_input  # noqa: E402
-from projections.verify import export_lines, read_jsonl_log, verify_log  # noqa: E402
+from projections.audit.chain import Chain, LogRecord, leaf_input  # noqa: E402
+from projections.audit.verify import export_lines, read_jsonl_log, verify_log  # noqa: E402
 
 ROUNDS = 5
 

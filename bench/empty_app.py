@@ -2,7 +2,7 @@
 
 from fastapi import FastAPI
 
-from api.schemas import NeedCreate
+from api.http.schemas.common import NeedCreate
 
 app = FastAPI()
 

@@ -62,7 +62,7 @@ def run(seconds: int) -> list[dict]:
         env = {**env, "LEDGER_DATABASE_URL": url, "LEDGER_SIGNING_KEY_FILE": "/tmp/bench-key.pem"}
         key = subprocess.run([sys.executable, "-m", "api.cli", "keys", "issue", "--role", "admin", "--name", "bench"],
                              cwd=ROOT, env=env, capture_output=True, text=True, check=True).stdout.strip()
-        ours_proc = serve("api.asgi:app", 8912, env)
+        ours_proc = serve("api.http.asgi:app", 8912, env)
         try:
             ours, failures = wrk(8912, key, seconds)
         finally:

@@ -62,8 +62,8 @@ def generate_file(path: Path, activities: int) -> Path:
 def ledger_import(url: str, path: Path) -> tuple[float, int, list[tuple]]:
     """events/s of the import, the events appended, and the stored rows (for the baseline)."""
     from api.iati.importer import import_into
-    from api.services import Services
-    from api.settings import Settings
+    from api.root.services import Services
+    from api.root.settings import Settings
 
     svc = Services(Settings(database_url=url, signing_key_file="/tmp/bench-key.pem"))
     try:
@@ -100,8 +100,8 @@ def library_insert(url: str, rows: list[tuple], chunk: int = 2000) -> float:
     """The recorder's ceiling: the same stored events through its insert, in the import's chunks."""
     from eventsourcing.persistence import StoredEvent
 
-    from api.services import Services
-    from api.settings import Settings
+    from api.root.services import Services
+    from api.root.settings import Settings
 
     svc = Services(Settings(database_url=url, signing_key_file="/tmp/bench-key.pem"))
     try:

@@ -26,8 +26,8 @@ def raw_read_decode(url: str, table: str) -> float:
 
 
 def run(events: int) -> list[dict]:
-    from api.services import Services
-    from api.settings import Settings
+    from api.root.services import Services
+    from api.root.settings import Settings
 
     with fresh_database() as url:
         svc = Services(Settings(database_url=url, signing_key_file="/tmp/bench-key.pem"))

@@ -37,7 +37,7 @@ def rss_kb(pid: int) -> int:
 def measure(url: str, port: int) -> dict[str, float]:
     env = {**os.environ, "LEDGER_DATABASE_URL": url, "LEDGER_SIGNING_KEY_FILE": "/tmp/bench-key.pem",
            "LEDGER_DEMO_MODE": "true", "LEDGER_LOG_FORMAT": "json"}
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "api.asgi:app", "--port", str(port),
+    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "api.http.asgi:app", "--port", str(port),
                              "--log-level", "warning"], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     out: dict[str, float] = {}
@@ -76,8 +76,8 @@ def measure(url: str, port: int) -> dict[str, float]:
 
 
 def run(small: int, large: int) -> list[dict]:
-    from api.services import Services
-    from api.settings import Settings
+    from api.root.services import Services
+    from api.root.settings import Settings
 
     results = {}
     for size, port in ((small, 8921), (large, 8922)):

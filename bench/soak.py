@@ -80,8 +80,8 @@ def store(work: Path) -> Iterator[str]:
 
 def seed(url: str, work: Path, events: int) -> str:
     """A realistic history with current views, and an admin key for wrk."""
-    from api.services import Services
-    from api.settings import Settings
+    from api.root.services import Services
+    from api.root.settings import Settings
 
     svc = Services(Settings(database_url=url, signing_key_file=work / "signing-key.pem"))
     try:

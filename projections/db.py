@@ -52,7 +52,7 @@ class Database:
         self.dialect = (
             "postgres"
             if any(c.__module__.startswith("eventsourcing.postgres") for c in type(factory).__mro__)
-            else "sqlite"  # the library's factory, or a subclass of it (api.settings bounds its sessions)
+            else "sqlite"  # the library's factory, or a subclass of it (api.root.settings bounds its sessions)
         )
         self.tracking = factory.tracking_recorder()
         self.tracking_table = (

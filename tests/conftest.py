@@ -20,9 +20,9 @@ import psycopg
 import pytest
 import uvicorn
 
-from api.app import create_app
-from api.services import Services
-from api.settings import Settings
+from api.http.app import create_app
+from api.root.services import Services
+from api.root.settings import Settings
 
 PG_URL = os.environ.get("LEDGER_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")

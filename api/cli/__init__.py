@@ -1,0 +1,1 @@
+"""The `ledger` command line: every command is registered in `api/cli/main.py`."""

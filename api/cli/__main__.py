@@ -1,0 +1,5 @@
+"""`python -m api.cli`: the same as `ledger`."""
+
+from api.cli.main import main
+
+main()

@@ -1,0 +1,66 @@
+"""`ledger serve`, `ledger worker`, `ledger demo` and `ledger rebuild`: the processes and the views."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from typing import Annotated
+
+import typer
+
+from api.cli.common import VIEWS, err, fail, progress, services
+from api.root.settings import Settings
+
+
+def serve(host: str = "127.0.0.1", port: int = 8000,
+          demo: Annotated[bool, typer.Option(help="anonymous local users read as coordinator")] = False) -> None:
+    """API, dashboard and projection runner in one process."""
+    import uvicorn
+
+    from api.http.app import create_app
+
+    try:
+        settings = Settings(demo_mode=True) if demo else Settings()
+    except ValueError as e:  # e.g. the demo in production: refused before anything listens
+        fail(str(e))
+    if settings.demo_mode:
+        err.print("[yellow]Demo mode:[/yellow] anonymous visitors read as coordinator. "
+                  "Never use this in production.", highlight=False)
+    err.print(f"Ledger on http://{host}:{port}/  (API docs at /docs, store {settings.safe_database_url})",
+              highlight=False)
+    uvicorn.run(create_app(settings), host=host, port=port, log_config=None, timeout_graceful_shutdown=20)
+
+
+def worker() -> None:
+    """Projections only: keep every view current until SIGTERM."""
+    with services() as svc:
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        signal.signal(signal.SIGINT, lambda *_: stop.set())
+        svc.runner.start()
+        err.print("worker running; SIGTERM to stop", highlight=False)
+        stop.wait()
+        svc.runner.stop()
+
+
+def demo() -> None:
+    """Load a realistic demo data set through the domain (idempotent)."""
+    from api.demo.load import load
+
+    with services() as svc:
+        added = load(svc.ledger)
+        with progress(svc.runner.head(), "views") as tick:
+            svc.runner.catch_up(tick)
+        err.print(f"demo loaded: {added} new events", highlight=False)
+
+
+def rebuild(view: Annotated[str | None, typer.Argument(help=f"one of {', '.join(VIEWS)}")] = None) -> None:
+    """Rebuild the views from position 0; readers see the old views until it commits.
+
+    Every view is derived from the same need and programme rows, so any VIEW rebuilds them all.
+    """
+    if view is not None and view not in VIEWS:
+        fail(f"unknown view {view!r}; choose one of {', '.join(VIEWS)}")
+    with services() as svc, progress(svc.runner.head(), "rebuild") as tick:
+        count = svc.runner.rebuild(svc.views, tick)
+        err.print(f"rebuilt from {count} events", highlight=False)

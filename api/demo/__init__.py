@@ -1,0 +1,1 @@
+"""`ledger demo`: a realistic, fictitious data set loaded through the domain."""

@@ -1,0 +1,67 @@
+"""The FastAPI application: every router (listed here), problem handlers, middleware, the projection runner."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import structlog
+from fastapi import Depends, FastAPI
+
+from api.http import openapi, problems
+from api.http.auth import authorize
+from api.http.idempotency import Idempotency
+from api.http.middleware import RequestContext
+from api.http.routes import audit, health, iati, keys, needs, organisations, programmes, rates, reports, views
+from api.root.logs import configure
+from api.root.services import Services
+from api.root.settings import Settings
+from api.web import pages
+
+log = structlog.get_logger()
+
+ROUTERS = [  # every route the app serves, in the order of the OpenAPI document
+    audit.router,
+    health.router,
+    iati.router,
+    keys.router,
+    needs.router,
+    organisations.router,
+    pages.router,
+    programmes.router,
+    rates.router,
+    reports.router,
+    views.router,
+]
+
+DESCRIPTION = """The shared, append-only ledger of UNCAC technical-assistance needs and the
+programmes that address them. Every write is an event; views are rebuilt from the log.
+Errors are RFC 9457 problem+json with a stable `code`."""
+
+
+def create_app(settings: Settings | None = None, services: Services | None = None,
+               run_projections: bool = True) -> FastAPI:
+    settings = settings or Settings()
+    configure(settings.log_format)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        svc = app.state.services
+        if run_projections:
+            svc.runner.start()
+        if settings.demo_mode:
+            log.warning("demo_mode", detail="anonymous local users read as coordinator (development only)")
+        yield
+        svc.runner.stop()
+
+    app = FastAPI(title="UNCAC technical-assistance coordination ledger", version="0.1.0",
+                  description=DESCRIPTION, lifespan=lifespan, dependencies=[Depends(authorize)])
+    app.state.services = services or Services(settings)
+    app.state.settings = settings
+    problems.install(app)
+    for router in ROUTERS:
+        app.include_router(router)
+    app.add_middleware(Idempotency)  # inside RequestContext: request ids and body limits come first
+    app.add_middleware(RequestContext, max_body_bytes=settings.max_body_bytes)
+    openapi.install(app)
+    return app

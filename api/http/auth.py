@@ -1,0 +1,183 @@
+"""Who is asking, and may they: API keys, the role table, and scope checks, all in one place.
+
+Every route is listed in POLICY by (method, path template). A route missing from it is refused
+for everyone but admin, and the test suite fails (tests/api/test_access_matrix.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+from urllib.parse import unquote
+from uuid import UUID
+
+from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
+
+from api.http.problems import ApiProblem
+from domain import context, keys
+from domain.errors import NotFound
+from projections.query import Scope
+
+ADMIN, COORDINATOR, STATE, PROVIDER, AUDITOR, ANONYMOUS = (
+    "admin", "coordinator", "state", "provider", "auditor", "anonymous")
+EVERYONE = frozenset({ADMIN, COORDINATOR, STATE, PROVIDER, AUDITOR, ANONYMOUS})
+KEYED = EVERYONE - {ANONYMOUS}
+READERS_ALL = frozenset({ADMIN, COORDINATOR, AUDITOR})
+READS = frozenset({"GET", "HEAD"})
+
+
+@dataclass(frozen=True)
+class Principal:
+    role: str
+    actor: str
+    key_id: str | None = None
+    organisation: UUID | None = None  # provider keys
+    organisation_ref: str | None = None
+    state: str | None = None  # state keys
+    demo: bool = False  # an anonymous visitor of the embedded demo, reading as coordinator
+
+    @property
+    def actor_org(self) -> str | None:
+        return self.organisation_ref or self.state
+
+    def scope(self) -> Scope:
+        """Which needs this principal may read."""
+        if self.role in (ANONYMOUS, STATE):
+            return Scope(published_only=True, states=(self.state,) if self.state else ())
+        return Scope()
+
+    # ---- scope checks on the resource a write touches ----
+
+    def may_write_state(self, state: str) -> None:
+        if self.role == ADMIN or (self.role == STATE and self.state == state):
+            return
+        raise ApiProblem(403, "forbidden-scope", f"this key may not write needs of {state}")
+
+    def may_write_programme(self, reporting_org: UUID, funders: list[UUID]) -> None:
+        if self.role == ADMIN:
+            return
+        if self.role == PROVIDER and self.organisation in (reporting_org, *funders):
+            return
+        raise ApiProblem(403, "forbidden-scope",
+                         "this key may write only programmes its organisation funds or reports")
+
+    def may_read_need(self, state: str, published: bool) -> None:
+        if published or self.role not in (ANONYMOUS, STATE) or self.state == state:
+            return
+        raise ApiProblem(404, "need-not-found", "no such need")  # unpublished needs are not disclosed
+
+
+POLICY: dict[tuple[str, str], frozenset[str]] = {
+    # organisations
+    ("POST", "/v1/organisations"): frozenset({ADMIN, COORDINATOR}),
+    ("GET", "/v1/organisations"): EVERYONE,
+    ("GET", "/v1/organisations/{org_id}"): EVERYONE,
+    ("POST", "/v1/organisations/{org_id}/rename"): frozenset({ADMIN, COORDINATOR}),
+    # needs
+    ("POST", "/v1/needs"): frozenset({ADMIN, STATE}),
+    ("GET", "/v1/needs"): EVERYONE,
+    ("GET", "/v1/needs/{need_id}"): EVERYONE,
+    **{("POST", f"/v1/needs/{{need_id}}/{a}"): frozenset({ADMIN, STATE})
+       for a in ("revise", "prioritise", "estimate", "publish", "mark-met", "withdraw", "reopen")},
+    # programmes
+    ("POST", "/v1/programmes"): frozenset({ADMIN, PROVIDER}),
+    ("GET", "/v1/programmes"): KEYED,
+    ("GET", "/v1/programmes/{programme_id}"): KEYED,
+    **{("POST", f"/v1/programmes/{{programme_id}}/{a}"): frozenset({ADMIN, PROVIDER})
+       for a in ("link-need", "unlink-need", "pledges", "commitments", "disbursements",
+                 "deliveries", "status", "period")},
+    ("POST", "/v1/programmes/{programme_id}/commitments/{commitment_id}/revise"): frozenset({ADMIN, PROVIDER}),
+    ("POST", "/v1/programmes/{programme_id}/commitments/{commitment_id}/cancel"): frozenset({ADMIN, PROVIDER}),
+    # exchange rates
+    ("POST", "/v1/exchange-rates"): frozenset({ADMIN, COORDINATOR}),
+    ("GET", "/v1/exchange-rates"): EVERYONE,
+    # views and reports
+    # views built from needs: anonymous readers see them built from published needs only (Scope)
+    **{("GET", f"/v1/views/{v}"): EVERYONE for v in (
+        "unmet-needs", "funding-gaps", "provider-overlap", "priority-areas")},
+    ("GET", "/v1/views/programme-monitoring"): KEYED,  # built from programmes, not from needs
+    ("GET", "/v1/reports/irg/{state}"): EVERYONE,
+    # audit
+    ("GET", "/v1/audit/streams/{stream_id}"): READERS_ALL,
+    ("GET", "/v1/audit/log"): READERS_ALL,
+    ("GET", "/v1/audit/checkpoints"): READERS_ALL | {STATE, PROVIDER},
+    ("GET", "/v1/audit/public-key"): EVERYONE,
+    # IATI
+    ("POST", "/v1/imports/iati"): frozenset({ADMIN, PROVIDER}),
+    ("GET", "/v1/exports/iati"): KEYED,
+    # keys
+    ("POST", "/v1/keys"): frozenset({ADMIN}),
+    ("GET", "/v1/keys"): frozenset({ADMIN}),
+    ("POST", "/v1/keys/{key_id}/revoke"): frozenset({ADMIN}),
+    # operations and pages
+    ("GET", "/healthz"): EVERYONE,
+    ("GET", "/readyz"): EVERYONE,
+    ("GET", "/metrics"): EVERYONE,
+    ("GET", "/"): EVERYONE,
+    ("GET", "/needs/{need_id}"): EVERYONE,
+    ("GET", "/programmes/{programme_id}"): KEYED,
+    ("GET", "/static/{name}"): EVERYONE,
+}
+
+
+def allowed_roles(method: str, path: str) -> frozenset[str]:
+    """The roles POLICY lets call a route; a route it does not list is for admins only."""
+    return POLICY.get((method, path), frozenset({ADMIN}))
+
+
+def authenticate(request: Request) -> Principal:
+    services = request.app.state.services
+    header = request.headers.get("authorization")
+    if not header:
+        if request.app.state.settings.demo_mode:
+            return Principal(role=COORDINATOR, actor="demo-visitor", demo=True)
+        return Principal(role=ANONYMOUS, actor="anonymous")
+    scheme, _, token = header.partition(" ")
+    parsed = keys.split(token.strip()) if scheme.lower() == "bearer" else None
+    if parsed is None:
+        raise ApiProblem(401, "invalid-credentials", "send 'Authorization: Bearer <key>'",
+                         {"WWW-Authenticate": "Bearer"})
+    key_id, secret = parsed
+    try:
+        key = services.ledger.key(key_id)
+    except NotFound:
+        key = None
+    if key is None or not key.accepts(secret):
+        raise ApiProblem(401, "invalid-credentials", "the key is unknown or revoked",
+                         {"WWW-Authenticate": "Bearer"})
+    org_ref = None
+    if key.organisation is not None:
+        org_ref = services.ledger.organisation(key.organisation).ref
+    # Read from the event store on every request: a revocation takes effect at once, everywhere.
+    return Principal(role=key.role, actor=f"{key.name}#{key_id.hex[:8]}", key_id=str(key_id),
+                     organisation=key.organisation, organisation_ref=org_ref, state=key.state)
+
+
+async def authorize(request: Request) -> Principal:
+    """The app-wide dependency: authenticate, look the route up in POLICY, attribute the events.
+
+    Async on purpose: the recording context set here is the request task's own, and the sync
+    route body (run in a worker thread with a copy of that context) sees it.
+    """
+    principal = await run_in_threadpool(authenticate, request)
+    request.state.principal = principal  # the request's log line names who was refused, too
+    route = request.scope.get("route")
+    path = getattr(route, "path", request.url.path)
+    if principal.demo and request.method not in READS:
+        raise ApiProblem(401, "unauthenticated", "the demo lets visitors read; writing needs an API key",
+                         {"WWW-Authenticate": "Bearer"})
+    if principal.role not in allowed_roles(request.method, path):
+        if principal.role == ANONYMOUS:
+            raise ApiProblem(401, "unauthenticated", "this needs an API key",
+                             {"WWW-Authenticate": "Bearer"})
+        raise ApiProblem(403, "forbidden", f"a {principal.role} key may not {request.method} {path}")
+    context.attribute(
+        actor=principal.actor, actor_org=principal.actor_org,
+        reason=unquote(request.headers["x-reason"]) if "x-reason" in request.headers else None,
+        request_id=getattr(request.state, "request_id", None),
+    )
+    return principal
+
+
+PrincipalDep = Annotated[Principal, Depends(authorize)]

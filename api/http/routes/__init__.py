@@ -1,0 +1,1 @@
+"""One router per resource; `api/http/app.py` lists every one of them."""

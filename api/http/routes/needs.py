@@ -1,0 +1,140 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Response
+
+from api.http.auth import Principal, PrincipalDep
+from api.http.deps import (
+    CursorQ,
+    IfMatchDep,
+    LimitQ,
+    MinPositionQ,
+    ServicesDep,
+    etag,
+    paginate,
+    read_position,
+)
+from api.http.problems import responses
+from api.http.schemas.common import (
+    Amount,
+    Empty,
+    NeedCreate,
+    NeedPrioritise,
+    NeedPublic,
+    NeedRevise,
+    NeedWritten,
+    Page,
+    Reason,
+)
+from api.root.services import Services
+from domain import reference
+from domain.needs import Need, money, source
+
+router = APIRouter(prefix="/v1/needs", tags=["needs"])
+WRITE_ERRORS = responses(401, 403, 404, 409, 412, 422)
+
+
+def public(n: Need) -> dict[str, Any]:
+    return {"id": n.id, "state": n.state, "article": n.article,
+            "chapter": reference.articles()[n.article].chapter, "paragraph": n.paragraph,
+            "ta_types": n.ta_types, "description": n.description, "horizon": n.horizon,
+            "priority": n.priority, "source": n.source, "estimated_cost": n.estimated_cost,
+            "status": n.status, "published": n.published, "version": n.version,
+            "created_on": n.created_on, "modified_on": n.modified_on}
+
+
+@router.post("", status_code=201, response_model=NeedWritten, responses=responses(401, 403, 409, 422))
+def identify(body: NeedCreate, svc: ServicesDep, who: PrincipalDep, response: Response) -> dict:
+    who.may_write_state(body.state)
+    cost = body.estimated_cost
+    w = svc.ledger.identify_need(
+        state=body.state, article=body.article, paragraph=body.paragraph, ta_types=body.ta_types,
+        description=body.description, horizon=body.horizon, priority=body.priority,
+        source=source(body.source.kind, body.source.reference, body.source.cycle, body.source.date),
+        estimated_cost=money(cost.amount, cost.currency, cost.value_date) if cost else None,
+    )
+    etag(response, w.version)
+    return {**public(w.aggregate), "position": w.position}
+
+
+@router.get("", response_model=Page, responses=responses(422, 503))
+def list_(
+    svc: ServicesDep, who: PrincipalDep,
+    state: Annotated[str | None, Query(max_length=3)] = None,
+    article: Annotated[int | None, Query(ge=5, le=62)] = None,
+    chapter: Annotated[str | None, Query(pattern="^(II|III|IV|V|VI)$")] = None,
+    status: Annotated[str | None, Query(pattern="^(open|met|withdrawn)$")] = None,
+    horizon: Annotated[str | None, Query(pattern="^(current|anticipated)$")] = None,
+    min_position: MinPositionQ = None, limit: LimitQ = 100, cursor: CursorQ = None,
+) -> dict:
+    read_position(svc, None, min_position)
+    rows = svc.durable.needs(who.scope(), state=state.upper() if state else None, article=article,
+                             chapter=chapter, status=status, horizon=horizon)
+    page, next_cursor = paginate(rows, limit, cursor)
+    return {"items": page, "next_cursor": next_cursor, "position": svc.runner.position()}
+
+
+@router.get("/{need_id}", response_model=NeedPublic, responses=responses(404))
+def get(need_id: UUID, svc: ServicesDep, who: PrincipalDep, response: Response) -> dict:
+    need = svc.ledger.need(need_id)
+    who.may_read_need(need.state, need.published)
+    etag(response, need.version)
+    return public(need)
+
+
+def _act(svc: Services, who: Principal, need_id: UUID, version: int | None,
+         response: Response, command: Callable[[Need], None]) -> dict:
+    def guarded(n: Need) -> None:
+        who.may_write_state(n.state)
+        command(n)
+
+    w = svc.ledger.change_need(need_id, guarded, version)
+    etag(response, w.version)
+    return {**public(w.aggregate), "position": w.position}
+
+
+@router.post("/{need_id}/revise", response_model=NeedWritten, responses=WRITE_ERRORS)
+def revise(need_id: UUID, body: NeedRevise, svc: ServicesDep, who: PrincipalDep, version: IfMatchDep,
+           response: Response) -> dict:
+    return _act(svc, who, need_id, version, response, lambda n: n.revise(
+        description=body.description, ta_types=body.ta_types, paragraph=body.paragraph, horizon=body.horizon))
+
+
+@router.post("/{need_id}/prioritise", response_model=NeedWritten, responses=WRITE_ERRORS)
+def prioritise(need_id: UUID, body: NeedPrioritise, svc: ServicesDep, who: PrincipalDep,
+               version: IfMatchDep, response: Response) -> dict:
+    return _act(svc, who, need_id, version, response, lambda n: n.prioritise(body.priority))
+
+
+@router.post("/{need_id}/estimate", response_model=NeedWritten, responses=WRITE_ERRORS)
+def estimate(need_id: UUID, body: Amount, svc: ServicesDep, who: PrincipalDep, version: IfMatchDep,
+             response: Response) -> dict:
+    return _act(svc, who, need_id, version, response,
+                lambda n: n.estimate(body.amount, body.currency, body.value_date))
+
+
+@router.post("/{need_id}/publish", response_model=NeedWritten, responses=WRITE_ERRORS)
+def publish(need_id: UUID, svc: ServicesDep, who: PrincipalDep, version: IfMatchDep, response: Response,
+            body: Empty | None = None) -> dict:
+    return _act(svc, who, need_id, version, response, lambda n: n.publish())
+
+
+@router.post("/{need_id}/mark-met", response_model=NeedWritten, responses=WRITE_ERRORS)
+def mark_met(need_id: UUID, body: Reason, svc: ServicesDep, who: PrincipalDep, version: IfMatchDep,
+             response: Response) -> dict:
+    return _act(svc, who, need_id, version, response, lambda n: n.mark_met(body.reason))
+
+
+@router.post("/{need_id}/withdraw", response_model=NeedWritten, responses=WRITE_ERRORS)
+def withdraw(need_id: UUID, body: Reason, svc: ServicesDep, who: PrincipalDep, version: IfMatchDep,
+             response: Response) -> dict:
+    return _act(svc, who, need_id, version, response, lambda n: n.withdraw(body.reason))
+
+
+@router.post("/{need_id}/reopen", response_model=NeedWritten, responses=WRITE_ERRORS)
+def reopen(need_id: UUID, body: Reason, svc: ServicesDep, who: PrincipalDep, version: IfMatchDep,
+           response: Response) -> dict:
+    return _act(svc, who, need_id, version, response, lambda n: n.reopen(body.reason))

@@ -1,0 +1,47 @@
+"""Reports for the Implementation Review Group: one State party's needs, addressed or unmet."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+from fastapi.responses import PlainTextResponse
+
+from api.http.auth import PrincipalDep
+from api.http.deps import AsOfQ, MinPositionQ, ServicesDep, csv_response
+from api.http.problems import responses
+from api.http.routes.views import open_needs, positions
+from domain import reference
+from projections.views import irg_report
+
+router = APIRouter(prefix="/v1/reports", tags=["reports"])
+OK = {
+    200: {
+        "content": {"application/json": {}, "text/csv": {}, "text/markdown": {}},
+        "description": "the State party's current and anticipated needs, addressed or unmet",
+    }
+}
+
+
+@router.get("/irg/{state}", responses={**responses(422, 503), **OK})
+def irg(
+    svc: ServicesDep,
+    who: PrincipalDep,
+    state: Annotated[str, Path(max_length=3, description="ISO alpha-3 of a State party")],
+    format: Annotated[str, Query(pattern="^(json|csv|md)$")] = "json",
+    as_of: AsOfQ = None,
+    min_position: MinPositionQ = None,
+) -> Any:
+    """Resolution para 13: current and anticipated needs, each addressed (providers, programmes,
+    committed) or unmet."""
+    party = reference.party(state)
+    past, position = positions(svc, as_of, min_position)
+    answer = irg_report.view(open_needs(svc, who, past, state=party.iso3), party.iso3, svc.currency)
+    answer["position"] = position
+    if format == "csv":
+        return csv_response(*irg_report.csv_rows(answer), f"irg-{party.iso3}.csv")
+    if format == "md":
+        return PlainTextResponse(
+            irg_report.markdown(answer), media_type="text/markdown; charset=utf-8"
+        )
+    return answer

@@ -1,0 +1,244 @@
+"""The coordination views (DESIGN §5): JSON or CSV, filtered, now or as of a past moment."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import JSONResponse
+
+from api.http.auth import Principal, PrincipalDep
+from api.http.deps import (
+    MAX_LIMIT,
+    AsOfQ,
+    CursorQ,
+    LimitQ,
+    MinPositionQ,
+    ServicesDep,
+    after_key,
+    csv_response,
+    key_cursor,
+    read_position,
+)
+from api.http.problems import responses
+from api.root.services import Services
+from domain import reference
+from projections.views import as_of as moments
+from projections.views import (
+    funding_gaps,
+    priority_areas,
+    programme_monitoring,
+    provider_overlap,
+    unmet_needs,
+)
+from projections.views.common import sort_key
+
+router = APIRouter(prefix="/v1/views", tags=["views"])
+
+StateQ = Annotated[str | None, Query(max_length=3, description="ISO alpha-3")]
+RegionQ = Annotated[str | None, Query(max_length=60, description="UN regional group, or Other")]
+ChapterQ = Annotated[str | None, Query(pattern="^(II|III|IV|V|VI)$")]
+ArticleQ = Annotated[int | None, Query(ge=5, le=62)]
+TaTypeQ = Annotated[str | None, Query(max_length=60, description="TA type (v2 codelist)")]
+FormatQ = Annotated[str, Query(pattern="^(json|csv)$")]
+
+
+@dataclass
+class NeedFilters:
+    """The filters every view shares, and `as_of` / `min_position`, as one dependency."""
+
+    state: StateQ = None
+    region: RegionQ = None
+    chapter: ChapterQ = None
+    article: ArticleQ = None
+    ta_type: TaTypeQ = None
+    as_of: AsOfQ = None
+    min_position: MinPositionQ = None
+
+    def needs(self) -> dict[str, Any]:
+        return {"state": self.state.upper() if self.state else None, "region": self.region,
+                "chapter": self.chapter, "article": self.article, "ta_type": self.ta_type}
+
+
+FiltersDep = Annotated[NeedFilters, Depends()]
+OK = {200: {"content": {"application/json": {}, "text/csv": {}}, "description": "the view"}}
+ERRORS = responses(422, 503)
+
+
+def open_needs(
+    svc: Services, who: Principal, position: int | None, **filters: Any
+) -> list[dict[str, Any]]:
+    return svc.rows(position).needs(who.scope(), status="open", **filters)
+
+
+def answered(position: int, answer: dict[str, Any], format: str, module: Any, name: str) -> Any:
+    answer["position"] = position
+    if format == "csv":
+        return csv_response(*module.csv_rows(answer), f"{name}.csv")
+    # Answers are plain JSON values already (money as strings): encode them once, without
+    # FastAPI's generic walk over every value of a large answer.
+    return JSONResponse(answer)
+
+
+def positions(svc: Services, as_of: str | None, min_position: int | None) -> tuple[int | None, int]:
+    """The past position to fold to (None: the durable views now), and the answer's position.
+
+    A current answer's position is read before its rows: the rows are at least that fresh.
+    """
+    past = read_position(svc, as_of, min_position)
+    return past, past if past is not None else svc.runner.position()
+
+
+def today_for(svc: Services, as_of: str | None, position: int | None) -> date:
+    """The as_of date for a past view (the day its position was recorded), else today in UTC."""
+    if position is None or as_of is None:
+        return datetime.now(UTC).date()
+    if not as_of.isdigit():
+        return datetime.fromisoformat(as_of.replace("Z", "+00:00")).date()
+    return moments.day_of(svc.db, position) or datetime.now(UTC).date()
+
+
+@router.get("/unmet-needs", responses={**ERRORS, **OK})
+def unmet(
+    svc: ServicesDep,
+    who: PrincipalDep,
+    f: FiltersDep,
+    classification: Annotated[
+        str | None, Query(pattern="^(unmet|partially-funded|funded)$")
+    ] = None,
+    format: FormatQ = "json",
+    limit: LimitQ = MAX_LIMIT,
+    cursor: CursorQ = None,
+) -> Any:
+    """Open needs, each unmet, partially funded or funded (coverage ≥ 1), with their providers.
+
+    JSON comes a page at a time, in priority, state and article order: `next_cursor` fetches the
+    next page; `count` and `counts` are of every matching need. CSV holds them all.
+    """
+    past, position = positions(svc, f.as_of, f.min_position)
+    if format == "csv":
+        rows = open_needs(svc, who, past, **f.needs())
+        return answered(position, unmet_needs.view(rows, svc.currency, classification), format,
+                        unmet_needs, "unmet-needs")
+    page, counts, more = svc.rows(past).open_page(who.scope(), after_key(cursor), limit, classification,
+                                                  **f.needs())
+    answer = unmet_needs.answer(page, counts, svc.currency, classification)
+    answer["next_cursor"] = key_cursor(sort_key(page[-1])) if more else None
+    return answered(position, answer, format, unmet_needs, "unmet-needs")
+
+
+@router.get("/funding-gaps", responses={**ERRORS, **OK})
+def gaps(
+    svc: ServicesDep,
+    who: PrincipalDep,
+    f: FiltersDep,
+    group_by: Annotated[str, Query(pattern="^(state|region|chapter|article|ta_type)$")] = "state",
+    format: FormatQ = "json",
+) -> Any:
+    """Σ estimated, committed, pledged, disbursed and gap of open needs, per group."""
+    past, position = positions(svc, f.as_of, f.min_position)
+    groups, total = svc.rows(past).grouped(group_by, who.scope(), **f.needs())
+    answer = funding_gaps.answer(groups, total, svc.currency, group_by)
+    return answered(position, answer, format, funding_gaps, f"funding-gaps-by-{group_by}")
+
+
+@router.get("/provider-overlap", responses={**ERRORS, **OK})
+def overlap(
+    svc: ServicesDep,
+    who: PrincipalDep,
+    f: FiltersDep,
+    format: FormatQ = "json",
+    limit: LimitQ = MAX_LIMIT,
+    cursor: CursorQ = None,
+) -> Any:
+    """Per (state, article, TA type) cell: programmes, funders, HHI, and duplicate pairs.
+
+    JSON comes a page of cells at a time, in state, article and TA type order: `next_cursor`
+    fetches the next page; `count`, `overlapping` and `pairs` are of every cell. CSV holds them all.
+    """
+    past, position = positions(svc, f.as_of, f.min_position)
+    if format == "csv":
+        rows = open_needs(svc, who, past, **f.needs())
+        answer = provider_overlap.view(rows, svc.currency, ta_type=f.ta_type)
+        return answered(position, answer, format, provider_overlap, "provider-overlap")
+    items, counted, more = svc.rows(past).cell_page(who.scope(), after_key(cursor), limit, **f.needs())
+    answer = provider_overlap.answer(items, counted, svc.currency)
+    answer["next_cursor"] = key_cursor(provider_overlap.cell_key(items[-1])) if more else None
+    return answered(position, answer, format, provider_overlap, "provider-overlap")
+
+
+@router.get("/priority-areas", responses={**ERRORS, **OK})
+def priorities(
+    svc: ServicesDep,
+    who: PrincipalDep,
+    f: FiltersDep,
+    group_by: Annotated[str, Query(pattern="^(article|chapter|ta_type|region)$")] = "article",
+    format: FormatQ = "json",
+) -> Any:
+    """Areas where open needs recur across States parties, ranked (see `ranking` in the answer)."""
+    past, position = positions(svc, f.as_of, f.min_position)
+    areas, _ = svc.rows(past).grouped(group_by, who.scope(), **f.needs())
+    answer = priority_areas.answer(areas, svc.currency, group_by)
+    return answered(position, answer, format, priority_areas, f"priority-areas-by-{group_by}")
+
+
+@router.get("/programme-monitoring", responses={**ERRORS, **OK})
+def monitoring(
+    svc: ServicesDep,
+    who: PrincipalDep,
+    f: FiltersDep,
+    flag: Annotated[str | None, Query(pattern="^(over-disbursed|stalled|overdue)$")] = None,
+    format: FormatQ = "json",
+    limit: LimitQ = MAX_LIMIT,
+    cursor: CursorQ = None,
+) -> Any:
+    """Per programme: money, deliveries and the flags over-disbursed, stalled, overdue.
+
+    `state` and `region` match the programme's states; `chapter`, `article` and `ta_type` keep
+    programmes linked to a need of them. JSON comes a page at a time, by title: `next_cursor`
+    fetches the next page; `count` and `counts` are of every matching programme. CSV holds them all.
+    """
+    past, position = positions(svc, f.as_of, f.min_position)
+    today = today_for(svc, f.as_of, past)
+    filters = f.needs()
+    state = filters.pop("state")
+    if format == "csv":
+        found = programmes(svc, who, past, state=state, **filters)
+        answer = programme_monitoring.view(found, svc.currency, today, flag)
+        return answered(position, answer, format, programme_monitoring, "programme-monitoring")
+    after = after_key(cursor)
+    if any(v is not None for v in filters.values()) or who.scope().published_only:
+        found = programmes(svc, who, past, state=state, **filters)
+        (page, more), counted = programme_monitoring.page(found, today, flag, after, limit)
+    else:  # every programme, or one state's: the kept rows, a page of them
+        page, counted, more = svc.rows(past).programme_page(today, flag, after, limit, state)
+    answer = programme_monitoring.answer(page, counted, svc.currency, today)
+    answer["next_cursor"] = key_cursor(programme_monitoring.sort_key(page[-1])) if more else None
+    return answered(position, answer, format, programme_monitoring, "programme-monitoring")
+
+
+def programmes(
+    svc: Services,
+    who: Principal,
+    position: int | None,
+    state: str | None,
+    region: str | None,
+    **need_filters: Any,
+) -> list[dict[str, Any]]:
+    """Programmes matching the filters that this reader may see (linked to needs it may see)."""
+    rows = svc.rows(position)
+    found = rows.programmes(state=state)
+    if region is not None:
+        found = [
+            p for p in found if any(reference.states()[s].region == region for s in p["states"])
+        ]
+    scope, by_needs = who.scope(), any(v is not None for v in need_filters.values())
+    if by_needs or scope.published_only:
+        needs = {r["need_id"] for r in rows.needs(scope, **need_filters)}
+        own = set() if by_needs else set(scope.states)  # a state key sees its own programmes too
+        found = [
+            p for p in found if programme_monitoring.linked(p, needs) or own & set(p["states"])
+        ]
+    return found

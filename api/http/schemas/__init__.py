@@ -1,0 +1,1 @@
+"""Request and answer schemas, one module per resource: `...Create` in, `...Public` out."""

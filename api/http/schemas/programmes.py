@@ -1,0 +1,198 @@
+"""Programme and exchange-rate schemas: amounts reach the domain as given, so its codes answer."""
+
+from __future__ import annotations
+
+from datetime import date as Date
+from datetime import datetime
+from typing import Annotated
+from uuid import UUID
+
+from pydantic import (
+    BaseModel,
+    Field,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    StringConstraints,
+    WithJsonSchema,
+)
+
+from api.http.schemas.common import In, Short, Written
+
+# Any scalar reaches the domain, which answers `invalid-amount` (floats, zero, negatives, junk).
+DecimalText = Annotated[
+    StrictStr | StrictInt | StrictFloat,
+    WithJsonSchema(
+        {
+            "type": "string",
+            "examples": ["125000.00"],
+            "description": "a positive decimal string; floats are refused",
+        }
+    ),
+]
+CurrencyText = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, to_upper=True, max_length=10),
+    Field(description="ISO 4217 code, e.g. EUR"),
+]
+Note = Annotated[str, StringConstraints(max_length=10_000)]
+
+
+class ProgrammeCreate(In):
+    title: Short
+    description: Note = ""
+    iati_identifier: Short | None = None
+    reporting_org: UUID = Field(description="organisation id of the reporting organisation")
+    funders: list[UUID] = Field(max_length=50, description="organisation ids (IATI role 1)")
+    implementers: list[UUID] = Field(
+        default=[], max_length=50, description="organisation ids (IATI role 4)"
+    )
+    states: list[Annotated[str, StringConstraints(max_length=3)]] = Field(max_length=200)
+    start: Date | None = None
+    end: Date | None = None
+    status: int = Field(
+        description="IATI ActivityStatus: 1 pipeline, 2 implementation, 3 finalisation, "
+        "4 closed, 5 cancelled, 6 suspended"
+    )
+
+
+class NeedLink(In):
+    need_id: UUID
+    share: DecimalText | None = Field(
+        default=None, description="in (0, 1]; none: an equal split of the rest"
+    )
+
+
+class NeedUnlink(In):
+    need_id: UUID
+
+
+class MoneyCreate(In):
+    commitment_id: Short | None = Field(default=None, description="generated when absent")
+    funder: UUID
+    amount: DecimalText
+    currency: CurrencyText
+    value_date: Date
+
+
+class CommitmentRevise(In):
+    amount: DecimalText
+
+
+class DisbursementCreate(In):
+    disbursement_id: Short | None = Field(default=None, description="generated when absent")
+    funder: UUID | None = None
+    amount: DecimalText
+    currency: CurrencyText
+    value_date: Date
+
+
+class DeliveryCreate(In):
+    delivery_id: Short | None = Field(default=None, description="generated when absent")
+    kind: Annotated[str, StringConstraints(max_length=40)] = Field(
+        description="training, expert-mission, legislative-drafting, workshop, study, "
+        "equipment or other"
+    )
+    date: Date
+    need_ids: list[UUID] = Field(default=[], max_length=200)
+    description: Note
+    participants: int | None = Field(default=None, le=10_000_000)
+    outputs: Note | None = None
+
+
+class StatusChange(In):
+    status: int
+
+
+class PeriodChange(In):
+    start: Date | None
+    end: Date | None
+
+
+class LinkPublic(BaseModel):
+    need_id: UUID
+    share: str | None
+
+
+class CommitmentPublic(BaseModel):
+    commitment_id: str
+    kind: str
+    funder: UUID
+    amount: str
+    currency: str
+    value_date: Date
+    cancelled: bool
+
+
+class DisbursementPublic(BaseModel):
+    disbursement_id: str
+    funder: UUID | None
+    amount: str
+    currency: str
+    value_date: Date
+
+
+class DeliveryPublic(BaseModel):
+    delivery_id: str
+    kind: str
+    date: Date
+    need_ids: list[UUID]
+    description: str
+    participants: int | None
+    outputs: str | None
+
+
+class ProgrammePublic(BaseModel):
+    id: UUID
+    title: str
+    description: str
+    iati_identifier: str | None
+    reporting_org: UUID
+    funders: list[UUID]
+    implementers: list[UUID]
+    states: list[str]
+    start: Date | None
+    end: Date | None
+    status: int
+    status_name: str
+    needs: list[LinkPublic]
+    commitments: list[CommitmentPublic]
+    disbursements: list[DisbursementPublic]
+    deliveries: list[DeliveryPublic]
+    version: int
+    created_on: datetime
+    modified_on: datetime
+
+
+class ProgrammeWritten(ProgrammePublic, Written):
+    recorded_id: str | None = Field(
+        default=None,
+        description="the commitment, disbursement or delivery this write recorded or changed",
+    )
+
+
+# ---- exchange rates ----
+
+
+class RateCreate(In):
+    currency: CurrencyText
+    date: Date
+    rate: DecimalText = Field(description="reporting-currency units for one unit of `currency`")
+
+
+class RatePublic(BaseModel):
+    currency: str
+    date: Date
+    rate: str
+    reporting_currency: str
+
+
+class RateWritten(RatePublic, Written):
+    id: UUID
+    version: int
+
+
+class RatePage(BaseModel):
+    items: list[RatePublic]
+    next_cursor: str | None = None
+    position: int = Field(description="the log position the answer reflects")

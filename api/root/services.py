@@ -1,0 +1,55 @@
+"""Wiring: one Ledger, its database, the projections and their runner, built from Settings."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from api.root.settings import Settings
+from domain.ledger import Ledger
+from projections import store
+from projections.audit import projection as audit
+from projections.audit.checkpoints import SigningKey
+from projections.audit.projection import AuditProjection
+from projections.db import Database
+from projections.query import DurableRows, FoldedRows
+from projections.runner import Runner, ViewsProjection
+
+API_TABLES = [
+    "CREATE TABLE IF NOT EXISTS idempotency_keys ("
+    " principal TEXT NOT NULL, key TEXT NOT NULL, fingerprint TEXT NOT NULL, status INTEGER,"
+    " headers TEXT, body TEXT, created_at TEXT NOT NULL, PRIMARY KEY (principal, key))",
+]
+
+
+class Services:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.currency = settings.reporting_currency
+        self.ledger = Ledger(env=settings.eventsourcing_env(), reporting_currency=self.currency)
+        self.db = Database(self.ledger.factory)
+        store.create_tables(self.db)
+        audit.create_tables(self.db, self.ledger.recorder.events_table_name)
+        self.db.create(API_TABLES)
+        self.signing_key = SigningKey.load_or_create(settings.key_file)
+        self.views = ViewsProjection(self.currency, settings.snapshot_every_events)
+        self.audit = AuditProjection(
+            self.signing_key, settings.checkpoint_every_events, settings.checkpoint_every_seconds
+        )
+        self.runner = Runner(self.ledger, self.db, [self.views, self.audit], batch_size=settings.runner_batch_size)
+        self.ledger.listeners.append(self.runner.wake.set)
+        self.durable = DurableRows(self.db)
+
+    def position_at(self, moment: datetime) -> int:
+        with self.db.transaction(commit=False) as tx:
+            return audit.position_at(tx, moment)
+
+    def rows(self, as_of: int | None = None) -> Any:
+        """The durable rows, or the log folded up to a past position."""
+        if as_of is None:
+            return self.durable
+        return FoldedRows.of(self.ledger, as_of, self.currency, db=self.db)
+
+    def close(self) -> None:
+        self.runner.stop()
+        self.ledger.close()

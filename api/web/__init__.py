@@ -1,0 +1,1 @@
+"""The browser: the coordination dashboard, its charts, the pages of needs and programmes."""

@@ -1,0 +1,212 @@
+"""The dashboard's data: the meeting's filters, and every panel read at one log position.
+
+`read` takes the reader's rows (their scope, the filters, now or as of a past position), runs
+the views over them, and hands the answers to api/charts.py for geometry; api/routes/pages.py
+only parses the request and renders.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlencode
+
+from api.http.auth import KEYED, READERS_ALL
+from api.http.problems import ApiProblem
+from api.web import charts, timeline
+from domain import reference
+from projections.query import matches
+from projections.views import funding_gaps, priority_areas, programme_monitoring, provider_overlap
+from projections.views.as_of import day_of
+
+ZERO = Decimal(0)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the meeting narrowed the dashboard to; every value is checked against a codelist."""
+
+    region: str | None = None
+    state: str | None = None
+    cycle: int | None = None
+    chapter: str | None = None
+    ta_type: str | None = None
+    as_of: str | None = None
+
+    @classmethod
+    def parse(cls, **raw: str | None) -> Filters:
+        v = {k: (raw.get(k) or "").strip() or None for k in (f.name for f in fields(cls))}
+        _check(v["region"], reference.regions(), "unknown-region", "region")
+        state = v["state"].upper() if v["state"] else None
+        _check(state, reference.states(), "unknown-state", "state")
+        cycle = _cycle(v["cycle"])
+        _check(v["chapter"], reference.CHAPTERS, "unknown-chapter", "chapter")
+        _check(v["ta_type"], reference.ta_types_v2(), "unknown-ta-type", "TA type")
+        return cls(v["region"], state, cycle, v["chapter"], v["ta_type"], v["as_of"])
+
+    @property
+    def narrowed(self) -> bool:
+        return any((self.region, self.state, self.cycle, self.chapter, self.ta_type))
+
+    @property
+    def by_article(self) -> bool:
+        """One chapter chosen: the heatmap's columns become its articles."""
+        return bool(self.chapter) and len(self.chapters()) == 1
+
+    def chapters(self) -> tuple[str, ...]:
+        """The chapters in view: the one chosen, the cycle's, or all of them."""
+        if self.cycle is not None:
+            cycle = reference.review_cycles()[self.cycle]
+            return tuple(c for c in cycle if self.chapter in (None, c))
+        return (self.chapter,) if self.chapter else reference.CHAPTERS
+
+    def admits(self, row: dict[str, Any]) -> bool:
+        wanted = {"region": self.region, "state": self.state, "ta_type": self.ta_type}
+        return matches(row, wanted) and row["chapter"] in self.chapters()
+
+    def query(self, **change: Any) -> str:
+        """This selection as a query string, with some values changed (None drops one)."""
+        values = {k: v for k, v in vars(replace(self, **change)).items() if v not in (None, "")}
+        return urlencode(values)
+
+
+def _check(value: str | None, known: Any, code: str, what: str) -> None:
+    if value is not None and value not in known:
+        raise ApiProblem(422, code, f"{value!r} is not a known {what}")
+
+
+def _cycle(value: str | None) -> int | None:
+    if value is None:
+        return None
+    if not value.isdigit() or int(value) not in reference.review_cycles():
+        raise ApiProblem(422, "unknown-cycle", f"review cycle {value!r} does not exist (1 or 2)")
+    return int(value)
+
+
+def as_of_moment(value: str | None) -> str | None:
+    """A bare date means the end of that day (UTC): the ledger as it stood when the day closed."""
+    if value and len(value) == 10 and value[4] == "-" and value[7] == "-":
+        return f"{value}T23:59:59.999999+00:00"
+    return value
+
+
+
+def headline(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The six numbers a meeting starts from, over the selected needs."""
+    open_rows = [r for r in rows if r["status"] == "open"]
+    programmes: set[str] = set()
+    providers: set[str] = set()
+    for r in open_rows:
+        programmes.update(p["programme_id"] for p in r["programmes"] if p["active"])
+        providers.update(p["org_id"] for p in r["providers"])
+    return {
+        "needs": len(rows),
+        "open": len(open_rows),
+        "unmet": sum(1 for r in open_rows if r["classification"] == "unmet"),
+        "gap": sum((charts.dec(r["gap"]) for r in open_rows), ZERO),
+        "without_estimate": sum(1 for r in open_rows if r["gap"] is None),
+        "programmes": len(programmes),
+        "providers": len(providers),
+        "states": len({r["state"] for r in open_rows}),
+    }
+
+
+
+# ---- reading: the views over the selected rows, through the reader's scope ----
+
+
+def read(svc: Any, who: Any, filters: Filters, position: int | None) -> dict[str, Any]:
+    """Everything the dashboard shows, read at one log position (now, or the `as of` one)."""
+    source = svc.rows(position)
+    everything = source.needs(who.scope())
+    rows = [r for r in everything if filters.admits(r)]
+    currency = svc.currency
+    at = position if position is not None else svc.runner.position()
+    with svc.db.transaction(commit=False) as tx:
+        events = timeline.recent(tx, 10, at, visible_streams(who, filters, rows))
+        recorded = tx.scalar("SELECT recorded_at FROM audit_log WHERE position <= ?"
+                             " ORDER BY position DESC LIMIT 1", (at,))
+    today = (day_of(svc.db, at) if position is not None else None) or datetime.now(UTC).date()
+    if filters.narrowed:  # from the selected rows
+        by_chapter = funding_gaps.view(rows, currency, "chapter")
+        by_region = funding_gaps.view(rows, currency, "region")
+        priorities = priority_areas.view(rows, currency, "article", filters.ta_type)
+        overlap = overlap_table(*provider_overlap.top(provider_overlap.cells(rows, currency, filters.ta_type),
+                                                      OVERLAP_ROWS))
+    else:  # the whole ledger: what the runner keeps, where it keeps it
+        by_chapter = funding_gaps.answer(*source.grouped("chapter", who.scope()), currency, "chapter")
+        by_region = funding_gaps.answer(*source.grouped("region", who.scope()), currency, "region")
+        priorities = priority_areas.answer(source.grouped("article", who.scope())[0], currency, "article")
+        overlap = overlap_table(*source.top_cells(who.scope(), OVERLAP_ROWS))
+    return {
+        "filters": filters, "currency": currency, "position": at, "recorded_at": recorded,
+        "historic": position is not None, "options": options(everything),
+        "headline": headline(rows),
+        "heatmap": charts.heatmap(rows, filters.chapters(), filters.by_article, currency),
+        "gap_by_chapter": charts.bars(chapter_labels(by_chapter["items"]), "name", "gap"),
+        "gap_by_region": charts.bars(by_region["items"], "label", "gap"),
+        "gap_total": by_chapter["total"],
+        "overlap": overlap,
+        "priorities": priorities["items"][:10],
+        "attention": attention(monitored(source, who, filters, rows), currency, today),
+        "events": events,
+    }
+
+
+def visible_streams(who: Any, filters: Filters, rows: list[dict[str, Any]]) -> Any:
+    """Whose events to list: all for full readers of the whole ledger, else the selection's."""
+    if not filters.narrowed and who.role in READERS_ALL:
+        return None
+    streams = {r["need_id"] for r in rows}
+    if who.role in KEYED:
+        streams |= {p["programme_id"] for r in rows for p in r["programmes"]}
+    return streams.__contains__
+
+
+def chapter_labels(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{**i, "name": f"Chapter {i['key']} · {i['label']}"} for i in items]
+
+
+def options(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Choices for the filter form: every region and TA type, the states that have needs."""
+    states = sorted({(r["state_name"], r["state"]) for r in rows})
+    return {"regions": reference.regions(), "states": [(code, name) for name, code in states],
+            "cycles": reference.review_cycles(), "chapters": reference.CHAPTERS,
+            "ta_types": sorted(reference.ta_types_v2().items(), key=lambda kv: kv[1])}
+
+
+OVERLAP_ROWS = 10
+
+
+def overlap_table(cells: list[dict[str, Any]], totals: dict[str, int]) -> dict[str, Any]:
+    """The first cells to discuss (provider_overlap.rank), and how many more there are."""
+    return {"cells": cells, "more": max(0, totals["count"] - len(cells)), **totals}
+
+
+def monitored(source: Any, who: Any, filters: Filters,
+              rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The selection's programmes this reader may see, chosen as the monitoring route does.
+
+    State and region match the programme's states; cycle, chapter and TA type keep programmes
+    linked to a selected need; anonymous readers see only programmes linked to published needs.
+    """
+    found = source.programmes(state=filters.state)
+    if filters.region is not None:
+        found = [p for p in found
+                 if any(reference.states()[s].region == filters.region for s in p["states"])]
+    scope, by_needs = who.scope(), any((filters.cycle, filters.chapter, filters.ta_type))
+    if by_needs or scope.published_only:
+        ids = {r["need_id"] for r in rows}
+        own = set() if by_needs else set(scope.states)
+        found = [p for p in found if programme_monitoring.linked(p, ids) or own & set(p["states"])]
+    return found
+
+
+def attention(programmes: list[dict[str, Any]], currency: str, today: date) -> dict[str, Any]:
+    """The programmes raising a flag (over-disbursed, stalled, overdue), most flags first."""
+    answer = programme_monitoring.view(programmes, currency, today)
+    flagged = sorted((i for i in answer["items"] if i["flags"]), key=lambda i: -len(i["flags"]))
+    return {"flagged": flagged, "count": answer["count"], "counts": answer["counts"],
+            "today": answer["today"], "stall_days": answer["stall_days"]}

@@ -1,0 +1,294 @@
+"""Signed checkpoints of the audit chain (Ed25519, DESIGN 6).
+
+A checkpoint says "after the `count` records up to log `position`, the chain head was `chain_hash`",
+signed at `time` with the ledger's Ed25519 key. The signed message is these exact bytes (ASCII, each
+field followed by one LF, no trailing spaces):
+
+    uncac-ledger-checkpoint-v1\\n
+    {position}\\n          decimal, no sign, no leading zeros
+    {count}\\n             decimal: records with position <= `position`
+    {chain_hash}\\n        64 lowercase hex characters
+    {time}\\n              ISO 8601 UTC as carried, e.g. 2025-11-28T12:00:00.000000Z
+
+JSON form (`Checkpoint.to_dict`; also one line of an exported log, see `projections.audit.verify`):
+
+    {"kind": "checkpoint", "position": 1200, "count": 1187, "chain_hash": "<64 hex>",
+     "time": "2025-11-28T12:00:00.000000Z", "signature": "<128 hex>", "key_id": "<16 hex>"}
+
+`key_id` is the first 16 hex characters of SHA-256(raw 32-byte public key); it names the key and
+is not signed. Verify without our code, e.g. with OpenSSL 3 and the public key PEM served at
+GET /v1/audit/public-key:
+
+    printf 'uncac-ledger-checkpoint-v1\\n%s\\n%s\\n%s\\n%s\\n' POSITION COUNT CHAIN_HASH TIME > msg
+    echo SIGNATURE_HEX | xxd -r -p > sig
+    openssl pkeyutl -verify -pubin -inkey public.pem -rawin -in msg -sigfile sig
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+DOMAIN = b"uncac-ledger-checkpoint-v1\n"
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+_HEX128 = re.compile(r"[0-9a-f]{128}")
+_KEY_ID = re.compile(r"[0-9a-f]{16}")
+_UTC_TIME = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?(Z|\+00:00)"
+)
+
+__all__ = [
+    "DOMAIN",
+    "Checkpoint",
+    "CheckpointPolicy",
+    "SigningKey",
+    "key_id_of",
+    "load_public_key",
+    "signed_bytes",
+    "utc_now_iso",
+    "verify_checkpoint",
+]
+
+PublicKeyLike = Ed25519PublicKey | bytes | str
+
+
+def _nonneg_int(name: str, value: Any) -> int:
+    if type(value) is not int or value < 0:  # bool is an int subclass: refuse it too
+        raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
+    return value
+
+
+def signed_bytes(position: int, count: int, chain_hash: str, time: str) -> bytes:
+    """The canonical message a checkpoint signs (see the module docstring)."""
+    _nonneg_int("position", position)
+    _nonneg_int("count", count)
+    if not isinstance(chain_hash, str) or not _HEX64.fullmatch(chain_hash):
+        raise ValueError("chain_hash must be 64 lowercase hex characters")
+    if not isinstance(time, str) or not _UTC_TIME.fullmatch(time):
+        raise ValueError(f"time must be ISO 8601 UTC (…Z or …+00:00), got {time!r}")
+    return DOMAIN + f"{position}\n{count}\n{chain_hash}\n{time}\n".encode("ascii")
+
+
+def utc_now_iso(now: datetime | None = None) -> str:
+    moment = (now or datetime.now(UTC)).astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def key_id_of(public_raw: bytes) -> str:
+    return hashlib.sha256(public_raw).hexdigest()[:16]
+
+
+@dataclass(frozen=True, slots=True)
+class Checkpoint:
+    position: int
+    count: int
+    chain_hash: str
+    time: str
+    signature: str
+    key_id: str
+
+    def message(self) -> bytes:
+        return signed_bytes(self.position, self.count, self.chain_hash, self.time)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": "checkpoint",
+            "position": self.position,
+            "count": self.count,
+            "chain_hash": self.chain_hash,
+            "time": self.time,
+            "signature": self.signature,
+            "key_id": self.key_id,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Checkpoint:
+        """Parse the JSON form; ValueError on anything malformed (the signature is not checked)."""
+        if data.get("kind", "checkpoint") != "checkpoint":
+            raise ValueError(f"not a checkpoint: kind={data.get('kind')!r}")
+        try:
+            checkpoint = cls(
+                position=_nonneg_int("position", data["position"]),
+                count=_nonneg_int("count", data["count"]),
+                chain_hash=data["chain_hash"],
+                time=data["time"],
+                signature=data["signature"],
+                key_id=data["key_id"],
+            )
+        except KeyError as e:
+            raise ValueError(f"checkpoint lacks {e.args[0]!r}") from None
+        checkpoint.message()  # validates chain_hash and time
+        if not isinstance(checkpoint.signature, str) or not _HEX128.fullmatch(checkpoint.signature):
+            raise ValueError("signature must be 128 lowercase hex characters")
+        if not isinstance(checkpoint.key_id, str) or not _KEY_ID.fullmatch(checkpoint.key_id):
+            raise ValueError("key_id must be 16 lowercase hex characters")
+        return checkpoint
+
+
+def _raw_public(key: Ed25519PublicKey) -> bytes:
+    return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
+def load_public_key(key: PublicKeyLike | SigningKey) -> Ed25519PublicKey:
+    """A public key from PEM (bytes or str), raw 32 bytes, 64-character hex, or a key object."""
+    if isinstance(key, Ed25519PublicKey):
+        return key
+    if isinstance(key, SigningKey):
+        return key.public_key
+    if isinstance(key, str):
+        key = key.strip().encode("ascii")
+    if not isinstance(key, bytes):
+        raise TypeError(f"cannot read a public key from {type(key).__name__}")
+    if key.lstrip().startswith(b"-----BEGIN"):
+        loaded = serialization.load_pem_public_key(key)
+        if not isinstance(loaded, Ed25519PublicKey):
+            raise ValueError("the PEM public key is not Ed25519")
+        return loaded
+    if len(key) == 32:
+        return Ed25519PublicKey.from_public_bytes(key)
+    if len(key) == 64:
+        return Ed25519PublicKey.from_public_bytes(bytes.fromhex(key.decode("ascii")))
+    raise ValueError("a public key is PEM, 32 raw bytes or 64 hex characters")
+
+
+def verify_checkpoint(checkpoint: Checkpoint, public_key: PublicKeyLike | SigningKey) -> bool:
+    """True iff `checkpoint` is well formed and signed by `public_key`; never raises on bad data.
+
+    An unreadable `public_key` is the caller's error and raises ValueError/TypeError.
+    """
+    key = load_public_key(public_key)
+    try:
+        key.verify(bytes.fromhex(checkpoint.signature), checkpoint.message())
+    except (InvalidSignature, ValueError, TypeError, AttributeError):
+        return False
+    return True
+
+
+class SigningKey:
+    """The ledger's Ed25519 signing key. Its repr names only the key id, never the key."""
+
+    __slots__ = ("_private", "public_key", "key_id")
+
+    def __init__(self, private_key: Ed25519PrivateKey) -> None:
+        self._private = private_key
+        self.public_key = private_key.public_key()
+        self.key_id = key_id_of(_raw_public(self.public_key))
+
+    @classmethod
+    def generate(cls) -> SigningKey:
+        return cls(Ed25519PrivateKey.generate())
+
+    @classmethod
+    def from_pem(cls, data: bytes) -> SigningKey:
+        private = serialization.load_pem_private_key(data, password=None)
+        if not isinstance(private, Ed25519PrivateKey):
+            raise ValueError("the signing key is not an Ed25519 private key")
+        return cls(private)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> SigningKey:
+        return cls.from_pem(Path(path).read_bytes())
+
+    @classmethod
+    def load_or_create(cls, path: str | os.PathLike[str]) -> SigningKey:
+        """Load the PEM (PKCS#8) key at `path`, or create it there with mode 0600.
+
+        Creation writes a private temporary file and hard-links it into place, so two processes
+        starting together end up sharing whichever key landed first and no reader sees half a file.
+        """
+        path = Path(path)
+        if path.exists():
+            return cls.load(path)
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        key = cls.generate()
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                os.fchmod(out.fileno(), 0o600)  # the umask may only narrow it; make sure of it
+                out.write(key._private_pem())
+                out.flush()
+                os.fsync(out.fileno())
+            try:
+                os.link(tmp, path)
+            except FileExistsError:  # another process won the race: use its key
+                return cls.load(path)
+        finally:
+            tmp.unlink(missing_ok=True)
+        return key
+
+    def _private_pem(self) -> bytes:
+        return self._private.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+
+    def public_key_pem(self) -> bytes:
+        return self.public_key.public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+
+    def public_key_raw_hex(self) -> str:
+        return _raw_public(self.public_key).hex()
+
+    def sign(
+        self,
+        position: int,
+        count: int,
+        chain_hash_hex: str | bytes,
+        time: datetime | str | None = None,
+    ) -> Checkpoint:
+        """Sign the chain state (position, count, chain_hash) at `time` (default: now, UTC)."""
+        if isinstance(chain_hash_hex, bytes):
+            chain_hash_hex = chain_hash_hex.hex()
+        if isinstance(time, datetime):
+            if time.tzinfo is None:
+                raise ValueError("time must be timezone-aware")
+            time = utc_now_iso(time)
+        elif time is None:
+            time = utc_now_iso()
+        message = signed_bytes(position, count, chain_hash_hex, time)
+        return Checkpoint(
+            position=position,
+            count=count,
+            chain_hash=chain_hash_hex,
+            time=time,
+            signature=self._private.sign(message).hex(),
+            key_id=self.key_id,
+        )
+
+    def __repr__(self) -> str:
+        return f"SigningKey(key_id={self.key_id})"
+
+
+@dataclass(frozen=True, slots=True)
+class CheckpointPolicy:
+    """Checkpoint every `every_events` new records or every `every_seconds`; 0 turns a trigger off.
+
+    Nothing is due without at least one new record: re-signing an unchanged head proves nothing new.
+    """
+
+    every_events: int = 1000
+    every_seconds: float = 300.0
+
+    def __post_init__(self) -> None:
+        if self.every_events < 0 or self.every_seconds < 0:
+            raise ValueError("checkpoint intervals must be >= 0 (0 disables a trigger)")
+
+    def due(self, count_since_last: int, seconds_since_last: float) -> bool:
+        if count_since_last <= 0:
+            return False
+        by_count = self.every_events > 0 and count_since_last >= self.every_events
+        by_time = self.every_seconds > 0 and seconds_since_last >= self.every_seconds
+        return by_count or by_time

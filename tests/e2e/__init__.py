@@ -1,0 +1,1 @@
+"""End-to-end tests: real HTTP, a real browser, real processes and faults."""

@@ -1,0 +1,1 @@
+"""Integration tests: the stores, the runner and the views on SQLite and PostgreSQL."""

@@ -1,0 +1,1 @@
+"""Unit tests: the domain, the IATI reader and writer, the audit chain: no database, no server."""
