@@ -82,6 +82,9 @@ _DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)", re.ASCII)
 _UNCAC_TAG = re.compile(r"UNCAC-(\d+)(?:\([^()]*\))*", re.IGNORECASE | re.ASCII)
 
 
+_CHUNK = 1 << 16  # bytes fed to the parser at a time
+
+
 class ActivityReader:
     """Iterate the activities of one IATI file; counts what it saw. See the module docstring."""
 
@@ -124,28 +127,43 @@ def check_file(source: str | os.PathLike[str] | bytes) -> int:
 
 
 def _activity_elements(source: Source) -> Iterator[etree._Element]:
-    """Yield each complete <iati-activity>, then free it before reading on."""
+    """Yield each complete <iati-activity>, then free it before reading on.
+
+    The file is fed to a pull parser a chunk at a time and the events parsed before a syntax
+    error are drained before the error is raised, so the activities before a break come out
+    whatever lxml's own buffering (lxml 6 reports the error before iterparse yields them).
+    """
+    parser = etree.XMLPullParser(
+        events=("start", "end"), resolve_entities=False, no_network=True,
+        remove_comments=True, remove_pis=True,
+    )
+    state: dict[str, etree._Element] = {}
     with ExitStack() as stack:
         stream = _open(source, stack)
-        events = etree.iterparse(
-            stream, events=("start", "end"), resolve_entities=False, no_network=True,
-            remove_comments=True, remove_pis=True,
-        )
-        root = None
         try:
-            for event, element in events:
-                if root is None:
-                    root = element
-                    _check_root(root)
-                elif event == "end" and element.getparent() is root:
-                    if element.tag == "iati-activity":
-                        yield element
-                    # Free the finished child and anything before it: memory stays one activity.
-                    element.clear(keep_tail=False)
-                    while element.getprevious() is not None:
-                        del root[0]
+            while chunk := stream.read(_CHUNK):
+                parser.feed(chunk)
+                yield from _finished_activities(parser, state)
+            parser.close()
         except etree.XMLSyntaxError as error:
-            raise _syntax_error(error, started=root is not None) from error
+            yield from _finished_activities(parser, state)
+            raise _syntax_error(error, started="root" in state) from error
+        yield from _finished_activities(parser, state)
+
+
+def _finished_activities(parser: etree.XMLPullParser, state: dict[str, etree._Element]) -> Iterator[etree._Element]:
+    for event, element in parser.read_events():
+        root = state.get("root")
+        if root is None:
+            state["root"] = element
+            _check_root(element)
+        elif event == "end" and element.getparent() is root:
+            if element.tag == "iati-activity":
+                yield element
+            # Free the finished child and anything before it: memory stays one activity.
+            element.clear(keep_tail=False)
+            while element.getprevious() is not None:
+                del root[0]
 
 
 def _open(source: Source, stack: ExitStack) -> BinaryIO:
