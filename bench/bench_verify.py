@@ -37,8 +37,7 @@ ROUNDS = 5
 def synthetic(n: int, seed: int = 7) -> list[LogRecord]:
     rng = random.Random(seed)
     events = ("Identified", "Revised", "Linked", "Recorded", "Prioritised", "Published")
-    topics = [f"domain.{m}:{a}.{e}" for m in ("needs", "programmes") for a in ("Need", "Programme")
-              for e in events]  # fmt: skip
+    topics = [f"domain.{m}:{a}.{e}" for m in ("needs", "programmes") for a in ("Need", "Programme") for e in events]
     streams = [uuid.UUID(int=rng.getrandbits(128)) for _ in range(max(1, n // 40))]
     versions: dict[uuid.UUID, int] = {}
     records, position = [], 0
@@ -121,15 +120,18 @@ def main() -> None:
         f"ratio of {ROUNDS} alternating rounds"
     )
     _, recompute_s, recompute_ratio = interleaved(raw, recompute, rounds=3)
-    print(f"  recompute only (no stored hashes): {n / recompute_s:,.0f} records/s, "
-          f"ratio {recompute_ratio:.2f}")  # fmt: skip
+    print(f"  recompute only (no stored hashes): {n / recompute_s:,.0f} records/s, ratio {recompute_ratio:.2f}")
     both_s, _, both_ratio = interleaved(raw_both, verify, rounds=3)
-    print(f"  raw sha256 of every byte verify hashes (leaf + 65-byte chain input per record): "
-          f"{n / both_s:,.0f} records/s, verify ratio {both_ratio:.2f}")  # fmt: skip
+    print(
+        f"  raw sha256 of every byte verify hashes (leaf + 65-byte chain input per record): "
+        f"{n / both_s:,.0f} records/s, verify ratio {both_ratio:.2f}"
+    )
     bulk_s = min(timed(lambda: sha256(blob).digest()) for _ in range(3))
     mb_s = len(blob) / bulk_s / 1e6
-    print(f"  raw sha256 of all leaf inputs in one call: {n / bulk_s:,.0f} records/s "
-          f"({mb_s:.0f} MB/s), verify ratio {bulk_s / verify_s:.2f}")  # fmt: skip
+    print(
+        f"  raw sha256 of all leaf inputs in one call: {n / bulk_s:,.0f} records/s "
+        f"({mb_s:.0f} MB/s), verify ratio {bulk_s / verify_s:.2f}"
+    )
     print(f"  Chain.append: {n / timed(append_only):,.0f} records/s")
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -141,8 +143,10 @@ def main() -> None:
         dicts_s = timed(lambda: verify_log(lines))
         file_s = timed(lambda: verify_log(read_jsonl_log(path)))
         size = os.path.getsize(path)
-    print(f"  verify parsed export lines: {n / dicts_s:,.0f} records/s; from the JSON Lines "
-          f"file ({size / 1e6:.0f} MB): {n / file_s:,.0f} records/s")  # fmt: skip
+    print(
+        f"  verify parsed export lines: {n / dicts_s:,.0f} records/s; from the JSON Lines "
+        f"file ({size / 1e6:.0f} MB): {n / file_s:,.0f} records/s"
+    )
 
 
 if __name__ == "__main__":

@@ -69,10 +69,21 @@ def run_threads(n: int, seconds: float, work: Callable[[int, Callable[[], bool]]
 
 def record(name: str, measured: float, baseline: float, unit: str, target: float, note: str = "") -> dict:
     ratio = measured / baseline if baseline else 0.0
-    row = {"benchmark": name, "measured": round(measured, 1), "baseline": round(baseline, 1), "unit": unit,
-           "ratio": round(ratio, 3), "target": target, "met": ratio >= target, "note": note}
-    print(f"{name:<34} {measured:>12.1f} vs {baseline:>12.1f} {unit:<10} ratio {ratio:6.3f} "
-          f"(target >= {target:.2f}) {'MET' if ratio >= target else 'NOT MET'} {note}", flush=True)
+    row = {
+        "benchmark": name,
+        "measured": round(measured, 1),
+        "baseline": round(baseline, 1),
+        "unit": unit,
+        "ratio": round(ratio, 3),
+        "target": target,
+        "met": ratio >= target,
+        "note": note,
+    }
+    print(
+        f"{name:<34} {measured:>12.1f} vs {baseline:>12.1f} {unit:<10} ratio {ratio:6.3f} "
+        f"(target >= {target:.2f}) {'MET' if ratio >= target else 'NOT MET'} {note}",
+        flush=True,
+    )
     return row
 
 
@@ -81,8 +92,11 @@ def save(rows: list[dict], quick: bool) -> Path:
     path = RESULTS / ("latest-quick.json" if quick else "latest.json")
     path.write_text(json.dumps({"machine": machine(), "quick": quick, "rows": rows}, indent=2))
     md = ["| benchmark | measured | baseline | unit | ratio | target | met |", "|---|---|---|---|---|---|---|"]
-    md += [f"| {r['benchmark']} | {r['measured']} | {r['baseline']} | {r['unit']} | {r['ratio']} | "
-           f"≥ {r['target']:.2f} | {'yes' if r['met'] else 'no'} |" for r in rows]
+    md += [
+        f"| {r['benchmark']} | {r['measured']} | {r['baseline']} | {r['unit']} | {r['ratio']} | "
+        f"≥ {r['target']:.2f} | {'yes' if r['met'] else 'no'} |"
+        for r in rows
+    ]
     path.with_suffix(".md").write_text("\n".join(md) + "\n")
     return path
 

@@ -28,19 +28,25 @@ def activity(i: int) -> str:
         f'<transaction-date iso-date="2024-0{1 + n}-15"/>'
         f'<value currency="{currency}">{amount}</value>'
         f'<provider-org ref="{funder}"/></transaction>'
-        for n, (kind, code, currency, amount) in enumerate((
-            ("c", "2", "EUR", 100000 + i), ("p", "12", "USD", 5000 + i),
-            ("d", "3", "EUR", 20000 + i), ("d", "3", "USD", 1500 + i))))
+        for n, (kind, code, currency, amount) in enumerate(
+            (
+                ("c", "2", "EUR", 100000 + i),
+                ("p", "12", "USD", 5000 + i),
+                ("d", "3", "EUR", 20000 + i),
+                ("d", "3", "USD", 1500 + i),
+            )
+        )
+    )
     return (
         f'<iati-activity default-currency="USD"><iati-identifier>{funder}-A{i}</iati-identifier>'
         f'<reporting-org ref="{funder}" type="10"><narrative>Agency {i % ORGS}</narrative>'
-        f'</reporting-org>'
-        f'<title><narrative>Anti-corruption programme {i}</narrative></title>'
-        f'<description><narrative>Training of prosecutors and auditors, phase {i}</narrative>'
-        f'</description>'
+        f"</reporting-org>"
+        f"<title><narrative>Anti-corruption programme {i}</narrative></title>"
+        f"<description><narrative>Training of prosecutors and auditors, phase {i}</narrative>"
+        f"</description>"
         f'<participating-org role="1" ref="{funder}" type="10"/>'
         f'<participating-org role="4" ref="{implementer}" type="21">'
-        f'<narrative>Implementer</narrative>'
+        f"<narrative>Implementer</narrative>"
         f'</participating-org><activity-status code="2"/>'
         f'<activity-date type="2" iso-date="2024-01-01"/>'
         f'<activity-date type="3" iso-date="2026-12-31"/>'
@@ -74,22 +80,26 @@ def ledger_import(url: str, path: Path) -> tuple[float, int, list[tuple]]:
     finally:
         svc.close()
     with psycopg.connect(url) as conn:
-        rows = conn.execute(f"SELECT originator_id, originator_version, topic, state FROM {table}"
-                            " ORDER BY notification_id").fetchall()
+        rows = conn.execute(
+            f"SELECT originator_id, originator_version, topic, state FROM {table} ORDER BY notification_id"
+        ).fetchall()
     assert report.events == len(rows), (report.events, len(rows))
     return report.events / elapsed, report.events, rows
 
 
 def raw_copy(url: str, rows: list[tuple]) -> float:
     with psycopg.connect(url) as conn:
-        conn.execute("CREATE TABLE raw_events (originator_id uuid, originator_version bigint,"
-                     " topic text, state bytea, notification_id bigserial,"
-                     " PRIMARY KEY (originator_id, originator_version))")
+        conn.execute(
+            "CREATE TABLE raw_events (originator_id uuid, originator_version bigint,"
+            " topic text, state bytea, notification_id bigserial,"
+            " PRIMARY KEY (originator_id, originator_version))"
+        )
         conn.commit()
         started = time.perf_counter()
-        with conn.cursor() as cur, cur.copy(
-                "COPY raw_events (originator_id, originator_version, topic, state) FROM STDIN"
-        ) as copy:
+        with (
+            conn.cursor() as cur,
+            cur.copy("COPY raw_events (originator_id, originator_version, topic, state) FROM STDIN") as copy,
+        ):
             for row in rows:
                 copy.write_row(row)
         conn.commit()
@@ -108,7 +118,7 @@ def library_insert(url: str, rows: list[tuple], chunk: int = 2000) -> float:
         stored = [StoredEvent(*row) for row in rows]
         started = time.perf_counter()
         for i in range(0, len(stored), chunk):
-            svc.ledger.recorder.insert_events(stored[i:i + chunk])
+            svc.ledger.recorder.insert_events(stored[i : i + chunk])
         return len(stored) / (time.perf_counter() - started)
     finally:
         svc.close()
@@ -137,10 +147,18 @@ def run(activities: int) -> list[dict]:
         reading = parse_only(path, events)
     finally:
         path.unlink(missing_ok=True)
-    return [record("IATI bulk import", ours, baseline, "events/s", 0.5,
-                   f"{activities} activities, {events} events vs COPY of the same rows; "
-                   f"ceilings: recorder insert alone {recorder:.0f}/s, "
-                   f"parsing alone {reading:.0f}/s")]
+    return [
+        record(
+            "IATI bulk import",
+            ours,
+            baseline,
+            "events/s",
+            0.5,
+            f"{activities} activities, {events} events vs COPY of the same rows; "
+            f"ceilings: recorder insert alone {recorder:.0f}/s, "
+            f"parsing alone {reading:.0f}/s",
+        )
+    ]
 
 
 if __name__ == "__main__":

@@ -16,8 +16,10 @@ def raw_read_decode(url: str, table: str) -> float:
     with psycopg.connect(url) as conn, conn.cursor(name="raw") as cur:
         cur.itersize = 5000
         started = time.perf_counter()
-        cur.execute(f"SELECT notification_id, originator_id, originator_version, topic, state FROM {table}"
-                    " ORDER BY notification_id")
+        cur.execute(
+            f"SELECT notification_id, originator_id, originator_version, topic, state FROM {table}"
+            " ORDER BY notification_id"
+        )
         n = 0
         for row in cur:
             json.loads(row[4])
@@ -42,8 +44,11 @@ def run(events: int) -> list[dict]:
             live = n / (time.perf_counter() - started)
         finally:
             svc.close()
-    return [record("rebuild all views", ours, raw, "events/s", 0.5,
-                   f"{n} events; live catch-up incl. audit chain {live:.0f}/s")]
+    return [
+        record(
+            "rebuild all views", ours, raw, "events/s", 0.5, f"{n} events; live catch-up incl. audit chain {live:.0f}/s"
+        )
+    ]
 
 
 if __name__ == "__main__":

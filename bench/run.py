@@ -11,8 +11,11 @@ from bench import appends, common, http_appends, rebuild, scaling
 
 
 def verify_row(quick: bool) -> list[dict]:
-    out = subprocess.run([sys.executable, str(Path(__file__).parent / "bench_verify.py"),
-                          "50000" if quick else "200000"], capture_output=True, text=True).stdout
+    out = subprocess.run(
+        [sys.executable, str(Path(__file__).parent / "bench_verify.py"), "50000" if quick else "200000"],
+        capture_output=True,
+        text=True,
+    ).stdout
     print(out.strip())
     for line in out.splitlines():
         if line.startswith("verify:"):
@@ -32,6 +35,7 @@ def main() -> None:
     rows += http_appends.run(5 if q else 20)
     try:
         from bench import iati_import
+
         rows += iati_import.run(500 if q else 5000)
     except ImportError:
         pass
@@ -42,6 +46,7 @@ def main() -> None:
     print(f"\nresults: {path} and {path.with_suffix('.md')} ({common.machine()})")
     try:
         from bench import plot
+
         plot.draw(rows, path.with_suffix(".png"))
     except ImportError:
         pass

@@ -22,8 +22,13 @@ from bench.generate import generate
 ROOT = Path(__file__).resolve().parents[1]
 # List views answer a page at a time: the first page of 100, full at both sizes, so the two
 # answers are the same size and only the history behind them differs.
-VIEWS = ["unmet-needs?limit=100", "funding-gaps?group_by=region", "provider-overlap?limit=100",
-         "priority-areas?group_by=article", "programme-monitoring?limit=100"]
+VIEWS = [
+    "unmet-needs?limit=100",
+    "funding-gaps?group_by=region",
+    "provider-overlap?limit=100",
+    "priority-areas?group_by=article",
+    "programme-monitoring?limit=100",
+]
 PAGES = ["/"]  # the dashboard: every panel over the reader's needs
 
 
@@ -35,11 +40,20 @@ def rss_kb(pid: int) -> int:
 
 
 def measure(url: str, port: int) -> dict[str, float]:
-    env = {**os.environ, "LEDGER_DATABASE_URL": url, "LEDGER_SIGNING_KEY_FILE": "/tmp/bench-key.pem",
-           "LEDGER_DEMO_MODE": "true", "LEDGER_LOG_FORMAT": "json"}
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "api.http.asgi:app", "--port", str(port),
-                             "--log-level", "warning"], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = {
+        **os.environ,
+        "LEDGER_DATABASE_URL": url,
+        "LEDGER_SIGNING_KEY_FILE": "/tmp/bench-key.pem",
+        "LEDGER_DEMO_MODE": "true",
+        "LEDGER_LOG_FORMAT": "json",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "api.http.asgi:app", "--port", str(port), "--log-level", "warning"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     out: dict[str, float] = {}
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=600) as http:
@@ -93,17 +107,47 @@ def run(small: int, large: int) -> list[dict]:
     for path in [f"/v1/views/{v}" for v in VIEWS] + PAGES:
         # ratio as "small time / large time": >= 1/1.5 means within 1.5x
         name = "dashboard /" if path == "/" else f"query {path.split('/')[-1].split('?')[0]}"
-        rows.append(record(name, results[small][path] * 1000,
-                           results[large][path] * 1000, "ms (small/large)", 1 / 1.5,
-                           f"{small} vs {large} events: {results[small][path]*1000:.1f} ms vs "
-                           f"{results[large][path]*1000:.1f} ms"))
-    rows.append(record("server RSS", results[small]["rss_kb"], results[large]["rss_kb"], "kB (small/large)",
-                       1 / 1.5, "after answering every view, five times each"))
-    rows.append(record("server RSS incl. dashboard, as_of", results[small]["rss_all_kb"],
-                       results[large]["rss_all_kb"], "kB (small/large)", 1 / 1.5,
-                       "after the dashboard and an as_of read too: both fold every need row"))
-    rows.append(record("as_of near head", results[small]["as_of"] * 1000, results[large]["as_of"] * 1000,
-                       "ms (small/large)", 1 / 1.5, "unmet-needs 500 events past the newest snapshot"))
+        rows.append(
+            record(
+                name,
+                results[small][path] * 1000,
+                results[large][path] * 1000,
+                "ms (small/large)",
+                1 / 1.5,
+                f"{small} vs {large} events: {results[small][path] * 1000:.1f} ms vs "
+                f"{results[large][path] * 1000:.1f} ms",
+            )
+        )
+    rows.append(
+        record(
+            "server RSS",
+            results[small]["rss_kb"],
+            results[large]["rss_kb"],
+            "kB (small/large)",
+            1 / 1.5,
+            "after answering every view, five times each",
+        )
+    )
+    rows.append(
+        record(
+            "server RSS incl. dashboard, as_of",
+            results[small]["rss_all_kb"],
+            results[large]["rss_all_kb"],
+            "kB (small/large)",
+            1 / 1.5,
+            "after the dashboard and an as_of read too: both fold every need row",
+        )
+    )
+    rows.append(
+        record(
+            "as_of near head",
+            results[small]["as_of"] * 1000,
+            results[large]["as_of"] * 1000,
+            "ms (small/large)",
+            1 / 1.5,
+            "unmet-needs 500 events past the newest snapshot",
+        )
+    )
     return rows
 
 

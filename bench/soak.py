@@ -96,27 +96,48 @@ def run(args: argparse.Namespace, url: str, work: Path, key: str) -> dict[str, A
     seconds = args.seconds if args.seconds is not None else args.minutes * 60
     log = work / "server.log"
     with serving(url, work, log) as (base, exit_code):
-        print(f"soak: {seconds:.0f} s of wrk ({args.threads} threads, {args.connections} connections, "
-              f"{args.write_share:.0%} writes) against {url.split('@')[-1]}", flush=True)
+        print(
+            f"soak: {seconds:.0f} s of wrk ({args.threads} threads, {args.connections} connections, "
+            f"{args.write_share:.0%} writes) against {url.split('@')[-1]}",
+            flush=True,
+        )
         wrk = drive(args, base, key, seconds)
         lag_seconds = wait_caught_up(base)
     result = summary(wrk.stdout)
     problems = judge(result, wrk.returncode, lag_seconds, errors_in(log), exit_code[0])
-    return {"machine": machine(), "store": "postgresql" if url.startswith("postgres") else "sqlite",
-            "seconds": seconds, "connections": args.connections, "write_share": args.write_share, **result,
-            "caught_up_after_s": lag_seconds, "server_exit": exit_code[0], "problems": problems,
-            "passed": not problems, "wrk_output": wrk.stdout + wrk.stderr}
+    return {
+        "machine": machine(),
+        "store": "postgresql" if url.startswith("postgres") else "sqlite",
+        "seconds": seconds,
+        "connections": args.connections,
+        "write_share": args.write_share,
+        **result,
+        "caught_up_after_s": lag_seconds,
+        "server_exit": exit_code[0],
+        "problems": problems,
+        "passed": not problems,
+        "wrk_output": wrk.stdout + wrk.stderr,
+    }
 
 
 @contextmanager
 def serving(url: str, work: Path, log: Path) -> Iterator[tuple[str, list[int]]]:
     """`ledger serve` on a free loopback port until the block ends; then SIGTERM and its exit code."""
     port = free_port()
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}, "LEDGER_DATABASE_URL": url,
-           "LEDGER_SIGNING_KEY_FILE": str(work / "signing-key.pem"), "LEDGER_LOG_FORMAT": "json"}
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")},
+        "LEDGER_DATABASE_URL": url,
+        "LEDGER_SIGNING_KEY_FILE": str(work / "signing-key.pem"),
+        "LEDGER_LOG_FORMAT": "json",
+    }
     with open(log, "wb") as out:
-        server = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--host", "127.0.0.1", "--port",
-                                   str(port)], env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+        server = subprocess.Popen(
+            [sys.executable, "-m", "api.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     exit_code: list[int] = []
     try:
         base = f"http://127.0.0.1:{port}"
@@ -133,8 +154,21 @@ def serving(url: str, work: Path, log: Path) -> Iterator[tuple[str, list[int]]]:
 def drive(args: argparse.Namespace, base: str, key: str, seconds: float) -> subprocess.CompletedProcess[str]:
     """wrk with bench/soak.lua; each thread stops after its share of --max-requests."""
     per_thread = max(1, args.max_requests // args.threads)
-    command = [args.wrk, f"-t{args.threads}", f"-c{args.connections}", f"-d{max(1, round(seconds))}s",
-               "--timeout", "30s", "-s", str(LUA), base, "--", key, str(args.write_share), str(per_thread)]
+    command = [
+        args.wrk,
+        f"-t{args.threads}",
+        f"-c{args.connections}",
+        f"-d{max(1, round(seconds))}s",
+        "--timeout",
+        "30s",
+        "-s",
+        str(LUA),
+        base,
+        "--",
+        key,
+        str(args.write_share),
+        str(per_thread),
+    ]
     return subprocess.run(command, capture_output=True, text=True, timeout=seconds + 120)
 
 
@@ -148,8 +182,9 @@ def summary(wrk_output: str) -> dict[str, Any]:
     return data
 
 
-def judge(result: dict[str, Any], wrk_code: int, lag_seconds: float | None, log_errors: list[str],
-          server_code: int) -> list[str]:
+def judge(
+    result: dict[str, Any], wrk_code: int, lag_seconds: float | None, log_errors: list[str], server_code: int
+) -> list[str]:
     problems = []
     if wrk_code != 0 or "error" in result:
         problems.append(f"wrk failed (exit {wrk_code}): {result.get('error', '')}")

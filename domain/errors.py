@@ -32,8 +32,6 @@ class VersionMismatch(DomainError):
     """The caller's expected version (If-Match) is not the current one."""
 
     def __init__(self, expected: int, actual: int) -> None:
-        super().__init__(
-            "version-mismatch", f"expected version {expected}, current version is {actual}"
-        )
+        super().__init__("version-mismatch", f"expected version {expected}, current version is {actual}")
         self.expected = expected
         self.actual = actual

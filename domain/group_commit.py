@@ -27,8 +27,13 @@ RETRIES = 5
 class Unit:
     """One batch's view of the aggregates: loaded once, changed in order, events kept in order."""
 
-    def __init__(self, load: Callable[[UUID], Any], fresh: bool = False, careful: bool = True,
-                 load_at: Callable[[UUID, int], Any] | None = None) -> None:
+    def __init__(
+        self,
+        load: Callable[[UUID], Any],
+        fresh: bool = False,
+        careful: bool = True,
+        load_at: Callable[[UUID, int], Any] | None = None,
+    ) -> None:
         self.load = load
         self.load_at = load_at or (lambda aggregate_id, version: load(aggregate_id))
         # careful: undo a failed command and answer copies. Bulk loads skip both (commands decide
@@ -129,9 +134,13 @@ class _Request:
 
 
 class GroupCommit:
-    def __init__(self, load: Callable[[UUID], Any], save: Callable[[list[Any]], list[Any]],
-                 load_at: Callable[[UUID, int], Any] | None = None,
-                 enabled: bool = True) -> None:
+    def __init__(
+        self,
+        load: Callable[[UUID], Any],
+        save: Callable[[list[Any]], list[Any]],
+        load_at: Callable[[UUID, int], Any] | None = None,
+        enabled: bool = True,
+    ) -> None:
         self.load = load
         self.load_at = load_at
         self.save = save
@@ -210,7 +219,7 @@ class GroupCommit:
         while not own.done.is_set():
             with self._queue_lock:
                 batch = self._queue[:MAX_BATCH] if self.enabled else self._queue[:1]
-                del self._queue[:len(batch)]
+                del self._queue[: len(batch)]
             if not batch:
                 return
             self._run(batch)

@@ -34,8 +34,9 @@ def split(key: str) -> tuple[UUID, str] | None:
 
 class ApiKey(LedgerAggregate):
     @classmethod
-    def issue(cls, name: str, role: str, organisation: UUID | None = None,
-              state: str | None = None) -> tuple[ApiKey, str]:
+    def issue(
+        cls, name: str, role: str, organisation: UUID | None = None, state: str | None = None
+    ) -> tuple[ApiKey, str]:
         """A new key and its one-time plain text."""
         role = reference.one_of("invalid-role", role, ROLES)
         if role == "state" and not state:
@@ -47,9 +48,12 @@ class ApiKey(LedgerAggregate):
         key_id = uuid4()
         secret = secrets.token_urlsafe(32)
         key = cls._create(
-            cls.ApiKeyIssued, id=key_id,
-            name=reference.text("invalid-name", name, "the key's name"), role=role,
-            organisation=organisation, state=reference.party(state).iso3 if state else None,
+            cls.ApiKeyIssued,
+            id=key_id,
+            name=reference.text("invalid-name", name, "the key's name"),
+            role=role,
+            organisation=organisation,
+            state=reference.party(state).iso3 if state else None,
             key_hash=digest(secret),
         )
         return key, f"{PREFIX}_{key_id.hex}_{secret}"

@@ -55,8 +55,9 @@ class Ledger(Application):
         super().__init__(env)
         self.reporting_currency = reference.currency(reporting_currency)
         self.listeners: list[Callable[[], None]] = []
-        self.commits = GroupCommit(self._load, lambda events: self.save(*events),
-                                   load_at=lambda i, v: self.repository.get(i, version=v))
+        self.commits = GroupCommit(
+            self._load, lambda events: self.save(*events), load_at=lambda i, v: self.repository.get(i, version=v)
+        )
 
     def _notify(self, recordings: list[Any]) -> None:
         # Wakes the projection runner in this process; other processes poll or LISTEN.
@@ -98,7 +99,8 @@ class Ledger(Application):
             # The store's unique (id, version 1) refuses a duplicate; the retry then reads and says so.
             if unit.known(aggregate.id) is not None or aggregate.id in unit.saved:
                 raise exists or RuleBroken(
-                    "already-exists", f"{type(aggregate).__name__} {aggregate.id} already exists")
+                    "already-exists", f"{type(aggregate).__name__} {aggregate.id} already exists"
+                )
             if not unit.fresh:
                 return aggregate
             rebuilt = None  # a retry after a conflict: the first attempt's events were collected
@@ -151,9 +153,7 @@ class Ledger(Application):
 
     # ---- organisations ----
 
-    def register_organisation(
-        self, ref: str, name: str, org_type: str, country: str | None = None
-    ) -> Written:
+    def register_organisation(self, ref: str, name: str, org_type: str, country: str | None = None) -> Written:
         org = Organisation.register(ref, name, org_type, country)
         return self._create(org, RuleBroken("organisation-already-registered", f"{ref!r} is already registered"))
 
@@ -209,9 +209,7 @@ class Ledger(Application):
         self, programme_id: UUID, need_id: UUID, share: object = None, expected_version: int | None = None
     ) -> Written:
         need = self.need(need_id)
-        return self.change_programme(
-            programme_id, lambda p: p.link_need(need.id, need.state, share), expected_version
-        )
+        return self.change_programme(programme_id, lambda p: p.link_need(need.id, need.state, share), expected_version)
 
     # ---- exchange rates ----
 
@@ -230,8 +228,9 @@ class Ledger(Application):
 
     # ---- API keys ----
 
-    def issue_key(self, name: str, role: str, organisation: UUID | None = None,
-                  state: str | None = None) -> tuple[Written, str]:
+    def issue_key(
+        self, name: str, role: str, organisation: UUID | None = None, state: str | None = None
+    ) -> tuple[Written, str]:
         if organisation is not None:
             self._require_organisations([organisation])
         key, secret = ApiKey.issue(name, role, organisation, state)

@@ -123,9 +123,7 @@ class Need(LedgerAggregate):
             else reference.text("description-required", description, "description"),
             ta_types=None if ta_types is None else reference.ta_type_list(ta_types),
             paragraph=None if paragraph is None else reference.paragraph(self.article, paragraph),
-            horizon=None
-            if horizon is None
-            else reference.one_of("invalid-horizon", horizon, reference.HORIZONS),
+            horizon=None if horizon is None else reference.one_of("invalid-horizon", horizon, reference.HORIZONS),
         )
 
     def prioritise(self, priority: str) -> None:

@@ -17,9 +17,7 @@ class Organisation(LedgerAggregate):
         return organisation_id(ref)
 
     @classmethod
-    def register(
-        cls, ref: str, name: str, org_type: str, country: str | None = None
-    ) -> Organisation:
+    def register(cls, ref: str, name: str, org_type: str, country: str | None = None) -> Organisation:
         ref = reference.text("invalid-ref", ref, "the organisation identifier (ref)")
         return cls._registered(
             ref=ref,

@@ -167,8 +167,11 @@ class Programme(LedgerAggregate):
     def record_pledge(self, commitment_id: str, funder: UUID, amount: object, currency: str, value_date: date) -> None:
         self._check_commitment(commitment_id, funder)
         self._pledge_recorded(
-            commitment_id=commitment_id, funder=funder, amount=reference.amount(amount),
-            currency=reference.currency(currency), value_date=value_date,
+            commitment_id=commitment_id,
+            funder=funder,
+            amount=reference.amount(amount),
+            currency=reference.currency(currency),
+            value_date=value_date,
         )
 
     def record_commitment(
@@ -176,8 +179,11 @@ class Programme(LedgerAggregate):
     ) -> None:
         self._check_commitment(commitment_id, funder)
         self._commitment_recorded(
-            commitment_id=commitment_id, funder=funder, amount=reference.amount(amount),
-            currency=reference.currency(currency), value_date=value_date,
+            commitment_id=commitment_id,
+            funder=funder,
+            amount=reference.amount(amount),
+            currency=reference.currency(currency),
+            value_date=value_date,
         )
 
     def _check_commitment(self, commitment_id: str, funder: UUID) -> None:
@@ -213,8 +219,11 @@ class Programme(LedgerAggregate):
         if funder is not None:
             self._require_funder(funder)
         self._disbursement_recorded(
-            disbursement_id=disbursement_id, funder=funder, amount=reference.amount(amount),
-            currency=reference.currency(currency), value_date=value_date,
+            disbursement_id=disbursement_id,
+            funder=funder,
+            amount=reference.amount(amount),
+            currency=reference.currency(currency),
+            value_date=value_date,
         )
 
     # ---- deliveries, status, period ----
@@ -277,8 +286,12 @@ class Programme(LedgerAggregate):
         self, kind: str, commitment_id: str, funder: UUID, amount: Decimal, currency: str, value_date: date
     ) -> None:
         self.commitments[commitment_id] = {
-            "kind": kind, "funder": funder, "amount": amount, "currency": currency,
-            "value_date": value_date, "cancelled": False,
+            "kind": kind,
+            "funder": funder,
+            "amount": amount,
+            "currency": currency,
+            "value_date": value_date,
+            "cancelled": False,
         }
 
     @event("PledgeRecorded")
@@ -306,17 +319,30 @@ class Programme(LedgerAggregate):
         self, disbursement_id: str, funder: UUID | None, amount: Decimal, currency: str, value_date: date
     ) -> None:
         self.disbursements[disbursement_id] = {
-            "funder": funder, "amount": amount, "currency": currency, "value_date": value_date,
+            "funder": funder,
+            "amount": amount,
+            "currency": currency,
+            "value_date": value_date,
         }
 
     @event("DeliveryRecorded")
     def _delivery_recorded(
-        self, delivery_id: str, kind: str, date: date, need_ids: list[UUID], description: str,
-        participants: int | None, outputs: str | None,
+        self,
+        delivery_id: str,
+        kind: str,
+        date: date,
+        need_ids: list[UUID],
+        description: str,
+        participants: int | None,
+        outputs: str | None,
     ) -> None:
         self.deliveries[delivery_id] = {
-            "kind": kind, "date": date, "need_ids": list(need_ids), "description": description,
-            "participants": participants, "outputs": outputs,
+            "kind": kind,
+            "date": date,
+            "need_ids": list(need_ids),
+            "description": description,
+            "participants": participants,
+            "outputs": outputs,
         }
 
     @event("ProgrammeStatusChanged")

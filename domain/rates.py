@@ -26,9 +26,7 @@ class ExchangeRate(LedgerAggregate):
     def record(cls, currency: str, on: date, rate: object, reporting_currency: str) -> ExchangeRate:
         currency = reference.currency(currency)
         if currency == reporting_currency:
-            raise InvalidInput(
-                "rate-for-reporting-currency", f"{currency} is the reporting currency; its rate is 1"
-            )
+            raise InvalidInput("rate-for-reporting-currency", f"{currency} is the reporting currency; its rate is 1")
         try:
             value = reference.amount(rate)
         except InvalidInput:

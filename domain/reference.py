@@ -79,9 +79,7 @@ def ta_types_v2() -> dict[str, str]:
 @cache
 def states() -> dict[str, State]:
     return {
-        r["iso3"]: State(
-            r["iso3"], r["name"], r["un_regional_group"] or OTHER_REGION, r["uncac_party"] == "yes"
-        )
+        r["iso3"]: State(r["iso3"], r["name"], r["un_regional_group"] or OTHER_REGION, r["uncac_party"] == "yes")
         for r in _rows("un-regional-groups.csv")
     }
 
@@ -120,9 +118,7 @@ def article(number: int) -> Article:
     try:
         return articles()[int(number)]
     except (KeyError, ValueError, TypeError):
-        raise InvalidInput(
-            "unknown-article", f"article {number!r} is not an UNCAC article (5 to 62)"
-        ) from None
+        raise InvalidInput("unknown-article", f"article {number!r} is not an UNCAC article (5 to 62)") from None
 
 
 def paragraph(article_number: int, text: str | None) -> str | None:
@@ -186,8 +182,10 @@ def amount(value: object) -> Decimal:
         raise InvalidInput("invalid-amount", f"amount must be positive, got {value!r}")
     # Bounded so every sum and conversion stays exact within the views' decimal precision.
     if d.adjusted() >= MAX_AMOUNT_DIGITS or -d.as_tuple().exponent > MAX_DECIMAL_PLACES:
-        raise InvalidInput("invalid-amount", f"amount {value!r} is out of range (below 10^15, "
-                           f"at most {MAX_DECIMAL_PLACES} decimal places)")
+        raise InvalidInput(
+            "invalid-amount",
+            f"amount {value!r} is out of range (below 10^15, at most {MAX_DECIMAL_PLACES} decimal places)",
+        )
     return d
 
 

@@ -55,9 +55,7 @@ class Database:
             else "sqlite"  # the library's factory, or a subclass of it (api.root.settings bounds its sessions)
         )
         self.tracking = factory.tracking_recorder()
-        self.tracking_table = (
-            "tracking" if self.dialect == "sqlite" else self.tracking.tracking_table_name
-        )
+        self.tracking_table = "tracking" if self.dialect == "sqlite" else self.tracking.tracking_table_name
 
     @contextmanager
     def transaction(self, commit: bool = True) -> Iterator[Tx]:
@@ -90,9 +88,7 @@ class Database:
         return self.tracking.max_tracking_id(name) or 0
 
     def track(self, tx: Tx, name: str, position: int) -> None:
-        self.tracking._insert_tracking(
-            tx.cursor, Tracking(application_name=name, notification_id=position)
-        )
+        self.tracking._insert_tracking(tx.cursor, Tracking(application_name=name, notification_id=position))
 
     def reset_tracking(self, tx: Tx, name: str) -> None:
         tx.execute(f"DELETE FROM {self.tracking_table} WHERE application_name = ?", (name,))

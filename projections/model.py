@@ -139,9 +139,7 @@ def _need_changed(state: State, key: str, e: Any, pos: int) -> set[tuple[str, st
     elif name == "NeedPrioritised":
         doc["priority"] = e.priority
     elif name == "NeedCostEstimated":
-        doc["estimated_cost"] = _s(
-            {"amount": e.amount, "currency": e.currency, "value_date": e.value_date}
-        )
+        doc["estimated_cost"] = _s({"amount": e.amount, "currency": e.currency, "value_date": e.value_date})
     elif name == "NeedPublished":
         doc["published"] = True
     elif name == "NeedMet":
@@ -211,8 +209,11 @@ def _programme_changed(state: State, key: str, e: Any, pos: int) -> set[tuple[st
     elif name in ("PledgeRecorded", "CommitmentRecorded"):
         doc["commitments"][e.commitment_id] = {
             "kind": "pledge" if name == "PledgeRecorded" else "commitment",
-            "funder": str(e.funder), "amount": str(e.amount), "currency": e.currency,
-            "value_date": e.value_date.isoformat(), "cancelled": False,
+            "funder": str(e.funder),
+            "amount": str(e.amount),
+            "currency": e.currency,
+            "value_date": e.value_date.isoformat(),
+            "cancelled": False,
         }
     elif name == "CommitmentRevised":
         doc["commitments"][e.commitment_id]["amount"] = str(e.amount)
@@ -220,13 +221,19 @@ def _programme_changed(state: State, key: str, e: Any, pos: int) -> set[tuple[st
         doc["commitments"][e.commitment_id]["cancelled"] = True
     elif name == "DisbursementRecorded":
         doc["disbursements"][e.disbursement_id] = {
-            "funder": None if e.funder is None else str(e.funder), "amount": str(e.amount),
-            "currency": e.currency, "value_date": e.value_date.isoformat(),
+            "funder": None if e.funder is None else str(e.funder),
+            "amount": str(e.amount),
+            "currency": e.currency,
+            "value_date": e.value_date.isoformat(),
         }
     elif name == "DeliveryRecorded":
         doc["deliveries"][e.delivery_id] = {
-            "kind": e.kind, "date": e.date.isoformat(), "need_ids": [str(n) for n in e.need_ids],
-            "description": e.description, "participants": e.participants, "outputs": e.outputs,
+            "kind": e.kind,
+            "date": e.date.isoformat(),
+            "need_ids": [str(n) for n in e.need_ids],
+            "description": e.description,
+            "participants": e.participants,
+            "outputs": e.outputs,
         }
     elif name == "ProgrammeStatusChanged":
         doc["status"] = e.status

@@ -65,8 +65,9 @@ class DurableRows:
         groups = {int(k) if by == "article" else k: t for (dim, k), t in kept.items() if dim == by}
         return groups, kept.get(("total", ""), Tally())
 
-    def programme_page(self, today: date, flag: str | None, after: str | None, limit: int,
-                       state: str | None = None) -> Page:
+    def programme_page(
+        self, today: date, flag: str | None, after: str | None, limit: int, state: str | None = None
+    ) -> Page:
         """A page of programmes in list order after the sort key `after`, and the counts of them all."""
         with self.db.transaction(commit=False) as tx:
             found, counted = store.programme_page(tx, today, flag, after, limit + 1, state)
@@ -84,12 +85,12 @@ class DurableRows:
         with self.db.transaction(commit=False) as tx:
             return store.top_cells(tx, limit, **scope.sql()), _cell_totals(tx, scope, {})
 
-    def open_page(self, scope: Scope, after: str | None, limit: int, classification: str | None = None,
-                  **filters: Any) -> Page:
+    def open_page(
+        self, scope: Scope, after: str | None, limit: int, classification: str | None = None, **filters: Any
+    ) -> Page:
         """A page of open needs in list order after the sort key `after`, and the counts of them all."""
         with self.db.transaction(commit=False) as tx:
-            found = store.open_need_page(tx, after, limit + 1, classification=classification,
-                                         **scope.sql(), **filters)
+            found = store.open_need_page(tx, after, limit + 1, classification=classification, **scope.sql(), **filters)
             if not scope.kept(filters):
                 found_counts = store.open_need_counts(tx, **scope.sql(), **filters)
                 counts = {c: found_counts.get(c, 0) for c in CLASSES}
@@ -126,8 +127,9 @@ class FoldedRows:
         self._needs, self._programmes = rows.derive(state, {model.EVERYTHING}, reporting_currency)
 
     @classmethod
-    def of(cls, ledger: Any, position: int, reporting_currency: str, batch: int = 1000,
-           db: Database | None = None) -> FoldedRows:
+    def of(
+        cls, ledger: Any, position: int, reporting_currency: str, batch: int = 1000, db: Database | None = None
+    ) -> FoldedRows:
         """Fold up to `position`; from the nearest snapshot at or before it when `db` has one."""
         state = model.MemoryState()
         start = 0
@@ -156,29 +158,35 @@ class FoldedRows:
     def grouped(self, by: str, scope: Scope, **filters: Any) -> Grouped:
         return tally(self.needs(scope, status="open", **filters), by, filters.get("ta_type"))
 
-    def programme_page(self, today: date, flag: str | None, after: str | None, limit: int,
-                       state: str | None = None) -> Page:
-        (found, more), counted = programme_monitoring.page(self.programmes(state=state), today, flag, after,
-                                                           limit)
+    def programme_page(
+        self, today: date, flag: str | None, after: str | None, limit: int, state: str | None = None
+    ) -> Page:
+        (found, more), counted = programme_monitoring.page(self.programmes(state=state), today, flag, after, limit)
         return found, counted, more
 
     def top_cells(self, scope: Scope, limit: int) -> tuple[list[dict[str, Any]], dict[str, int]]:
         return provider_overlap.top(provider_overlap.cells(self.needs(scope, status="open"), self.currency), limit)
 
     def cell_page(self, scope: Scope, after: str | None, limit: int, **filters: Any) -> Page:
-        items = provider_overlap.cells(self.needs(scope, status="open", **filters), self.currency,
-                                       filters.get("ta_type"))
+        items = provider_overlap.cells(
+            self.needs(scope, status="open", **filters), self.currency, filters.get("ta_type")
+        )
         later = [i for i in items if after is None or provider_overlap.cell_key(i) > after]
         return later[:limit], provider_overlap.totals(items), len(later) > limit
 
-    def open_page(self, scope: Scope, after: str | None, limit: int, classification: str | None = None,
-                  **filters: Any) -> Page:
+    def open_page(
+        self, scope: Scope, after: str | None, limit: int, classification: str | None = None, **filters: Any
+    ) -> Page:
         found = sorted(self.needs(scope, status="open", **filters), key=sort_key)
         counts = dict.fromkeys(CLASSES, 0)
         for r in found:
             counts[r["classification"]] += 1
-        page = [r for r in found if (classification is None or r["classification"] == classification)
-                and (after is None or sort_key(r) > after)]
+        page = [
+            r
+            for r in found
+            if (classification is None or r["classification"] == classification)
+            and (after is None or sort_key(r) > after)
+        ]
         return page[:limit], counts, len(page) > limit
 
     def programmes(self, state: str | None = None, org: str | None = None) -> list[dict[str, Any]]:
@@ -190,9 +198,7 @@ class FoldedRows:
             }
             return (state is None or state in r["states"]) and (org is None or org in orgs)
 
-        return sorted(
-            (r for r in self._programmes.values() if keep(r)), key=lambda r: r["programme_id"]
-        )
+        return sorted((r for r in self._programmes.values() if keep(r)), key=lambda r: r["programme_id"])
 
     def organisations(self) -> list[dict[str, Any]]:
         return sorted(self.state.all(model.ORG), key=lambda d: d["org_id"])

@@ -52,9 +52,7 @@ class Totals:
         self.converted = ZERO
         self.unconverted: dict[str, Decimal] = defaultdict(lambda: ZERO)
 
-    def add(
-        self, conv: Converter, amount: Decimal, currency: str, on: str, share: Decimal = Decimal(1)
-    ) -> Decimal:
+    def add(self, conv: Converter, amount: Decimal, currency: str, on: str, share: Decimal = Decimal(1)) -> Decimal:
         rate = conv.rate(currency, on)
         if rate is None:
             self.unconverted[currency] += amount * share
@@ -126,9 +124,7 @@ def need_row(state: State, need: dict[str, Any], conv: Converter) -> dict[str, A
                 "start": p["start"],
                 "end": p["end"],
                 "funders": [{"org_id": f, "name": _org_name(state, f)} for f in p["funders"]],
-                "implementers": [
-                    {"org_id": i, "name": _org_name(state, i)} for i in p["implementers"]
-                ],
+                "implementers": [{"org_id": i, "name": _org_name(state, i)} for i in p["implementers"]],
                 "committed_by_funder": {f: money(v) for f, v in sorted(by_funder.items())},
             }
         )
@@ -191,9 +187,7 @@ def need_row(state: State, need: dict[str, Any], conv: Converter) -> dict[str, A
         "addressed": addressed,
         "classification": classification,
         "programmes": programmes,
-        "providers": [
-            {"org_id": k, "name": v} for k, v in sorted(providers.items(), key=lambda kv: kv[1])
-        ],
+        "providers": [{"org_id": k, "name": v} for k, v in sorted(providers.items(), key=lambda kv: kv[1])],
     }
 
 
@@ -253,9 +247,7 @@ def programme_row(state: State, p: dict[str, Any], conv: Converter) -> dict[str,
     }
 
 
-def derive(
-    state: State, touched: set[tuple[str, str]], reporting_currency: str
-) -> tuple[dict, dict]:
+def derive(state: State, touched: set[tuple[str, str]], reporting_currency: str) -> tuple[dict, dict]:
     """The need and programme rows to rewrite for the touched keys: {id: row}."""
     conv = Converter(state, reporting_currency)
     if ("*", "*") in touched:
@@ -265,7 +257,5 @@ def derive(
         needs = {k: state.get(NEED, k) for kind, k in touched if kind == NEED}
         programmes = {k: state.get(PROGRAMME, k) for kind, k in touched if kind == PROGRAMME}
     need_rows = {k: need_row(state, d, conv) for k, d in needs.items() if d is not None}
-    programme_rows = {
-        k: programme_row(state, d, conv) for k, d in programmes.items() if d is not None
-    }
+    programme_rows = {k: programme_row(state, d, conv) for k, d in programmes.items() if d is not None}
     return need_rows, programme_rows

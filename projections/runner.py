@@ -81,9 +81,9 @@ class ViewsProjection:
                 model.apply(state, event, notification.id)
                 since = notification.id - (snapshots[-1][0] if snapshots else 0)
                 if since >= self.snapshot_every and self._snapshot_due(
-                        since, sum(len(docs) for docs in state.docs.values())):
-                    snapshots.append((notification.id, event.timestamp.isoformat(),
-                                      store.snapshot_blob(state.docs)))
+                    since, sum(len(docs) for docs in state.docs.values())
+                ):
+                    snapshots.append((notification.id, event.timestamp.isoformat(), store.snapshot_blob(state.docs)))
             last, total = batch[-1][0].id, total + len(batch)
         return {"state": state, "snapshots": snapshots, "last": last, "total": total}
 
@@ -145,9 +145,7 @@ class Runner:
                 self.caught_up.notify_all()
         return applied
 
-    def _run_projection(
-        self, projection: Projection, on_batch: Callable[[int], None] | None
-    ) -> int:
+    def _run_projection(self, projection: Projection, on_batch: Callable[[int], None] | None) -> int:
         start = self.db.position(projection.name)
         notifications = self.ledger.recorder.select_notifications(
             start=start, limit=self.batch_size, inclusive_of_start=False
@@ -185,9 +183,7 @@ class Runner:
         """The whole log from position 0, decoded, in batches."""
         start = 0
         while True:
-            notifications = self.ledger.recorder.select_notifications(
-                start=start, limit=size, inclusive_of_start=False
-            )
+            notifications = self.ledger.recorder.select_notifications(start=start, limit=size, inclusive_of_start=False)
             if not notifications:
                 return
             yield [(n, self.ledger.mapper.to_domain_event(n)) for n in notifications]
@@ -210,7 +206,8 @@ class Runner:
             projection.write_all(tx, folded)
             while True:  # the tail appended while we folded
                 notifications = self.ledger.recorder.select_notifications(
-                    start=last, limit=self.batch_size, inclusive_of_start=False)
+                    start=last, limit=self.batch_size, inclusive_of_start=False
+                )
                 if not notifications:
                     break
                 projection.process(tx, [(n, self.ledger.mapper.to_domain_event(n)) for n in notifications])

@@ -21,7 +21,7 @@ TABLES = [
     "CREATE TABLE IF NOT EXISTS view_needs ("
     " need_id TEXT PRIMARY KEY, state TEXT NOT NULL, region TEXT NOT NULL, chapter TEXT NOT NULL,"
     " article INTEGER NOT NULL, status TEXT NOT NULL, horizon TEXT NOT NULL,"
-    " published INTEGER NOT NULL, classification TEXT, ta_types TEXT NOT NULL, sort_key TEXT COLLATE \"C\" NOT NULL,"
+    ' published INTEGER NOT NULL, classification TEXT, ta_types TEXT NOT NULL, sort_key TEXT COLLATE "C" NOT NULL,'
     " tally TEXT, doc TEXT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS view_needs_state ON view_needs (state, article)",
     "CREATE INDEX IF NOT EXISTS view_needs_sorted ON view_needs (status, sort_key)",
@@ -31,7 +31,7 @@ TABLES = [
     " position BIGINT PRIMARY KEY, created_at TEXT NOT NULL, state BYTEA NOT NULL)",
     "CREATE TABLE IF NOT EXISTS view_programmes ("
     " programme_id TEXT PRIMARY KEY, status INTEGER NOT NULL, states TEXT NOT NULL,"
-    " orgs TEXT NOT NULL, sort_key TEXT COLLATE \"C\" NOT NULL, over_disbursed INTEGER NOT NULL,"
+    ' orgs TEXT NOT NULL, sort_key TEXT COLLATE "C" NOT NULL, over_disbursed INTEGER NOT NULL,'
     " quiet_since TEXT, end_date TEXT, closed INTEGER NOT NULL, doc TEXT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS view_programmes_sorted ON view_programmes (sort_key)",
     # What the open needs of each area add up to, per grouping and published flag (see Tally).
@@ -42,15 +42,22 @@ TABLES = [
     # the published ones ("published"), with the totals of each variant in view_totals.
     "CREATE TABLE IF NOT EXISTS view_cells ("
     " variant TEXT NOT NULL, state TEXT NOT NULL, article INTEGER NOT NULL, ta_type TEXT NOT NULL,"
-    " region TEXT NOT NULL, chapter TEXT NOT NULL, sort_key TEXT COLLATE \"C\" NOT NULL, overlap INTEGER NOT NULL,"
+    ' region TEXT NOT NULL, chapter TEXT NOT NULL, sort_key TEXT COLLATE "C" NOT NULL, overlap INTEGER NOT NULL,'
     " pairs INTEGER NOT NULL, funders INTEGER NOT NULL, concentration REAL NOT NULL, doc TEXT NOT NULL,"
     " PRIMARY KEY (variant, state, article, ta_type))",
     "CREATE INDEX IF NOT EXISTS view_cells_sorted ON view_cells (variant, sort_key)",
     "CREATE INDEX IF NOT EXISTS view_cells_place ON view_cells (state, article)",
-    "CREATE TABLE IF NOT EXISTS view_totals (name TEXT COLLATE \"C\" PRIMARY KEY, n BIGINT NOT NULL)",
+    'CREATE TABLE IF NOT EXISTS view_totals (name TEXT COLLATE "C" PRIMARY KEY, n BIGINT NOT NULL)',
 ]
-VIEW_TABLES = ("ledger_entities", "view_needs", "view_programmes", "view_snapshots", "view_tallies",
-               "view_cells", "view_totals")
+VIEW_TABLES = (
+    "ledger_entities",
+    "view_needs",
+    "view_programmes",
+    "view_snapshots",
+    "view_tallies",
+    "view_cells",
+    "view_totals",
+)
 VARIANTS = ("all", "published")
 # Bump when the view tables change shape: they are dropped and rebuilt from the log at start.
 SCHEMA_VERSION = 7
@@ -65,8 +72,11 @@ def create_tables(db: Database) -> None:
     """Create the view tables; when they are of an older shape, drop them to be rebuilt from the log."""
     # Sort keys compare byte by byte, as Python compares them: COLLATE "C" on PostgreSQL, whatever
     # the database's collation; SQLite's default (BINARY) already does.
-    statements = [t.replace("BYTEA", "BLOB").replace(' COLLATE "C"', "") for t in TABLES] + SQLITE_ONLY \
-        if db.dialect == "sqlite" else TABLES
+    statements = (
+        [t.replace("BYTEA", "BLOB").replace(' COLLATE "C"', "") for t in TABLES] + SQLITE_ONLY
+        if db.dialect == "sqlite"
+        else TABLES
+    )
     with db.transaction() as tx:
         if db.dialect == "postgres":  # many processes may start at once
             tx.execute("SELECT pg_advisory_xact_lock(7300001)")
@@ -92,9 +102,7 @@ class SqlState:
 
     def get(self, kind: str, key: str) -> dict[str, Any] | None:
         if (kind, key) not in self.cache:
-            row = self.tx.execute(
-                "SELECT doc FROM ledger_entities WHERE kind = ? AND id = ?", (kind, key)
-            ).fetchone()
+            row = self.tx.execute("SELECT doc FROM ledger_entities WHERE kind = ? AND id = ?", (kind, key)).fetchone()
             self.cache[(kind, key)] = json.loads(row["doc"]) if row else None
         return self.cache[(kind, key)]
 
@@ -104,9 +112,7 @@ class SqlState:
 
     def all(self, kind: str) -> Iterator[dict[str, Any]]:
         self.flush()
-        rows = self.tx.execute(
-            "SELECT id, doc FROM ledger_entities WHERE kind = ?", (kind,)
-        ).fetchall()
+        rows = self.tx.execute("SELECT id, doc FROM ledger_entities WHERE kind = ?", (kind,)).fetchall()
         for row in rows:
             key = (kind, row["id"])
             if key not in self.cache:
@@ -116,10 +122,7 @@ class SqlState:
                 yield doc
 
     def flush(self) -> None:
-        rows = [
-            (k, i, json.dumps(self.cache[(k, i)], separators=(",", ":")))
-            for k, i in sorted(self.dirty)
-        ]
+        rows = [(k, i, json.dumps(self.cache[(k, i)], separators=(",", ":"))) for k, i in sorted(self.dirty)]
         self.tx.executemany(
             "INSERT INTO ledger_entities (kind, id, doc) VALUES (?, ?, ?) "
             "ON CONFLICT (kind, id) DO UPDATE SET doc = excluded.doc",
@@ -133,7 +136,10 @@ def _j(value: Any) -> str:
 
 
 def write_rows(
-    tx: Tx, need_rows: dict[str, dict], programme_rows: dict[str, dict], currency: str,
+    tx: Tx,
+    need_rows: dict[str, dict],
+    programme_rows: dict[str, dict],
+    currency: str,
     fresh: bool = False,
 ) -> None:
     """Upsert the rows; move the tallies by the difference the rewritten needs make, and rewrite
@@ -229,40 +235,48 @@ def _count_programmes(tx: Tx, programme_rows: dict[str, dict], fresh: bool) -> N
     changes: dict[str, int] = {}
 
     def count(over: bool, quiet: str | None, end: str | None, closed: bool, sign: int) -> None:
-        for name, yes in (("programmes", True), ("over-disbursed", over), (f"quiet:{quiet}", quiet),
-                          (f"end:{end}", end and not closed)):
+        for name, yes in (
+            ("programmes", True),
+            ("over-disbursed", over),
+            (f"quiet:{quiet}", quiet),
+            (f"end:{end}", end and not closed),
+        ):
             if yes:
                 changes[name] = changes.get(name, 0) + sign
 
     ids = list(programme_rows) if not fresh else []
     for i in range(0, len(ids), 500):
-        chunk = ids[i:i + 500]
-        for r in tx.execute("SELECT over_disbursed, quiet_since, end_date, closed FROM view_programmes"
-                            f" WHERE programme_id IN ({','.join('?' * len(chunk))})", chunk).fetchall():
+        chunk = ids[i : i + 500]
+        for r in tx.execute(
+            "SELECT over_disbursed, quiet_since, end_date, closed FROM view_programmes"
+            f" WHERE programme_id IN ({','.join('?' * len(chunk))})",
+            chunk,
+        ).fetchall():
             count(bool(r["over_disbursed"]), r["quiet_since"], r["end_date"], bool(r["closed"]), -1)
     for r in programme_rows.values():
-        count(programme_monitoring.over_disbursed(r), programme_monitoring.quiet_since(r), r["end"],
-              r["closed"], 1)
+        count(programme_monitoring.over_disbursed(r), programme_monitoring.quiet_since(r), r["end"], r["closed"], 1)
     _add_totals(tx, changes)
 
 
 def _days_before(tx: Tx, prefix: str, day: str) -> int:
     """Σ of the per-day counts `prefix:<date>` for the days before `day`."""
-    return int(tx.scalar("SELECT SUM(n) FROM view_totals WHERE name >= ? AND name < ?",
-                         (f"{prefix}:", f"{prefix}:{day}")) or 0)
+    return int(
+        tx.scalar("SELECT SUM(n) FROM view_totals WHERE name >= ? AND name < ?", (f"{prefix}:", f"{prefix}:{day}")) or 0
+    )
 
 
 def _add_totals(tx: Tx, changes: dict[str, int]) -> None:
     moved = [(name, n) for name, n in sorted(changes.items()) if n]
     tx.executemany(
         "INSERT INTO view_totals (name, n) VALUES (?, ?)"
-        " ON CONFLICT (name) DO UPDATE SET n = view_totals.n + excluded.n", moved)
+        " ON CONFLICT (name) DO UPDATE SET n = view_totals.n + excluded.n",
+        moved,
+    )
     tx.executemany("DELETE FROM view_totals WHERE name = ? AND n = 0", [(name,) for name, _ in moved])
 
 
 def _kept_totals(tx: Tx, names: list[str]) -> dict[str, int]:
-    rows = tx.execute(f"SELECT name, n FROM view_totals WHERE name IN ({','.join('?' * len(names))})",
-                      names).fetchall()
+    rows = tx.execute(f"SELECT name, n FROM view_totals WHERE name IN ({','.join('?' * len(names))})", names).fetchall()
     kept = {r["name"]: int(r["n"]) for r in rows}
     return {name: kept.get(name, 0) for name in names}
 
@@ -270,14 +284,18 @@ def _kept_totals(tx: Tx, names: list[str]) -> dict[str, int]:
 def _old_tallies(tx: Tx, need_ids: list[str]) -> Iterator[dict[str, Any]]:
     """The stored tallies of these needs (open ones only), with the keys they count under."""
     for i in range(0, len(need_ids), 500):
-        chunk = need_ids[i:i + 500]
+        chunk = need_ids[i : i + 500]
         rows = tx.execute(
             "SELECT state, region, chapter, article, ta_types, published, tally FROM view_needs"
-            f" WHERE tally IS NOT NULL AND need_id IN ({','.join('?' * len(chunk))})", chunk
+            f" WHERE tally IS NOT NULL AND need_id IN ({','.join('?' * len(chunk))})",
+            chunk,
         ).fetchall()
         for r in rows:
-            yield {**r, "ta_types_v2": [t for t in r["ta_types"].split(",") if t],
-                   "tally": Tally.from_json(json.loads(r["tally"]))}
+            yield {
+                **r,
+                "ta_types_v2": [t for t in r["ta_types"].split(",") if t],
+                "tally": Tally.from_json(json.loads(r["tally"])),
+            }
 
 
 def _move_tallies(tx: Tx, deltas: dict[tuple[str, str, int], Tally]) -> None:
@@ -287,7 +305,7 @@ def _move_tallies(tx: Tx, deltas: dict[tuple[str, str, int], Tally]) -> None:
     stored: dict[tuple[str, str, int], Tally] = {}
     keys = sorted(deltas)
     for i in range(0, len(keys), 300):
-        chunk = keys[i:i + 300]
+        chunk = keys[i : i + 300]
         rows = tx.execute(
             "SELECT dim, key, published, doc FROM view_tallies WHERE "
             + " OR ".join(["(dim = ? AND key = ? AND published = ?)"] * len(chunk)),
@@ -305,31 +323,33 @@ def _move_tallies(tx: Tx, deltas: dict[tuple[str, str, int], Tally]) -> None:
     tx.executemany("DELETE FROM view_tallies WHERE dim = ? AND key = ? AND published = ?", deletes)
     tx.executemany(
         "INSERT INTO view_tallies (dim, key, published, doc) VALUES (?,?,?,?)"
-        " ON CONFLICT (dim, key, published) DO UPDATE SET doc = excluded.doc", upserts)
+        " ON CONFLICT (dim, key, published) DO UPDATE SET doc = excluded.doc",
+        upserts,
+    )
 
 
-def _places_with_cells(
-    tx: Tx, places: set[tuple[str, int]], need_rows: dict[str, dict]
-) -> set[tuple[str, int]]:
+def _places_with_cells(tx: Tx, places: set[tuple[str, int]], need_rows: dict[str, dict]) -> set[tuple[str, int]]:
     """The places whose cells may change: where a rewritten need has an active programme now, or
     a cell stands already. Elsewhere there was no cell and there is none to make, however many
     needs the place holds."""
-    active = {(r["state"], r["article"]) for r in need_rows.values()
-              if r["status"] == "open" and any(p["active"] for p in r["programmes"])}
+    active = {
+        (r["state"], r["article"])
+        for r in need_rows.values()
+        if r["status"] == "open" and any(p["active"] for p in r["programmes"])
+    }
     rest = sorted(places - active)
     for i in range(0, len(rest), 300):
-        chunk = rest[i:i + 300]
+        chunk = rest[i : i + 300]
         found = tx.execute(
             "SELECT DISTINCT state, article FROM view_cells WHERE "
-            + " OR ".join(["(state = ? AND article = ?)"] * len(chunk)), [v for p in chunk for v in p],
+            + " OR ".join(["(state = ? AND article = ?)"] * len(chunk)),
+            [v for p in chunk for v in p],
         ).fetchall()
         active |= {(r["state"], int(r["article"])) for r in found}
     return active & places
 
 
-def _rewrite_cells(
-    tx: Tx, places: set[tuple[str, int]], currency: str, every: dict[str, dict] | None
-) -> None:
+def _rewrite_cells(tx: Tx, places: set[tuple[str, int]], currency: str, every: dict[str, dict] | None) -> None:
     """Recompute the cells of these (state, article) places from their open needs.
 
     `every`: all need rows (a rebuild), so nothing need be read back or subtracted.
@@ -343,16 +363,14 @@ def _rewrite_cells(
     new = dict(old)
     rows, places_list = [], sorted(places)
     for i in range(0, len(places_list), 300):
-        chunk = places_list[i:i + 300]
+        chunk = places_list[i : i + 300]
         where = " OR ".join(["(state = ? AND article = ?)"] * len(chunk))
         params = [v for p in chunk for v in p]
         if every is None:
-            for r in tx.execute(f"SELECT doc FROM view_needs WHERE status = 'open' AND ({where})",
-                                params).fetchall():
+            for r in tx.execute(f"SELECT doc FROM view_needs WHERE status = 'open' AND ({where})", params).fetchall():
                 doc = json.loads(r["doc"])
                 by_place[(doc["state"], doc["article"])].append(doc)
-            for r in tx.execute(f"SELECT variant, overlap, pairs FROM view_cells WHERE {where}",
-                                params).fetchall():
+            for r in tx.execute(f"SELECT variant, overlap, pairs FROM view_cells WHERE {where}", params).fetchall():
                 v = r["variant"]
                 old[f"cells:{v}"] += 1
                 old[f"overlapping:{v}"] += int(r["overlap"])
@@ -362,15 +380,30 @@ def _rewrite_cells(
         needs = by_place[place]
         for variant, subset in (("all", needs), ("published", [r for r in needs if r["published"]])):
             for item in provider_overlap.cells(subset, currency):
-                rows.append((variant, item["state"], item["article"], item["ta_type"], item["region"],
-                             item["chapter"], provider_overlap.cell_key(item), int(item["overlap"]),
-                             len(item["pairs"]), len(item["funders"]), float(item["hhi"] or 1), _j(item)))
+                rows.append(
+                    (
+                        variant,
+                        item["state"],
+                        item["article"],
+                        item["ta_type"],
+                        item["region"],
+                        item["chapter"],
+                        provider_overlap.cell_key(item),
+                        int(item["overlap"]),
+                        len(item["pairs"]),
+                        len(item["funders"]),
+                        float(item["hhi"] or 1),
+                        _j(item),
+                    )
+                )
                 new[f"cells:{variant}"] += 1
                 new[f"overlapping:{variant}"] += int(item["overlap"])
                 new[f"pairs:{variant}"] += len(item["pairs"])
     tx.executemany(
         "INSERT INTO view_cells (variant, state, article, ta_type, region, chapter, sort_key, overlap,"
-        " pairs, funders, concentration, doc) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+        " pairs, funders, concentration, doc) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+        rows,
+    )
     _add_totals(tx, {name: new[name] - old[name] for name in new})
 
 
@@ -412,8 +445,7 @@ def _need_where(
         where.append("ta_types LIKE ?")
         params.append(f"%,{ta_type},%")
     if published_only:
-        where.append(f"(published = 1 OR state IN ({','.join('?' * len(states))}))" if states
-                     else "published = 1")
+        where.append(f"(published = 1 OR state IN ({','.join('?' * len(states))}))" if states else "published = 1")
         params.extend(states)
     return where, params
 
@@ -444,15 +476,19 @@ def open_need_counts(tx: Tx, **filters: Any) -> dict[str, int]:
     """How many open needs match, per classification."""
     where, params = _need_where(status="open", **filters)
     rows = tx.execute(
-        f"SELECT classification, COUNT(*) AS n FROM view_needs WHERE {' AND '.join(where)}"
-        " GROUP BY classification", params,
+        f"SELECT classification, COUNT(*) AS n FROM view_needs WHERE {' AND '.join(where)} GROUP BY classification",
+        params,
     ).fetchall()
     return {r["classification"]: int(r["n"]) for r in rows}
 
 
 def _cell_where(
-    published_only: bool = False, states: tuple[str, ...] = (), state: str | None = None,
-    region: str | None = None, chapter: str | None = None, article: int | None = None,
+    published_only: bool = False,
+    states: tuple[str, ...] = (),
+    state: str | None = None,
+    region: str | None = None,
+    chapter: str | None = None,
+    article: int | None = None,
     ta_type: str | None = None,
 ) -> tuple[list[str], list[Any]]:
     """Which kept cells a reader sees: every need's, the published needs', or a state's own too."""
@@ -463,11 +499,17 @@ def _cell_where(
         where.append("variant = 'published'")
     else:
         marks = ",".join("?" * len(states))
-        where.append(f"((variant = 'all' AND state IN ({marks})) OR"
-                     f" (variant = 'published' AND state NOT IN ({marks})))")
+        where.append(
+            f"((variant = 'all' AND state IN ({marks})) OR (variant = 'published' AND state NOT IN ({marks})))"
+        )
         params += [*states, *states]
-    for column, value in (("state", state), ("region", region), ("chapter", chapter), ("article", article),
-                          ("ta_type", ta_type)):
+    for column, value in (
+        ("state", state),
+        ("region", region),
+        ("chapter", chapter),
+        ("article", article),
+        ("ta_type", ta_type),
+    ):
         if value is not None:
             where.append(f"{column} = ?")
             params.append(value)
@@ -480,17 +522,20 @@ def cell_page(tx: Tx, after: str | None, limit: int, **filters: Any) -> list[dic
     if after is not None:
         where.append("sort_key > ?")
         params.append(after)
-    rows = tx.execute(f"SELECT doc FROM view_cells WHERE {' AND '.join(where)} ORDER BY sort_key LIMIT ?",
-                      [*params, limit]).fetchall()
+    rows = tx.execute(
+        f"SELECT doc FROM view_cells WHERE {' AND '.join(where)} ORDER BY sort_key LIMIT ?", [*params, limit]
+    ).fetchall()
     return [json.loads(r["doc"]) for r in rows]
 
 
 def top_cells(tx: Tx, limit: int, **filters: Any) -> list[dict[str, Any]]:
     """The cells to discuss first (provider_overlap.rank): overlapping, most funders, most concentrated."""
     where, params = _cell_where(**filters)
-    rows = tx.execute(f"SELECT doc FROM view_cells WHERE {' AND '.join(where)}"
-                      " ORDER BY overlap DESC, funders DESC, concentration, sort_key LIMIT ?",
-                      [*params, limit]).fetchall()
+    rows = tx.execute(
+        f"SELECT doc FROM view_cells WHERE {' AND '.join(where)}"
+        " ORDER BY overlap DESC, funders DESC, concentration, sort_key LIMIT ?",
+        [*params, limit],
+    ).fetchall()
     return [json.loads(r["doc"]) for r in rows]
 
 
@@ -498,17 +543,24 @@ def kept_cell_totals(tx: Tx, published_only: bool) -> dict[str, int]:
     """How many cells, overlapping cells and pairs there are, as kept for one variant."""
     variant = "published" if published_only else "all"
     kept = _kept_totals(tx, [f"{w}:{variant}" for w in ("cells", "overlapping", "pairs")])
-    return {"count": kept[f"cells:{variant}"], "overlapping": kept[f"overlapping:{variant}"],
-            "pairs": kept[f"pairs:{variant}"]}
+    return {
+        "count": kept[f"cells:{variant}"],
+        "overlapping": kept[f"overlapping:{variant}"],
+        "pairs": kept[f"pairs:{variant}"],
+    }
 
 
 def cell_totals(tx: Tx, **filters: Any) -> dict[str, int]:
     """How many cells, overlapping cells and pairs match the filters, counted."""
     where, params = _cell_where(**filters)
-    row = tx.execute(f"SELECT COUNT(*) AS c, SUM(overlap) AS o, SUM(pairs) AS p FROM view_cells"
-                     f" WHERE {' AND '.join(where)}", params).fetchone() or {}
-    return {"count": int(row.get("c") or 0), "overlapping": int(row.get("o") or 0),
-            "pairs": int(row.get("p") or 0)}
+    row = (
+        tx.execute(
+            f"SELECT COUNT(*) AS c, SUM(overlap) AS o, SUM(pairs) AS p FROM view_cells WHERE {' AND '.join(where)}",
+            params,
+        ).fetchone()
+        or {}
+    )
+    return {"count": int(row.get("c") or 0), "overlapping": int(row.get("o") or 0), "pairs": int(row.get("p") or 0)}
 
 
 def _flag_sql(today: date) -> dict[str, tuple[str, list[Any]]]:
@@ -520,8 +572,9 @@ def _flag_sql(today: date) -> dict[str, tuple[str, list[Any]]]:
     }
 
 
-def programme_page(tx: Tx, today: date, flag: str | None, after: str | None, limit: int,
-                   state: str | None = None) -> tuple[list[dict[str, Any]], dict[str, int]]:
+def programme_page(
+    tx: Tx, today: date, flag: str | None, after: str | None, limit: int, state: str | None = None
+) -> tuple[list[dict[str, Any]], dict[str, int]]:
     """Up to `limit` programmes in list order after the sort key `after` (raising `flag`, if
     given), and how many there are and raise each flag."""
     flag_sql = _flag_sql(today)
@@ -529,12 +582,15 @@ def programme_page(tx: Tx, today: date, flag: str | None, after: str | None, lim
     if state is not None:
         where.append("states LIKE ?")
         params.append(f"%,{state},%")
-        sums = ", ".join(f"SUM(CASE WHEN {c} THEN 1 ELSE 0 END) AS f{i}"
-                         for i, (c, _) in enumerate(flag_sql.values()))
-        row = tx.execute(f"SELECT COUNT(*) AS n, {sums} FROM view_programmes WHERE {' AND '.join(where)}",
-                         [*(v for _, ps in flag_sql.values() for v in ps), *params]).fetchone() or {}
-        counted = {"count": int(row.get("n") or 0),
-                   **{f: int(row.get(f"f{i}") or 0) for i, f in enumerate(flag_sql)}}
+        sums = ", ".join(f"SUM(CASE WHEN {c} THEN 1 ELSE 0 END) AS f{i}" for i, (c, _) in enumerate(flag_sql.values()))
+        row = (
+            tx.execute(
+                f"SELECT COUNT(*) AS n, {sums} FROM view_programmes WHERE {' AND '.join(where)}",
+                [*(v for _, ps in flag_sql.values() for v in ps), *params],
+            ).fetchone()
+            or {}
+        )
+        counted = {"count": int(row.get("n") or 0), **{f: int(row.get(f"f{i}") or 0) for i, f in enumerate(flag_sql)}}
     else:  # kept counts
         kept = _kept_totals(tx, ["programmes", "over-disbursed"])
         counted = {"count": kept["programmes"], "over-disbursed": kept["over-disbursed"]}  # and by day:
@@ -547,8 +603,9 @@ def programme_page(tx: Tx, today: date, flag: str | None, after: str | None, lim
     if after is not None:
         where.append("sort_key > ?")
         params.append(after)
-    rows = tx.execute(f"SELECT doc FROM view_programmes WHERE {' AND '.join(where)} ORDER BY sort_key LIMIT ?",
-                      [*params, limit]).fetchall()
+    rows = tx.execute(
+        f"SELECT doc FROM view_programmes WHERE {' AND '.join(where)} ORDER BY sort_key LIMIT ?", [*params, limit]
+    ).fetchall()
     return [json.loads(r["doc"]) for r in rows], counted
 
 
@@ -556,7 +613,8 @@ def tallies(tx: Tx, dims: tuple[str, ...], published_only: bool) -> dict[tuple[s
     """The kept tallies of these groupings, published and unpublished needs together unless told."""
     rows = tx.execute(
         f"SELECT dim, key, doc FROM view_tallies WHERE dim IN ({','.join('?' * len(dims))})"
-        + (" AND published = 1" if published_only else ""), dims,
+        + (" AND published = 1" if published_only else ""),
+        dims,
     ).fetchall()
     out: dict[tuple[str, str], Tally] = {}
     for r in rows:
@@ -566,9 +624,7 @@ def tallies(tx: Tx, dims: tuple[str, ...], published_only: bool) -> dict[tuple[s
     return out
 
 
-def programme_rows(
-    tx: Tx, state: str | None = None, org: str | None = None
-) -> list[dict[str, Any]]:
+def programme_rows(tx: Tx, state: str | None = None, org: str | None = None) -> list[dict[str, Any]]:
     where, params = ["1 = 1"], []
     if state is not None:
         where.append("states LIKE ?")
@@ -583,13 +639,12 @@ def programme_rows(
 
 
 def entities(tx: Tx, kind: str) -> list[dict[str, Any]]:
-    rows = tx.execute(
-        "SELECT doc FROM ledger_entities WHERE kind = ? ORDER BY id", (kind,)
-    ).fetchall()
+    rows = tx.execute("SELECT doc FROM ledger_entities WHERE kind = ? ORDER BY id", (kind,)).fetchall()
     return [json.loads(r["doc"]) for r in rows]
 
 
 # ---- snapshots: `as_of` folds from the nearest one, not from the start of the log ----
+
 
 def write_snapshot(tx: Tx, position: int, created_at: str) -> None:
     rows = tx.execute("SELECT kind, id, doc FROM ledger_entities ORDER BY kind, id").fetchall()
@@ -606,8 +661,10 @@ def _insert_snapshot(tx: Tx, entries: list[list[str]], position: int, created_at
 
 
 def insert_snapshot(tx: Tx, position: int, created_at: str, blob: bytes) -> None:
-    tx.execute("INSERT INTO view_snapshots (position, created_at, state) VALUES (?, ?, ?)"
-               " ON CONFLICT (position) DO NOTHING", (position, created_at, blob))
+    tx.execute(
+        "INSERT INTO view_snapshots (position, created_at, state) VALUES (?, ?, ?) ON CONFLICT (position) DO NOTHING",
+        (position, created_at, blob),
+    )
 
 
 def last_snapshot_position(tx: Tx) -> int:
@@ -619,8 +676,9 @@ def entity_count(tx: Tx) -> int:
 
 
 def nearest_snapshot(tx: Tx, position: int) -> tuple[int, list[list[str]]] | None:
-    row = tx.execute("SELECT position, state FROM view_snapshots WHERE position <= ?"
-                     " ORDER BY position DESC LIMIT 1", (position,)).fetchone()
+    row = tx.execute(
+        "SELECT position, state FROM view_snapshots WHERE position <= ? ORDER BY position DESC LIMIT 1", (position,)
+    ).fetchone()
     if row is None:
         return None
     return int(row["position"]), json.loads(zlib.decompress(bytes(row["state"])))

@@ -83,8 +83,12 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
-    return Settings(database_url=database_url, signing_key_file=tmp_path / "signing-key.pem",
-                    checkpoint_every_events=50, log_format="json")
+    return Settings(
+        database_url=database_url,
+        signing_key_file=tmp_path / "signing-key.pem",
+        checkpoint_every_events=50,
+        log_format="json",
+    )
 
 
 @pytest.fixture
@@ -113,8 +117,9 @@ class LiveServer:
     def __init__(self, app: Any) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port,
-                                                    log_config=None, lifespan="on"))
+        self.server = uvicorn.Server(
+            uvicorn.Config(app, host="127.0.0.1", port=self.port, log_config=None, lifespan="on")
+        )
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     def __enter__(self) -> LiveServer:
@@ -170,7 +175,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if not postgres_available():
         return
     with psycopg.connect(PG_URL, autocommit=True) as conn:
-        names = [r[0] for r in conn.execute(
-            "SELECT datname FROM pg_database WHERE datname LIKE %s", (f"ltest_{RUN_ID}_%",))]
+        names = [
+            r[0] for r in conn.execute("SELECT datname FROM pg_database WHERE datname LIKE %s", (f"ltest_{RUN_ID}_%",))
+        ]
         for name in names:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -23,23 +23,46 @@ amounts = st.integers(min_value=1, max_value=500).map(lambda n: f"{n * 1000}.50"
 days = st.dates(min_value=date(2020, 1, 1), max_value=date(2025, 12, 31))
 
 step = st.one_of(
-    st.tuples(st.just("need"), st.sampled_from(STATES), st.sampled_from([9, 15, 36, 46, 52]),
-              st.sampled_from([["legal-advice"], ["capacity-building", "policymaking"]]),
-              st.sampled_from(["current", "anticipated"]), st.booleans(), amounts, st.sampled_from(CURRENCIES)),
-    st.tuples(st.just("need_action"), st.integers(0, 30),
-              st.sampled_from(["publish", "met", "withdraw", "reopen", "prioritise", "estimate", "revise"]),
-              amounts, st.sampled_from(CURRENCIES)),
-    st.tuples(st.just("programme"), st.sampled_from(STATES), st.integers(0, 2), st.integers(0, 2),
-              st.sampled_from([1, 2, 3, 4]), days),
-    st.tuples(st.just("link"), st.integers(0, 10), st.integers(0, 30),
-              st.sampled_from([None, None, "0.25", "0.5", "1"])),
+    st.tuples(
+        st.just("need"),
+        st.sampled_from(STATES),
+        st.sampled_from([9, 15, 36, 46, 52]),
+        st.sampled_from([["legal-advice"], ["capacity-building", "policymaking"]]),
+        st.sampled_from(["current", "anticipated"]),
+        st.booleans(),
+        amounts,
+        st.sampled_from(CURRENCIES),
+    ),
+    st.tuples(
+        st.just("need_action"),
+        st.integers(0, 30),
+        st.sampled_from(["publish", "met", "withdraw", "reopen", "prioritise", "estimate", "revise"]),
+        amounts,
+        st.sampled_from(CURRENCIES),
+    ),
+    st.tuples(
+        st.just("programme"),
+        st.sampled_from(STATES),
+        st.integers(0, 2),
+        st.integers(0, 2),
+        st.sampled_from([1, 2, 3, 4]),
+        days,
+    ),
+    st.tuples(
+        st.just("link"), st.integers(0, 10), st.integers(0, 30), st.sampled_from([None, None, "0.25", "0.5", "1"])
+    ),
     st.tuples(st.just("unlink"), st.integers(0, 10), st.integers(0, 30)),
-    st.tuples(st.just("money"), st.integers(0, 10), st.sampled_from(["pledge", "commitment", "disbursement"]),
-              amounts, st.sampled_from(CURRENCIES), days),
+    st.tuples(
+        st.just("money"),
+        st.integers(0, 10),
+        st.sampled_from(["pledge", "commitment", "disbursement"]),
+        amounts,
+        st.sampled_from(CURRENCIES),
+        days,
+    ),
     st.tuples(st.just("commitment_change"), st.integers(0, 10), st.integers(0, 10), st.booleans(), amounts),
     st.tuples(st.just("status"), st.integers(0, 10), st.sampled_from([1, 2, 3, 4, 5, 6])),
-    st.tuples(st.just("rate"), st.sampled_from(["EUR", "GBP"]), days,
-              st.sampled_from(["1.08", "1.1", "1.27", "0.95"])),
+    st.tuples(st.just("rate"), st.sampled_from(["EUR", "GBP"]), days, st.sampled_from(["1.08", "1.1", "1.27", "0.95"])),
 )
 histories = st.lists(step, min_size=1, max_size=40)
 
@@ -66,15 +89,23 @@ def _play_one(ledger: Any, s: tuple, orgs: list, needs: list, programmes: list) 
     if kind == "need":
         _, state, article, ta, horizon, costed, amount, currency = s
         w = ledger.identify_need(
-            state=state, article=article, ta_types=ta, description="need", horizon=horizon, priority="high",
+            state=state,
+            article=article,
+            ta_types=ta,
+            description="need",
+            horizon=horizon,
+            priority="high",
             source=source("self-assessment", "SA"),
-            estimated_cost=money(amount, currency, date(2024, 1, 1)) if costed else None)
+            estimated_cost=money(amount, currency, date(2024, 1, 1)) if costed else None,
+        )
         needs.append(w.id)
     elif kind == "need_action" and needs:
         _, i, action, amount, currency = s
         commands = {
-            "publish": lambda n: n.publish(), "met": lambda n: n.mark_met("met"),
-            "withdraw": lambda n: n.withdraw("gone"), "reopen": lambda n: n.reopen("back"),
+            "publish": lambda n: n.publish(),
+            "met": lambda n: n.mark_met("met"),
+            "withdraw": lambda n: n.withdraw("gone"),
+            "reopen": lambda n: n.reopen("back"),
             "prioritise": lambda n: n.prioritise("low"),
             "estimate": lambda n: n.estimate(amount, currency, date(2023, 6, 1)),
             "revise": lambda n: n.revise(ta_types=["international-cooperation"], horizon="anticipated"),
@@ -83,9 +114,16 @@ def _play_one(ledger: Any, s: tuple, orgs: list, needs: list, programmes: list) 
     elif kind == "programme":
         _, state, funder, implementer, status, start = s
         w = ledger.register_programme(
-            title="programme", description="", reporting_org=orgs[funder], funders=[orgs[funder]],
-            implementers=[orgs[implementer]], states=[state], start=start,
-            end=date(start.year + 2, start.month, 1), status=status)
+            title="programme",
+            description="",
+            reporting_org=orgs[funder],
+            funders=[orgs[funder]],
+            implementers=[orgs[implementer]],
+            states=[state],
+            start=start,
+            end=date(start.year + 2, start.month, 1),
+            status=status,
+        )
         programmes.append(w.id)
     elif kind == "link" and programmes and needs:
         _, p, n, share = s

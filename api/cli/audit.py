@@ -19,25 +19,40 @@ from api.cli.verify_report import TAMPERED, UNREADABLE, failure, report
 from projections.audit.checkpoints import Checkpoint, load_public_key
 from projections.audit.verify import VerifyResult, read_checkpoints
 
-LogOpt = Annotated[Path | None, typer.Option(
-    "--log", metavar="FILE",
-    help="verify an exported log file instead of the database (offline: needs no database)")]
-CheckpointOpt = Annotated[list[Path] | None, typer.Option(
-    "--checkpoint", metavar="FILE",
-    help="a checkpoint you saved earlier (JSON as from /v1/audit/checkpoints or `ledger audit "
-    "checkpoint`, or a log export); the log must agree with it. Repeatable")]
-KeyOpt = Annotated[list[Path] | None, typer.Option(
-    "--public-key", metavar="PEM",
-    help="a public key PEM of the ledger (from /v1/audit/public-key): signatures are checked "
-    "against the keys given instead of the key in the data directory. Repeatable (e.g. the keys "
-    "before and after a restore)")]
+LogOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--log", metavar="FILE", help="verify an exported log file instead of the database (offline: needs no database)"
+    ),
+]
+CheckpointOpt = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--checkpoint",
+        metavar="FILE",
+        help="a checkpoint you saved earlier (JSON as from /v1/audit/checkpoints or `ledger audit "
+        "checkpoint`, or a log export); the log must agree with it. Repeatable",
+    ),
+]
+KeyOpt = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--public-key",
+        metavar="PEM",
+        help="a public key PEM of the ledger (from /v1/audit/public-key): signatures are checked "
+        "against the keys given instead of the key in the data directory. Repeatable (e.g. the keys "
+        "before and after a restore)",
+    ),
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="print the result as JSON")]
 
 
-def verify(log: LogOpt = None, checkpoint: CheckpointOpt = None, public_key: KeyOpt = None,
-           as_json: JsonOpt = False) -> None:  # fmt: skip
+def verify(
+    log: LogOpt = None, checkpoint: CheckpointOpt = None, public_key: KeyOpt = None, as_json: JsonOpt = False
+) -> None:
     """Recompute the audit chain and check every checkpoint: exit 0 intact, 1 not, 2 unreadable."""
     from projections.audit.backup import verify_file
+
     given = _saved_checkpoints(checkpoint or [])
     key = [_public_key(p) for p in public_key] if public_key else None
     if log is not None:
@@ -59,16 +74,23 @@ def _verify_store(given: list[Checkpoint], key: Any) -> tuple[VerifyResult, list
         keys = key or svc.signing_key.public_key
         with progress(svc.runner.head(), "verify") as tick:
             found = verify_store(svc.db, svc.ledger.recorder.events_table_name, keys, given, tick)
-    facts = {"source": "store", "key_id": _key_id(keys), "events_head": found.events_head,
-             "chained_to": found.chained_head, "unchained": found.unchained,
-             "trigger": found.trigger}  # fmt: skip
+    facts = {
+        "source": "store",
+        "key_id": _key_id(keys),
+        "events_head": found.events_head,
+        "chained_to": found.chained_head,
+        "unchained": found.unchained,
+        "trigger": found.trigger,
+    }
     return found.result, found.checkpoints, facts
 
 
-def export_log(output: Annotated[Path | None, typer.Option(
-        "-o", "--output", help="write here (default: standard output)")] = None) -> None:
+def export_log(
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="write here (default: standard output)")] = None,
+) -> None:
     """Every chained event with its stored bytes and hashes, and every checkpoint, as JSON Lines."""
     from projections.audit.backup import Export
+
     with services() as svc:
         with progress(svc.runner.head(), "chain") as tick:  # export everything recorded so far
             svc.runner.catch_up(tick)
@@ -76,12 +98,18 @@ def export_log(output: Annotated[Path | None, typer.Option(
         with progress(export.chained, "export") as tick:
             _write(export.lines(tick), output)
     if export.missing:
-        err.print(f"[red]warning:[/red] {export.missing} chained records have no stored event: "
-                  "this export will not verify; run `ledger verify`", highlight=False,
-                  soft_wrap=True)
-    err.print(f"exported {export.count} records to position {export.chained} and "
-              f"{len(export.checkpoints)} checkpoints" + (f" to {output}" if output else ""),
-              highlight=False, soft_wrap=True)
+        err.print(
+            f"[red]warning:[/red] {export.missing} chained records have no stored event: "
+            "this export will not verify; run `ledger verify`",
+            highlight=False,
+            soft_wrap=True,
+        )
+    err.print(
+        f"exported {export.count} records to position {export.chained} and "
+        f"{len(export.checkpoints)} checkpoints" + (f" to {output}" if output else ""),
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 def _write(lines: Any, output: Path | None) -> None:
@@ -97,8 +125,9 @@ def _write(lines: Any, output: Path | None) -> None:
     partial.replace(output)  # never a half-written backup under the real name
 
 
-def restore(file: Annotated[Path, typer.Argument(help="a log exported by `ledger export log`")],
-            public_key: KeyOpt = None) -> None:  # fmt: skip
+def restore(
+    file: Annotated[Path, typer.Argument(help="a log exported by `ledger export log`")], public_key: KeyOpt = None
+) -> None:
     """Restore an exported log into an EMPTY store: verify it, write it back, rebuild everything."""
     from projections.audit.backup import verify_file
     from projections.audit.restore import RestoreRefused, ensure_empty
@@ -119,9 +148,13 @@ def restore(file: Annotated[Path, typer.Argument(help="a log exported by `ledger
             done = restore_into(svc, file, verified, lambda label, total: progress(total, label))
         except RestoreRefused as e:
             fail(str(e), TAMPERED)
-    err.print(f"restored {done.events} records; chain head {done.head} equals the file's; "
-              f"{done.checkpoints_imported} of {done.checkpoints_in_file} checkpoints kept "
-              "(those signed by this ledger's key)", highlight=False, soft_wrap=True)
+    err.print(
+        f"restored {done.events} records; chain head {done.head} equals the file's; "
+        f"{done.checkpoints_imported} of {done.checkpoints_in_file} checkpoints kept "
+        "(those signed by this ledger's key)",
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 def public_key() -> None:

@@ -44,8 +44,7 @@ def services(**overrides: Any) -> Iterator[Any]:
 def progress(total: int, label: str) -> Iterator[Callable[[int], None]]:
     """A bar on a terminal, plain lines elsewhere."""
     if sys.stderr.isatty():
-        with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                      console=err) as bar:
+        with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err) as bar:
             task = bar.add_task(label, total=total)
             yield lambda position: bar.update(task, completed=min(position, total))
     else:

@@ -38,8 +38,9 @@ class _Bar:
 
 def import_iati(
     files: Annotated[list[Path], typer.Argument(help="IATI activity files (versions 2.01–2.03)")],
-    sector: Annotated[str | None, typer.Option(help="keep activities with any of these DAC codes, "
-                                               "e.g. 15113,151")] = None,
+    sector: Annotated[
+        str | None, typer.Option(help="keep activities with any of these DAC codes, e.g. 15113,151")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the reports as JSON")] = False,
 ) -> None:
     """Import IATI files: each activity whole or skipped with its reason; re-imports add changes."""
@@ -74,11 +75,13 @@ def import_iati(
 
 def _summary(r: dict[str, Any]) -> None:
     a = r["activities"]
-    typer.echo(f"{r['file']}: {a['seen']} activities seen, {a['filtered_out']} filtered out, "
-               f"{a['imported']} imported, {a['updated']} updated, {a['unchanged']} unchanged, "
-               f"{a['skipped']} skipped; {r['organisations_registered']} organisations registered, "
-               f"{r['needs_linked']} needs linked; {r['events']} events, "
-               f"log position {r['position']}")
+    typer.echo(
+        f"{r['file']}: {a['seen']} activities seen, {a['filtered_out']} filtered out, "
+        f"{a['imported']} imported, {a['updated']} updated, {a['unchanged']} unchanged, "
+        f"{a['skipped']} skipped; {r['organisations_registered']} organisations registered, "
+        f"{r['needs_linked']} needs linked; {r['events']} events, "
+        f"log position {r['position']}"
+    )
     for kind, counts in r["transactions"].items():
         if counts:
             by_type = ", ".join(f"type {code}: {n}" for code, n in counts.items())
@@ -105,8 +108,7 @@ def export_iati(
         def expressible() -> Any:
             for item in items:
                 if isinstance(item, NotExported):
-                    err.print(f"not exported: programme {item.programme_id}: {item.reason}",
-                              highlight=False)
+                    err.print(f"not exported: programme {item.programme_id}: {item.reason}", highlight=False)
                 else:
                     yield item
 

@@ -12,8 +12,11 @@ from api.cli.common import VIEWS, err, fail, progress, services
 from api.root.settings import Settings
 
 
-def serve(host: str = "127.0.0.1", port: int = 8000,
-          demo: Annotated[bool, typer.Option(help="anonymous local users read as coordinator")] = False) -> None:
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    demo: Annotated[bool, typer.Option(help="anonymous local users read as coordinator")] = False,
+) -> None:
     """API, dashboard and projection runner in one process."""
     import uvicorn
 
@@ -24,10 +27,13 @@ def serve(host: str = "127.0.0.1", port: int = 8000,
     except ValueError as e:  # e.g. the demo in production: refused before anything listens
         fail(str(e))
     if settings.demo_mode:
-        err.print("[yellow]Demo mode:[/yellow] anonymous visitors read as coordinator. "
-                  "Never use this in production.", highlight=False)
-    err.print(f"Ledger on http://{host}:{port}/  (API docs at /docs, store {settings.safe_database_url})",
-              highlight=False)
+        err.print(
+            "[yellow]Demo mode:[/yellow] anonymous visitors read as coordinator. Never use this in production.",
+            highlight=False,
+        )
+    err.print(
+        f"Ledger on http://{host}:{port}/  (API docs at /docs, store {settings.safe_database_url})", highlight=False
+    )
     uvicorn.run(create_app(settings), host=host, port=port, log_config=None, timeout_graceful_shutdown=20)
 
 

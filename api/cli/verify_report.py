@@ -21,8 +21,7 @@ def report(result: VerifyResult, cps: list[Checkpoint], facts: dict, as_json: bo
         latest = signed[-1].to_dict() if signed and result.ok else None
         typer.echo(json.dumps({**result.to_dict(), **facts, "last_checkpoint": latest}))
     if not result.ok:
-        err.print(f"[red]not intact:[/red] {failure(result, facts)}", highlight=False,
-                  soft_wrap=True)
+        err.print(f"[red]not intact:[/red] {failure(result, facts)}", highlight=False, soft_wrap=True)
         raise typer.Exit(TAMPERED)
     for warning in warnings(result, facts):
         err.print(f"[yellow]warning:[/yellow] {warning}", highlight=False, soft_wrap=True)
@@ -35,10 +34,13 @@ def summary(result: VerifyResult, last: Checkpoint | None) -> str:
         return "intact: the log is empty"
     checked = result.checkpoints_verified or result.checkpoints_unsigned
     how = "verified" if result.checkpoints_verified else "on the chain, signatures not checked"
-    tail = (f"; {checked} checkpoint{'s' if checked != 1 else ''} {how}, the last at position "
-            f"{last.position} ({last.time}, key {last.key_id})" if last else "; no checkpoint")
-    return (f"intact: {result.count} records to position {result.last_position}, "
-            f"chain head {result.head}{tail}")
+    tail = (
+        f"; {checked} checkpoint{'s' if checked != 1 else ''} {how}, the last at position "
+        f"{last.position} ({last.time}, key {last.key_id})"
+        if last
+        else "; no checkpoint"
+    )
+    return f"intact: {result.count} records to position {result.last_position}, chain head {result.head}{tail}"
 
 
 def failure(result: VerifyResult, facts: dict) -> str:
@@ -48,16 +50,17 @@ def failure(result: VerifyResult, facts: dict) -> str:
     if result.suspect_from is not None and at is not None and result.suspect_from < at:
         text += f" (the checkpoints before position {result.suspect_from} still agree)"
     if result.problem == SIGNATURE_INVALID:
-        text += (f"; checked against key {facts.get('key_id')}: give the signing ledger's key"
-                 " with --public-key")
+        text += f"; checked against key {facts.get('key_id')}: give the signing ledger's key with --public-key"
     return text
 
 
 def warnings(result: VerifyResult, facts: dict) -> list[str]:
     out = []
     if facts.get("unchained"):
-        out.append(f"{facts['unchained']} records after position {facts['chained_to']} are not "
-                   "chained yet (the audit projection lags): hashed, nothing stored to compare")
+        out.append(
+            f"{facts['unchained']} records after position {facts['chained_to']} are not "
+            "chained yet (the audit projection lags): hashed, nothing stored to compare"
+        )
     if result.checkpoints_unsigned:
         out.append("checkpoint signatures were not checked: give the ledger's key (--public-key)")
     elif result.count and not result.checkpoints_verified:

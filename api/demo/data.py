@@ -38,24 +38,16 @@ PROVIDERS = [
     Provider("XM-DAC-41128", "United Nations Office on Drugs and Crime", "40", None, "USD"),
     Provider("XM-DAC-41114", "United Nations Development Programme", "40", None, "USD"),
     Provider("XM-DAC-44001", "World Bank (IBRD)", "40", None, "USD"),
-    Provider(
-        "XI-IATI-EC_INTPA", "European Commission - International Partnerships", "40", None, "EUR"
-    ),
+    Provider("XI-IATI-EC_INTPA", "European Commission - International Partnerships", "40", None, "EUR"),
     Provider("GB-GOV-1", "Foreign, Commonwealth & Development Office", "10", "GBR", "GBP"),
     Provider("US-GOV-1", "U.S. Agency for International Development", "10", "USA", "USD"),
-    Provider(
-        "NO-BRC-971277882", "Norwegian Agency for Development Cooperation", "10", "NOR", "NOK"
-    ),
+    Provider("NO-BRC-971277882", "Norwegian Agency for Development Cooperation", "10", "NOR", "NOK"),
     Provider("SE-0", "Swedish International Development Cooperation Agency", "10", "SWE", "SEK"),
-    Provider(
-        "DE-1", "Federal Ministry for Economic Cooperation and Development", "10", "DEU", "EUR"
-    ),
+    Provider("DE-1", "Federal Ministry for Economic Cooperation and Development", "10", "DEU", "EUR"),
     Provider("CH-4", "Swiss Agency for Development and Cooperation", "10", "CHE", "CHF"),
     Provider("DK-1", "Ministry of Foreign Affairs of Denmark", "10", "DNK", "DKK"),
     Provider("AU-5", "Department of Foreign Affairs and Trade", "10", "AUS", "AUD"),
-    Provider(
-        "XM-DAC-5-52", "Deutsche Gesellschaft für Internationale Zusammenarbeit", "10", "DEU", "EUR"
-    ),
+    Provider("XM-DAC-5-52", "Deutsche Gesellschaft für Internationale Zusammenarbeit", "10", "DEU", "EUR"),
     Provider("FR-RCS-808589207", "Expertise France", "15", "FRA", "EUR"),
     Provider("DE-VR-VR16390B", "Transparency International", "21", "DEU", "EUR"),
     Provider("CH-FDJP-CHE109574548", "Basel Institute on Governance", "21", "CHE", "CHF"),

@@ -99,9 +99,7 @@ def _source(rng: random.Random, state: str, theme: Theme) -> dict[str, Any]:
             date(year, 3, 1),
         )
     if kind == "other-mechanism":
-        return source(
-            kind, rng.choice(OTHER_MECHANISMS), None, date(rng.randint(2016, 2025), 6, 30)
-        )
+        return source(kind, rng.choice(OTHER_MECHANISMS), None, date(rng.randint(2016, 2025), 6, 30))
     year = rng.randint(2011, 2016) if cycle == 1 else rng.randint(2017, 2025)
     label = {
         "self-assessment": "Self-assessment checklist",
@@ -160,9 +158,7 @@ def _plan_need(rng: random.Random, state: str, i: int, theme: Theme) -> NeedPlan
     if rng.random() < 0.1:
         n.steps.append(("prioritise", ("high" if n.fields["priority"] != "high" else "medium",)))
     if rng.random() < 0.08:
-        n.steps.append(
-            ("estimate", (str(rng.randint(20, 300) * 5000), "USD", ANCHOR - days(rng, 30, 400)))
-        )
+        n.steps.append(("estimate", (str(rng.randint(20, 300) * 5000), "USD", ANCHOR - days(rng, 30, 400))))
     if n.fields["horizon"] == "anticipated" and rng.random() < 0.2:
         n.steps.append(("revise", (None, None, None, "current")))
     return n
@@ -188,9 +184,7 @@ def plan_outcomes(
             for n in linked_needs(p, needs):
                 if n.id not in met:
                     met.append(n.id)
-                    outcome(
-                        n.id, "mark_met", f"Addressed by the closed programme '{p.fields['title']}'"
-                    )
+                    outcome(n.id, "mark_met", f"Addressed by the closed programme '{p.fields['title']}'")
     unlinked = [n.id for n in needs if n.id not in linked]
     for need_id in rng.sample(unlinked, 6):
         outcome(need_id, "withdraw", "Superseded by the revised national anti-corruption strategy")

@@ -145,9 +145,7 @@ def _history(
     """Money first (in the pipeline), then implementation: deliveries and tranches, then the end."""
     main, currency = _org(funders[0]), CURRENCY[funders[0]]
     total = rng.randint(30, 800) * 5000
-    steps: list[Step] = [
-        ("record_pledge", ("P1", main, str(total + total // 10), currency, start - timedelta(90)))
-    ]
+    steps: list[Step] = [("record_pledge", ("P1", main, str(total + total // 10), currency, start - timedelta(90)))]
     if scenario == "pipeline-pledged":
         return steps
     for i, funder in enumerate(funders):
@@ -166,9 +164,7 @@ def _history(
     if scenario == "revised":
         steps.append(("revise_commitment", ("C1", str(total + total // 4))))
     last = _last_delivery(rng, scenario, start, end)
-    dated = _deliveries(rng, number, linked, start, last) + _tranches(
-        rng, scenario, main, currency, total, start, last
-    )
+    dated = _deliveries(rng, number, linked, start, last) + _tranches(rng, scenario, main, currency, total, start, last)
     steps += [step for _, step in sorted(dated, key=lambda d: d[0])]
     final = {
         "finalising": [3],
@@ -197,11 +193,7 @@ def _deliveries(
     dated = []
     for k in range(count):
         on = last if k == count - 1 else start + timedelta(30 + span * k // count)
-        kind = (
-            DELIVERY_KINDS[(number + k) % len(DELIVERY_KINDS)]
-            if k == 0
-            else rng.choice(DELIVERY_KINDS)
-        )
+        kind = DELIVERY_KINDS[(number + k) % len(DELIVERY_KINDS)] if k == 0 else rng.choice(DELIVERY_KINDS)
         who = rng.choice(AUDIENCES)
         needs = [n.id for n in rng.sample(linked, rng.randint(1, len(linked)))]
         participants = rng.randint(12, 80) if kind in ("training", "workshop") else None
@@ -246,7 +238,5 @@ def _tranches(
     for k in range(count):
         amount = paid // count + (paid % count if k == count - 1 else 0)
         on = start + timedelta(span * k // count)
-        dated.append(
-            (on, ("record_disbursement", (f"D{k + 1}", str(amount), currency, on, funder)))
-        )
+        dated.append((on, ("record_disbursement", (f"D{k + 1}", str(amount), currency, on, funder))))
     return dated

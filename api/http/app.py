@@ -39,8 +39,9 @@ programmes that address them. Every write is an event; views are rebuilt from th
 Errors are RFC 9457 problem+json with a stable `code`."""
 
 
-def create_app(settings: Settings | None = None, services: Services | None = None,
-               run_projections: bool = True) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, services: Services | None = None, run_projections: bool = True
+) -> FastAPI:
     settings = settings or Settings()
     configure(settings.log_format)
 
@@ -54,8 +55,13 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         yield
         svc.runner.stop()
 
-    app = FastAPI(title="UNCAC technical-assistance coordination ledger", version="0.1.0",
-                  description=DESCRIPTION, lifespan=lifespan, dependencies=[Depends(authorize)])
+    app = FastAPI(
+        title="UNCAC technical-assistance coordination ledger",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        dependencies=[Depends(authorize)],
+    )
     app.state.services = services or Services(settings)
     app.state.settings = settings
     problems.install(app)

@@ -20,7 +20,13 @@ from domain.errors import NotFound
 from projections.query import Scope
 
 ADMIN, COORDINATOR, STATE, PROVIDER, AUDITOR, ANONYMOUS = (
-    "admin", "coordinator", "state", "provider", "auditor", "anonymous")
+    "admin",
+    "coordinator",
+    "state",
+    "provider",
+    "auditor",
+    "anonymous",
+)
 EVERYONE = frozenset({ADMIN, COORDINATOR, STATE, PROVIDER, AUDITOR, ANONYMOUS})
 KEYED = EVERYONE - {ANONYMOUS}
 READERS_ALL = frozenset({ADMIN, COORDINATOR, AUDITOR})
@@ -59,8 +65,7 @@ class Principal:
             return
         if self.role == PROVIDER and self.organisation in (reporting_org, *funders):
             return
-        raise ApiProblem(403, "forbidden-scope",
-                         "this key may write only programmes its organisation funds or reports")
+        raise ApiProblem(403, "forbidden-scope", "this key may write only programmes its organisation funds or reports")
 
     def may_read_need(self, state: str, published: bool) -> None:
         if published or self.role not in (ANONYMOUS, STATE) or self.state == state:
@@ -78,15 +83,27 @@ POLICY: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/v1/needs"): frozenset({ADMIN, STATE}),
     ("GET", "/v1/needs"): EVERYONE,
     ("GET", "/v1/needs/{need_id}"): EVERYONE,
-    **{("POST", f"/v1/needs/{{need_id}}/{a}"): frozenset({ADMIN, STATE})
-       for a in ("revise", "prioritise", "estimate", "publish", "mark-met", "withdraw", "reopen")},
+    **{
+        ("POST", f"/v1/needs/{{need_id}}/{a}"): frozenset({ADMIN, STATE})
+        for a in ("revise", "prioritise", "estimate", "publish", "mark-met", "withdraw", "reopen")
+    },
     # programmes
     ("POST", "/v1/programmes"): frozenset({ADMIN, PROVIDER}),
     ("GET", "/v1/programmes"): KEYED,
     ("GET", "/v1/programmes/{programme_id}"): KEYED,
-    **{("POST", f"/v1/programmes/{{programme_id}}/{a}"): frozenset({ADMIN, PROVIDER})
-       for a in ("link-need", "unlink-need", "pledges", "commitments", "disbursements",
-                 "deliveries", "status", "period")},
+    **{
+        ("POST", f"/v1/programmes/{{programme_id}}/{a}"): frozenset({ADMIN, PROVIDER})
+        for a in (
+            "link-need",
+            "unlink-need",
+            "pledges",
+            "commitments",
+            "disbursements",
+            "deliveries",
+            "status",
+            "period",
+        )
+    },
     ("POST", "/v1/programmes/{programme_id}/commitments/{commitment_id}/revise"): frozenset({ADMIN, PROVIDER}),
     ("POST", "/v1/programmes/{programme_id}/commitments/{commitment_id}/cancel"): frozenset({ADMIN, PROVIDER}),
     # exchange rates
@@ -94,8 +111,10 @@ POLICY: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/v1/exchange-rates"): EVERYONE,
     # views and reports
     # views built from needs: anonymous readers see them built from published needs only (Scope)
-    **{("GET", f"/v1/views/{v}"): EVERYONE for v in (
-        "unmet-needs", "funding-gaps", "provider-overlap", "priority-areas")},
+    **{
+        ("GET", f"/v1/views/{v}"): EVERYONE
+        for v in ("unmet-needs", "funding-gaps", "provider-overlap", "priority-areas")
+    },
     ("GET", "/v1/views/programme-monitoring"): KEYED,  # built from programmes, not from needs
     ("GET", "/v1/reports/irg/{state}"): EVERYONE,
     # audit
@@ -136,22 +155,28 @@ def authenticate(request: Request) -> Principal:
     scheme, _, token = header.partition(" ")
     parsed = keys.split(token.strip()) if scheme.lower() == "bearer" else None
     if parsed is None:
-        raise ApiProblem(401, "invalid-credentials", "send 'Authorization: Bearer <key>'",
-                         {"WWW-Authenticate": "Bearer"})
+        raise ApiProblem(
+            401, "invalid-credentials", "send 'Authorization: Bearer <key>'", {"WWW-Authenticate": "Bearer"}
+        )
     key_id, secret = parsed
     try:
         key = services.ledger.key(key_id)
     except NotFound:
         key = None
     if key is None or not key.accepts(secret):
-        raise ApiProblem(401, "invalid-credentials", "the key is unknown or revoked",
-                         {"WWW-Authenticate": "Bearer"})
+        raise ApiProblem(401, "invalid-credentials", "the key is unknown or revoked", {"WWW-Authenticate": "Bearer"})
     org_ref = None
     if key.organisation is not None:
         org_ref = services.ledger.organisation(key.organisation).ref
     # Read from the event store on every request: a revocation takes effect at once, everywhere.
-    return Principal(role=key.role, actor=f"{key.name}#{key_id.hex[:8]}", key_id=str(key_id),
-                     organisation=key.organisation, organisation_ref=org_ref, state=key.state)
+    return Principal(
+        role=key.role,
+        actor=f"{key.name}#{key_id.hex[:8]}",
+        key_id=str(key_id),
+        organisation=key.organisation,
+        organisation_ref=org_ref,
+        state=key.state,
+    )
 
 
 async def authorize(request: Request) -> Principal:
@@ -165,15 +190,19 @@ async def authorize(request: Request) -> Principal:
     route = request.scope.get("route")
     path = getattr(route, "path", request.url.path)
     if principal.demo and request.method not in READS:
-        raise ApiProblem(401, "unauthenticated", "the demo lets visitors read; writing needs an API key",
-                         {"WWW-Authenticate": "Bearer"})
+        raise ApiProblem(
+            401,
+            "unauthenticated",
+            "the demo lets visitors read; writing needs an API key",
+            {"WWW-Authenticate": "Bearer"},
+        )
     if principal.role not in allowed_roles(request.method, path):
         if principal.role == ANONYMOUS:
-            raise ApiProblem(401, "unauthenticated", "this needs an API key",
-                             {"WWW-Authenticate": "Bearer"})
+            raise ApiProblem(401, "unauthenticated", "this needs an API key", {"WWW-Authenticate": "Bearer"})
         raise ApiProblem(403, "forbidden", f"a {principal.role} key may not {request.method} {path}")
     context.attribute(
-        actor=principal.actor, actor_org=principal.actor_org,
+        actor=principal.actor,
+        actor_org=principal.actor_org,
         reason=unquote(request.headers["x-reason"]) if "x-reason" in request.headers else None,
         request_id=getattr(request.state, "request_id", None),
     )

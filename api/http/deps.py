@@ -47,7 +47,7 @@ def paginate(items: list[Any], limit: int, cursor: str | None) -> tuple[list[Any
         start = int(base64.urlsafe_b64decode(cursor.encode()).decode()) if cursor else 0
     except ValueError:
         raise ApiProblem(422, "invalid-cursor", "the cursor is not one this API gave") from None
-    page = items[start:start + limit]
+    page = items[start : start + limit]
     more = start + limit < len(items)
     return page, base64.urlsafe_b64encode(str(start + limit).encode()).decode() if more else None
 
@@ -80,7 +80,8 @@ def csv_response(columns: list[str], rows: list[list[Any]], filename: str) -> St
     writer.writerow(columns)
     writer.writerows(rows)
     return StreamingResponse(
-        iter([buf.getvalue()]), media_type="text/csv; charset=utf-8",
+        iter([buf.getvalue()]),
+        media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 
@@ -89,12 +90,18 @@ def read_position(svc: Services, as_of: str | None, min_position: int | None) ->
     """Resolve `as_of` (ISO date-time or log position) and honour `min_position` (bounded wait)."""
     if min_position is not None and min_position > svc.runner.head():
         # No write has that position yet: waiting could not help.
-        raise ApiProblem(422, "position-beyond-head",
-                         f"position {min_position} is beyond the log's head; use a position a write returned")
+        raise ApiProblem(
+            422,
+            "position-beyond-head",
+            f"position {min_position} is beyond the log's head; use a position a write returned",
+        )
     if min_position is not None and not svc.runner.wait_for(min_position, svc.settings.read_wait_seconds):
-        raise ApiProblem(503, "view-lagging",
-                         f"the views have not reached position {min_position} yet; retry shortly",
-                         {"Retry-After": "1"})
+        raise ApiProblem(
+            503,
+            "view-lagging",
+            f"the views have not reached position {min_position} yet; retry shortly",
+            {"Retry-After": "1"},
+        )
     if as_of is None or as_of == "":
         return None
     if as_of.isdigit():
@@ -105,6 +112,7 @@ def read_position(svc: Services, as_of: str | None, min_position: int | None) ->
         raise ApiProblem(422, "invalid-as-of", "as_of is an ISO 8601 date-time or a log position") from None
     if moment.tzinfo is None:
         from datetime import UTC
+
         moment = moment.replace(tzinfo=UTC)
     return svc.position_at(moment)
 

@@ -49,10 +49,7 @@ def _claim(db: Database, principal: str, key: str, fingerprint: str) -> Claimed 
             (principal, key),
         ).fetchone()
         assert row is not None  # keys are never deleted once answered
-        abandoned = (
-            row["status"] is None
-            and datetime.fromisoformat(row["created_at"]) < now - ABANDONED_AFTER
-        )
+        abandoned = row["status"] is None and datetime.fromisoformat(row["created_at"]) < now - ABANDONED_AFTER
         if abandoned:
             taken = tx.execute(
                 "UPDATE idempotency_keys SET fingerprint = ?, created_at = ?"
@@ -68,8 +65,7 @@ def _claim(db: Database, principal: str, key: str, fingerprint: str) -> Claimed 
 def _store(db: Database, principal: str, key: str, status: int, headers: list, body: bytes) -> None:
     with db.transaction() as tx:
         tx.execute(
-            "UPDATE idempotency_keys SET status = ?, headers = ?, body = ?"
-            " WHERE principal = ? AND key = ?",
+            "UPDATE idempotency_keys SET status = ?, headers = ?, body = ? WHERE principal = ? AND key = ?",
             (status, json.dumps(headers), base64.b64encode(body).decode(), principal, key),
         )
 
@@ -186,9 +182,7 @@ class Idempotency:
                     await run_in_threadpool(
                         _store, db, principal, key, start["status"], kept, _storable(start, content)
                     )
-                except (
-                    STORE_DOWN
-                ):  # the answer stands; a repeat waits for the claim to be abandoned
+                except STORE_DOWN:  # the answer stands; a repeat waits for the claim to be abandoned
                     log.warning("idempotency_answer_not_stored", key=key)
             else:
                 await run_in_threadpool(_release, db, principal, key)
@@ -255,6 +249,4 @@ async def _problem(
     detail: str,
     headers: dict[str, str] | None = None,
 ) -> None:
-    await problem_response(Request(scope), status, code, detail, headers=headers)(
-        scope, receive, send
-    )
+    await problem_response(Request(scope), status, code, detail, headers=headers)(scope, receive, send)

@@ -48,8 +48,12 @@ class RequestContext:
             await self.app(scope, receive, send_with_id)
         finally:
             actor = scope.get("state", {}).get("principal")
-            log.info("request", status=status, actor=getattr(actor, "actor", None),
-                     duration_ms=round((time.perf_counter() - started) * 1000, 1))
+            log.info(
+                "request",
+                status=status,
+                actor=getattr(actor, "actor", None),
+                duration_ms=round((time.perf_counter() - started) * 1000, 1),
+            )
 
     async def _buffered(self, receive: Any) -> Any:
         """A receive replaying the body read so far; None when the body exceeds the limit.
@@ -67,8 +71,11 @@ class RequestContext:
             if not message.get("more_body"):
                 break
             message = await receive()
-        first = ({"type": "http.request", "body": b"".join(chunks), "more_body": False}
-                 if message["type"] == "http.request" else message)
+        first = (
+            {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+            if message["type"] == "http.request"
+            else message
+        )
         pending = [first]
 
         async def replay() -> Any:
@@ -77,12 +84,26 @@ class RequestContext:
         return replay
 
     async def _too_large(self, scope: dict, send: Any, request_id: str) -> None:
-        body = json.dumps({
-            "type": "https://uncac-ledger.org/problems/request-too-large", "title": "Request too large",
-            "status": 413, "detail": f"request bodies are limited to {self.max_body_bytes} bytes",
-            "instance": scope["path"], "code": "request-too-large", "request_id": request_id,
-        }).encode()
-        await send({"type": "http.response.start", "status": 413, "headers": [
-            (b"content-type", b"application/problem+json"), (b"content-length", str(len(body)).encode()),
-            (b"x-request-id", request_id.encode("latin-1"))]})
+        body = json.dumps(
+            {
+                "type": "https://uncac-ledger.org/problems/request-too-large",
+                "title": "Request too large",
+                "status": 413,
+                "detail": f"request bodies are limited to {self.max_body_bytes} bytes",
+                "instance": scope["path"],
+                "code": "request-too-large",
+                "request_id": request_id,
+            }
+        ).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"application/problem+json"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"x-request-id", request_id.encode("latin-1")),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})

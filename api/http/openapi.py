@@ -20,17 +20,27 @@ from api.http.problems import MEDIA_TYPE, TITLES, Problem
 
 PROBLEM_REF = "#/components/schemas/Problem"
 BEARER = {
-    "type": "http", "scheme": "bearer",
+    "type": "http",
+    "scheme": "bearer",
     "description": "An API key (`lk_...`) issued by an admin: `Authorization: Bearer <key>`. "
-                   "Routes open to anonymous readers also take no key.",
+    "Routes open to anonymous readers also take no key.",
 }
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 WRITE_HEADERS = [  # read by middleware and by `authorize`, on every write
-    {"name": "Idempotency-Key", "in": "header", "required": False,
-     "schema": {"type": "string", "minLength": 1, "maxLength": 255},
-     "description": "a repeat with the same key returns the first answer and writes nothing"},
-    {"name": "X-Reason", "in": "header", "required": False, "schema": {"type": "string"},
-     "description": "why, recorded as the events' `reason` (URL-encoded UTF-8)"},
+    {
+        "name": "Idempotency-Key",
+        "in": "header",
+        "required": False,
+        "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+        "description": "a repeat with the same key returns the first answer and writes nothing",
+    },
+    {
+        "name": "X-Reason",
+        "in": "header",
+        "required": False,
+        "schema": {"type": "string"},
+        "description": "why, recorded as the events' `reason` (URL-encoded UTF-8)",
+    },
 ]
 
 
@@ -56,8 +66,9 @@ def other_routes(app: FastAPI) -> list[BaseRoute]:
     found: list[BaseRoute] = []
     for route in app.routes:
         if hasattr(route, "effective_route_contexts"):
-            found += [c.original_route for c in route.effective_route_contexts()
-                      if not isinstance(c.original_route, APIRoute)]
+            found += [
+                c.original_route for c in route.effective_route_contexts() if not isinstance(c.original_route, APIRoute)
+            ]
         elif not isinstance(route, APIRoute):
             found.append(route)
     return found
@@ -76,7 +87,8 @@ def _walk(routes: Iterable[Any]) -> Iterator[tuple[str, str, APIRoute]]:
 def complete(doc: dict[str, Any]) -> dict[str, Any]:
     components = doc.setdefault("components", {})
     components.setdefault("schemas", {}).setdefault(
-        "Problem", Problem.model_json_schema(ref_template="#/components/schemas/{model}"))
+        "Problem", Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    )
     components.setdefault("securitySchemes", {})["bearer"] = BEARER
     for path, item in doc.get("paths", {}).items():
         for method, operation in item.items():
@@ -127,5 +139,6 @@ def _declared_problem(answer: dict[str, Any]) -> bool:
 def _drop_unused(schemas: dict[str, Any], doc: dict[str, Any], names: tuple[str, ...]) -> None:
     for name in names:
         if name in schemas and f'"#/components/schemas/{name}"' not in json.dumps(
-                {k: v for k, v in doc.items() if k != "components"}):
+            {k: v for k, v in doc.items() if k != "components"}
+        ):
             del schemas[name]

@@ -28,10 +28,20 @@ MEDIA_TYPE = "application/problem+json"
 
 STATUS = {InvalidInput: 422, NotFound: 404, RuleBroken: 409, ConcurrentChange: 409, VersionMismatch: 412}
 TITLES = {
-    400: "Bad request", 401: "Unauthenticated", 403: "Forbidden", 404: "Not found",
-    405: "Method not allowed", 409: "Conflict", 412: "Precondition failed", 413: "Request too large",
-    415: "Unsupported media type", 422: "Invalid input", 428: "Precondition required",
-    500: "Internal error", 503: "Service unavailable", 504: "Timed out",
+    400: "Bad request",
+    401: "Unauthenticated",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    412: "Precondition failed",
+    413: "Request too large",
+    415: "Unsupported media type",
+    422: "Invalid input",
+    428: "Precondition required",
+    500: "Internal error",
+    503: "Service unavailable",
+    504: "Timed out",
 }
 STORE_DOWN = (OperationalError, InterfaceError, psycopg.OperationalError, psycopg_pool.PoolTimeout)
 
@@ -58,20 +68,30 @@ class ApiProblem(Exception):
 
 
 def problem_response(
-    request: Request, status: int, code: str, detail: str,
-    errors: list[dict[str, Any]] | None = None, headers: dict[str, str] | None = None,
+    request: Request,
+    status: int,
+    code: str,
+    detail: str,
+    errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
 ) -> JSONResponse:
     body = Problem(
-        type=f"https://uncac-ledger.org/problems/{code}", title=TITLES.get(status, "Error"),
-        status=status, detail=detail, instance=str(request.url.path), code=code,
-        request_id=getattr(request.state, "request_id", None), errors=errors,
+        type=f"https://uncac-ledger.org/problems/{code}",
+        title=TITLES.get(status, "Error"),
+        status=status,
+        detail=detail,
+        instance=str(request.url.path),
+        code=code,
+        request_id=getattr(request.state, "request_id", None),
+        errors=errors,
     ).model_dump(exclude_none=True)
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
 
 
 def _clean(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [{"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
-            for e in errors]
+    return [
+        {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))} for e in errors
+    ]
 
 
 def install(app: FastAPI) -> None:
@@ -92,18 +112,28 @@ def install(app: FastAPI) -> None:
     async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
         if exc.status_code == 400 and "parsing the body" in str(exc.detail):
             # A body that cannot even be decoded is invalid input like any other (DESIGN §7).
-            return problem_response(request, 422, "invalid-request", "the request body could not be parsed",
-                                    [{"loc": ["body"], "msg": str(exc.detail), "type": "body_unparseable"}])
+            return problem_response(
+                request,
+                422,
+                "invalid-request",
+                "the request body could not be parsed",
+                [{"loc": ["body"], "msg": str(exc.detail), "type": "body_unparseable"}],
+            )
         code = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
         return problem_response(request, exc.status_code, code, str(exc.detail), headers=exc.headers)
 
     for cls in STORE_DOWN:
+
         @app.exception_handler(cls)
         async def store_down(request: Request, exc: Exception) -> JSONResponse:
             log.warning("store_unavailable", error=str(exc))
-            return problem_response(request, 503, "store-unavailable",
-                                    "the ledger's database is unavailable; retry shortly",
-                                    headers={"Retry-After": "5"})
+            return problem_response(
+                request,
+                503,
+                "store-unavailable",
+                "the ledger's database is unavailable; retry shortly",
+                headers={"Retry-After": "5"},
+            )
 
     @app.exception_handler(Exception)
     async def crashed(request: Request, exc: Exception) -> JSONResponse:
@@ -113,6 +143,11 @@ def install(app: FastAPI) -> None:
 
 def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI: the problem responses a route may give."""
-    return {s: {"model": Problem, "description": TITLES.get(s, "Error"),
-                "content": {MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
-            for s in statuses}
+    return {
+        s: {
+            "model": Problem,
+            "description": TITLES.get(s, "Error"),
+            "content": {MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+        for s in statuses
+    }

@@ -13,9 +13,7 @@ from uuid import UUID
 from projections.views import provider_overlap
 
 
-def overlap_warnings(
-    svc: Any, programme_id: UUID, position: int | None = None
-) -> list[dict[str, Any]]:
+def overlap_warnings(svc: Any, programme_id: UUID, position: int | None = None) -> list[dict[str, Any]]:
     """Without `position`, waits for the log head, which is at or after the caller's write."""
     target = position if position is not None else svc.runner.head()
     if not svc.runner.wait_for(target, svc.settings.read_wait_seconds):
@@ -27,11 +25,7 @@ def overlap_warnings(
             }
         ]
     pid = str(programme_id)
-    rows = [
-        r
-        for s in svc.ledger.programme(UUID(pid)).states
-        for r in svc.durable.needs(state=s, status="open")
-    ]
+    rows = [r for s in svc.ledger.programme(UUID(pid)).states for r in svc.durable.needs(state=s, status="open")]
     return others(provider_overlap.view(rows, svc.currency), pid)
 
 
@@ -43,11 +37,7 @@ def others(answer: dict[str, Any], pid: str) -> list[dict[str, Any]]:
             ids = [p["programme_id"] for p in pair["programmes"]]
             if pid not in ids:
                 continue
-            other = next(
-                p
-                for p in cell["programmes"]
-                if p["programme_id"] != pid and p["programme_id"] in ids
-            )
+            other = next(p for p in cell["programmes"] if p["programme_id"] != pid and p["programme_id"] in ids)
             w = found.setdefault(
                 other["programme_id"],
                 {
@@ -59,9 +49,7 @@ def others(answer: dict[str, Any], pid: str) -> list[dict[str, Any]]:
                     "cells": [],
                 },
             )
-            w["cells"].append(
-                {"state": cell["state"], "article": cell["article"], "ta_type": cell["ta_type"]}
-            )
+            w["cells"].append({"state": cell["state"], "article": cell["article"], "ta_type": cell["ta_type"]})
     for w in found.values():
         where = ", ".join(f"{c['state']} article {c['article']} {c['ta_type']}" for c in w["cells"])
         funders = ", ".join(f["name"] for f in w["funders"])

@@ -50,9 +50,7 @@ _STARTED = frozenset({2, 3, 4, 6})
 _ENDED = frozenset({3, 4})
 
 
-def write_activities(
-    activities: Iterable[Activity], out: BinaryIO, *, generated_at: datetime
-) -> int:
+def write_activities(activities: Iterable[Activity], out: BinaryIO, *, generated_at: datetime) -> int:
     """Stream the activities to `out` as one IATI 2.03 file; returns how many were written."""
     count = 0
     today = generated_at.date()

@@ -60,8 +60,9 @@ class ExportSource:
         return OrgRef(doc["ref"], doc["name"], doc["org_type"])
 
 
-def programme_activities(ledger: Any, source: ExportSource, funder_ref: str | None = None,
-                         state: str | None = None) -> Iterator[Activity | NotExported]:
+def programme_activities(
+    ledger: Any, source: ExportSource, funder_ref: str | None = None, state: str | None = None
+) -> Iterator[Activity | NotExported]:
     funder = str(organisation_id(funder_ref)) if funder_ref is not None else None
     for row in source.programmes:
         if state is not None and state not in row["states"]:
@@ -90,8 +91,7 @@ def activity(p: Programme, source: ExportSource) -> Activity:
         end=p.end,
         status=p.status,
         sectors=[("1", "15113")],
-        uncac_articles=sorted({source.articles[n] for n in map(str, p.links)
-                               if n in source.articles}),
+        uncac_articles=sorted({source.articles[n] for n in map(str, p.links) if n in source.articles}),
         transactions=_transactions(p, source),
         last_updated=p.modified_on.isoformat(timespec="seconds"),
     )
@@ -99,15 +99,26 @@ def activity(p: Programme, source: ExportSource) -> Activity:
 
 def _transactions(p: Programme, source: ExportSource) -> list[Transaction]:
     out = [
-        Transaction(ref=cid, type_code=TYPE_CODES[c["kind"]], amount=c["amount"],
-                    currency=c["currency"], value_date=c["value_date"],
-                    provider_ref=source.org(c["funder"]).ref)
-        for cid, c in p.commitments.items() if not c["cancelled"]
+        Transaction(
+            ref=cid,
+            type_code=TYPE_CODES[c["kind"]],
+            amount=c["amount"],
+            currency=c["currency"],
+            value_date=c["value_date"],
+            provider_ref=source.org(c["funder"]).ref,
+        )
+        for cid, c in p.commitments.items()
+        if not c["cancelled"]
     ]
     out += [
-        Transaction(ref=did, type_code="3", amount=d["amount"], currency=d["currency"],
-                    value_date=d["value_date"],
-                    provider_ref=source.org(d["funder"]).ref if d["funder"] else None)
+        Transaction(
+            ref=did,
+            type_code="3",
+            amount=d["amount"],
+            currency=d["currency"],
+            value_date=d["value_date"],
+            provider_ref=source.org(d["funder"]).ref if d["funder"] else None,
+        )
         for did, d in p.disbursements.items()
     ]
     return out

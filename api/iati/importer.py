@@ -61,8 +61,9 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     skipped: list[dict[str, Any]] = field(default_factory=list)
-    transactions: dict[str, Counter[str]] = field(default_factory=lambda: {
-        k: Counter() for k in ("imported", "revised", "unchanged", "ignored")})
+    transactions: dict[str, Counter[str]] = field(
+        default_factory=lambda: {k: Counter() for k in ("imported", "revised", "unchanged", "ignored")}
+    )
     organisations_registered: int = 0
     needs_linked: int = 0
     needs_unlinked: int = 0
@@ -71,15 +72,21 @@ class ImportReport:
     position: int = 0
 
     def skip(self, identifier: str | None, index: int, reason: str) -> None:
-        self.skipped.append({"iati_identifier": identifier, "index": index,
-                             "code": reason.split(":", 1)[0], "reason": reason})
+        self.skipped.append(
+            {"iati_identifier": identifier, "index": index, "code": reason.split(":", 1)[0], "reason": reason}
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "file": self.file,
-            "activities": {"seen": self.seen, "filtered_out": self.filtered_out,
-                           "imported": self.imported, "updated": self.updated,
-                           "unchanged": self.unchanged, "skipped": len(self.skipped)},
+            "activities": {
+                "seen": self.seen,
+                "filtered_out": self.filtered_out,
+                "imported": self.imported,
+                "updated": self.updated,
+                "unchanged": self.unchanged,
+                "skipped": len(self.skipped),
+            },
             "skipped": self.skipped,
             "transactions": {k: dict(sorted(v.items())) for k, v in self.transactions.items()},
             "organisations_registered": self.organisations_registered,
@@ -105,13 +112,19 @@ class Known:
 
     @classmethod
     def of(cls, programme_rows: list[dict[str, Any]], org_docs: list[dict[str, Any]]) -> Known:
-        return cls(frozenset(UUID(r["programme_id"]) for r in programme_rows),
-                   frozenset(UUID(d["org_id"]) for d in org_docs))
+        return cls(
+            frozenset(UUID(r["programme_id"]) for r in programme_rows), frozenset(UUID(d["org_id"]) for d in org_docs)
+        )
 
 
-def import_into(svc: Any, source: Source, filename: str, sectors: Iterable[str] | None = None,
-                acting_org: UUID | None = None, on_progress: Progress | None = None
-                ) -> ImportReport:
+def import_into(
+    svc: Any,
+    source: Source,
+    filename: str,
+    sectors: Iterable[str] | None = None,
+    acting_org: UUID | None = None,
+    on_progress: Progress | None = None,
+) -> ImportReport:
     """Import into the services' ledger, with the needs and ids its views know once caught up."""
     svc.runner.catch_up()
     needs = NeedIndex.of(svc.durable.needs())
@@ -119,9 +132,16 @@ def import_into(svc: Any, source: Source, filename: str, sectors: Iterable[str] 
     return import_file(svc.ledger, source, filename, needs, sectors, acting_org, on_progress, known)
 
 
-def import_file(ledger: Any, source: Source, filename: str, needs: NeedIndex,
-                sectors: Iterable[str] | None = None, acting_org: UUID | None = None,
-                on_progress: Progress | None = None, known: Known | None = None) -> ImportReport:
+def import_file(
+    ledger: Any,
+    source: Source,
+    filename: str,
+    needs: NeedIndex,
+    sectors: Iterable[str] | None = None,
+    acting_org: UUID | None = None,
+    on_progress: Progress | None = None,
+    known: Known | None = None,
+) -> ImportReport:
     """`known` None: look every programme and organisation up in the store."""
     try:
         total = check_file(source)
@@ -137,8 +157,10 @@ def import_file(ledger: Any, source: Source, filename: str, needs: NeedIndex,
                 tick(reader.seen, total)
         tick(total, total)  # filtered-out activities at the end are never yielded
     except RecordConflictError:
-        raise ConcurrentChange("concurrent-change", "another writer changed the same records "
-                               "meanwhile; import the file again to add what is missing") from None
+        raise ConcurrentChange(
+            "concurrent-change",
+            "another writer changed the same records meanwhile; import the file again to add what is missing",
+        ) from None
     report = importer.report
     report.seen, report.filtered_out = reader.seen, reader.filtered_out
     report.position = ledger.recorder.max_notification_id() or 0
@@ -146,8 +168,9 @@ def import_file(ledger: Any, source: Source, filename: str, needs: NeedIndex,
 
 
 class _Importer:
-    def __init__(self, ledger: Any, needs: NeedIndex, acting_org: UUID | None, report: ImportReport,
-                 known: Known | None) -> None:
+    def __init__(
+        self, ledger: Any, needs: NeedIndex, acting_org: UUID | None, report: ImportReport, known: Known | None
+    ) -> None:
         self.ledger, self.needs, self.acting_org, self.report = ledger, needs, acting_org, report
         self.known = known
         self.known_orgs: set[UUID] = set()  # saved or held by the bulk unit: never registered again
@@ -159,8 +182,11 @@ class _Importer:
             return
         first = self.identifiers.setdefault(item.iati_identifier, index)
         if first != index:
-            self.report.skip(item.iati_identifier, index, "duplicate-identifier: the file "
-                             f"already has this activity at index {first}")
+            self.report.skip(
+                item.iati_identifier,
+                index,
+                f"duplicate-identifier: the file already has this activity at index {first}",
+            )
             return
         outcome = _Outcome()
         try:
@@ -177,8 +203,7 @@ class _Importer:
         states = self._states(a, out)
         funders = [o for o in a.funders if o.ref] or [a.reporting_org]
         if not any(o.ref for o in a.funders):
-            out.notes.append(f"no funder with a ref: the reporting org {a.reporting_org.ref} is "
-                             "recorded as the funder")
+            out.notes.append(f"no funder with a ref: the reporting org {a.reporting_org.ref} is recorded as the funder")
         programme_id, existing = self._programme(a.iati_identifier)
         self._check_scope(a.reporting_org, funders, existing)
         implementers = [o for o in a.implementers if o.ref]
@@ -187,8 +212,10 @@ class _Importer:
         if existing is None:
             existing = self._register(a, states, funders, implementers, out)
         elif sorted(existing.states) != sorted(states):
-            out.notes.append(f"recipient countries {', '.join(states)} differ from the "
-                             f"programme's {', '.join(existing.states)}: the ledger keeps those")
+            out.notes.append(
+                f"recipient countries {', '.join(states)} differ from the "
+                f"programme's {', '.join(existing.states)}: the ledger keeps those"
+            )
         plan = Plan.between(existing, a, self.needs)
         out.plan = plan
         if plan.steps:
@@ -214,27 +241,29 @@ class _Importer:
 
     def _states(self, a: Activity, out: _Outcome) -> list[str]:
         if not a.states:
-            raise InvalidInput("no-recipient-country", "the activity names no recipient-country "
-                               "(regional activities are not imported)")
+            raise InvalidInput(
+                "no-recipient-country", "the activity names no recipient-country (regional activities are not imported)"
+            )
         parties = [s for s in a.states if (st := reference.states().get(s)) and st.party]
         if not parties:
-            raise InvalidInput("no-party-state", f"none of its recipient countries "
-                               f"({', '.join(a.states)}) is a State party to UNCAC")
+            raise InvalidInput(
+                "no-party-state", f"none of its recipient countries ({', '.join(a.states)}) is a State party to UNCAC"
+            )
         dropped = [s for s in a.states if s not in parties]
         if dropped:
-            out.notes.append(f"recipient countries not party to UNCAC dropped: "
-                             f"{', '.join(dropped)}")
+            out.notes.append(f"recipient countries not party to UNCAC dropped: {', '.join(dropped)}")
         return parties
 
-    def _check_scope(self, reporting: OrgRef, funders: list[OrgRef],
-                     existing: Programme | None) -> None:
+    def _check_scope(self, reporting: OrgRef, funders: list[OrgRef], existing: Programme | None) -> None:
         if self.acting_org is None:
             return
         in_file = {org_id(o.ref) for o in [reporting, *funders] if o.ref}
         on_ledger = {existing.reporting_org, *existing.funders} if existing else in_file
         if self.acting_org not in in_file or self.acting_org not in on_ledger:
-            raise RuleBroken("forbidden-scope", "this key's organisation neither reports nor funds "
-                             "this activity, so it may not import it")
+            raise RuleBroken(
+                "forbidden-scope",
+                "this key's organisation neither reports nor funds this activity, so it may not import it",
+            )
 
     def _ensure(self, org: OrgRef, out: _Outcome) -> None:
         assert org.ref is not None
@@ -249,16 +278,22 @@ class _Importer:
         self.ledger.register_organisation(org.ref, org.name or org.ref, org_type)
         out.registered += 1
 
-    def _register(self, a: Activity, states: list[str], funders: list[OrgRef],
-                  implementers: list[OrgRef], out: _Outcome) -> Programme:
+    def _register(
+        self, a: Activity, states: list[str], funders: list[OrgRef], implementers: list[OrgRef], out: _Outcome
+    ) -> Programme:
         # Closed or cancelled programmes take no money: register open, close after the money.
         status = IMPLEMENTATION if closes(a.status) and money_in(a) else a.status
         written = self.ledger.register_programme(
-            title=a.title, description=a.description, iati_identifier=a.iati_identifier,
+            title=a.title,
+            description=a.description,
+            iati_identifier=a.iati_identifier,
             reporting_org=org_id(a.reporting_org.ref or ""),
             funders=[org_id(o.ref or "") for o in funders],
             implementers=[org_id(o.ref or "") for o in implementers],
-            states=states, start=a.start, end=a.end, status=status,
+            states=states,
+            start=a.start,
+            end=a.end,
+            status=status,
         )
         out.new = True
         return written.aggregate
@@ -284,8 +319,7 @@ class _Importer:
         report.needs_linked += plan.count("link")["link"]
         report.needs_unlinked += plan.count("unlink")["unlink"]
         for note in [*out.notes, *plan.notes]:
-            report.notes.append(
-                {"iati_identifier": a.iati_identifier, "index": index, "note": note})
+            report.notes.append({"iati_identifier": a.iati_identifier, "index": index, "note": note})
 
 
 @dataclass

@@ -108,9 +108,7 @@ class ActivityReader:
             yield item
 
 
-def iter_activities(
-    source: Source, sectors: Iterable[str] | None = None
-) -> Iterator[Activity | Skipped]:
+def iter_activities(source: Source, sectors: Iterable[str] | None = None) -> Iterator[Activity | Skipped]:
     return iter(ActivityReader(source, sectors))
 
 
@@ -134,8 +132,11 @@ def _activity_elements(source: Source) -> Iterator[etree._Element]:
     whatever lxml's own buffering (lxml 6 reports the error before iterparse yields them).
     """
     parser = etree.XMLPullParser(
-        events=("start", "end"), resolve_entities=False, no_network=True,
-        remove_comments=True, remove_pis=True,
+        events=("start", "end"),
+        resolve_entities=False,
+        no_network=True,
+        remove_comments=True,
+        remove_pis=True,
     )
     state: dict[str, etree._Element] = {}
     with ExitStack() as stack:
@@ -199,9 +200,7 @@ def _syntax_error(error: etree.XMLSyntaxError, started: bool) -> IatiFileError:
     # libxml2 reports "no element found" (1) or "start tag expected" (4) when there is no element.
     if not started and error.code in (1, 4):
         return IatiFileError("iati-empty", "the file contains no XML element (empty or not XML)")
-    return IatiFileError(
-        "iati-xml-malformed", f"the file is not well-formed XML at line {line}: {error.msg}", line
-    )
+    return IatiFileError("iati-xml-malformed", f"the file is not well-formed XML at line {line}: {error.msg}", line)
 
 
 def _in_sectors(activity: etree._Element, wanted: frozenset[str]) -> bool:
@@ -320,9 +319,7 @@ def _status(activity: etree._Element) -> int:
 
 def _sectors(activity: etree._Element) -> list[tuple[str, str]]:
     """Activity-level sectors; IATI allows reporting them per transaction instead."""
-    return _sector_list(activity.findall("sector")) or _sector_list(
-        activity.findall("transaction/sector")
-    )
+    return _sector_list(activity.findall("sector")) or _sector_list(activity.findall("transaction/sector"))
 
 
 def _sector_list(elements: list[etree._Element]) -> list[tuple[str, str]]:
@@ -365,9 +362,7 @@ def _last_updated(activity: etree._Element) -> str | None:
 # --- transactions ------------------------------------------------------------------------------
 
 
-def _transactions(
-    activity: etree._Element, identifier: str, default_currency: str | None
-) -> list[Transaction]:
+def _transactions(activity: etree._Element, identifier: str, default_currency: str | None) -> list[Transaction]:
     transactions: list[Transaction] = []
     refs: set[str] = set()
     ordinals: Counter[tuple[str, ...]] = Counter()
@@ -375,8 +370,13 @@ def _transactions(
         transaction = _transaction(element, f"transaction {position}", default_currency)
         ref = _attr(element, "ref")
         if ref is None:
-            key = (identifier, transaction.type_code, transaction.value_date.isoformat(),
-                   _plain(transaction.amount), transaction.currency)
+            key = (
+                identifier,
+                transaction.type_code,
+                transaction.value_date.isoformat(),
+                _plain(transaction.amount),
+                transaction.currency,
+            )
             ref = _derived_ref(key, ordinals[key])
             ordinals[key] += 1
         if ref in refs:

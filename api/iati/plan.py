@@ -111,8 +111,9 @@ def _funder(p: Programme, t: Transaction) -> UUID:
 def _money(plan: Plan, p: Programme, a: Activity) -> None:
     refs = {t.ref for t in a.transactions}
     # Ledger commitments a changed ref-less amount may stand for: derived ids the file lost.
-    orphans = [cid for cid, c in p.commitments.items()
-               if cid.startswith(DERIVED) and cid not in refs and not c["cancelled"]]
+    orphans = [
+        cid for cid, c in p.commitments.items() if cid.startswith(DERIVED) and cid not in refs and not c["cancelled"]
+    ]
     paired: list[str] = []
     for t in a.transactions:
         kind = KINDS.get(t.type_code)
@@ -122,15 +123,17 @@ def _money(plan: Plan, p: Programme, a: Activity) -> None:
             _disbursement(plan, p, t)
         else:
             _commitment(plan, p, t, kind, orphans, paired)
-    lost = sorted(cid for cid, c in p.commitments.items()
-                  if cid not in refs and cid not in paired and not c["cancelled"])
+    lost = sorted(
+        cid for cid, c in p.commitments.items() if cid not in refs and cid not in paired and not c["cancelled"]
+    )
     if lost:
-        plan.notes.append(f"{len(lost)} commitment(s) or pledge(s) in the ledger are not in the "
-                          f"file (kept; cancel them explicitly if withdrawn): {', '.join(lost)}")
+        plan.notes.append(
+            f"{len(lost)} commitment(s) or pledge(s) in the ledger are not in the "
+            f"file (kept; cancel them explicitly if withdrawn): {', '.join(lost)}"
+        )
     gone = sorted(d for d in p.disbursements if d not in refs)
     if gone:
-        plan.notes.append(f"{len(gone)} disbursement(s) in the ledger are not in the file (kept): "
-                          f"{', '.join(gone)}")
+        plan.notes.append(f"{len(gone)} disbursement(s) in the ledger are not in the file (kept): {', '.join(gone)}")
 
 
 def _disbursement(plan: Plan, p: Programme, t: Transaction) -> None:
@@ -138,39 +141,37 @@ def _disbursement(plan: Plan, p: Programme, t: Transaction) -> None:
         plan.unchanged[t.type_code] += 1
         return
     funder = _funder(p, t)
-    plan.add("disbursement", t.type_code, lambda q: q.record_disbursement(
-        t.ref, t.amount, t.currency, t.value_date, funder))
+    plan.add(
+        "disbursement", t.type_code, lambda q: q.record_disbursement(t.ref, t.amount, t.currency, t.value_date, funder)
+    )
 
 
-def _commitment(plan: Plan, p: Programme, t: Transaction, kind: str, orphans: list[str],
-                paired: list[str]) -> None:
+def _commitment(plan: Plan, p: Programme, t: Transaction, kind: str, orphans: list[str], paired: list[str]) -> None:
     cid = t.ref if t.ref in p.commitments else _pair(p, t, kind, orphans, paired)
     if cid is None:
         funder = _funder(p, t)
         record = Programme.record_pledge if kind == "pledge" else Programme.record_commitment
-        plan.add(kind, t.type_code,
-                 lambda q: record(q, t.ref, funder, t.amount, t.currency, t.value_date))
+        plan.add(kind, t.type_code, lambda q: record(q, t.ref, funder, t.amount, t.currency, t.value_date))
         return
     held = p.commitments[cid]
     if held["kind"] != kind:
-        raise RuleBroken("transaction-kind-changed",
-                         f"transaction {t.ref!r} is a {kind} in the file but a {held['kind']} "
-                         "in the ledger")
+        raise RuleBroken(
+            "transaction-kind-changed",
+            f"transaction {t.ref!r} is a {kind} in the file but a {held['kind']} in the ledger",
+        )
     if held["amount"] == t.amount:
         plan.unchanged[t.type_code] += 1
         return
     plan.add("revise", t.type_code, lambda q: q.revise_commitment(cid, t.amount))
 
 
-def _pair(p: Programme, t: Transaction, kind: str, orphans: list[str],
-          paired: list[str]) -> str | None:
+def _pair(p: Programme, t: Transaction, kind: str, orphans: list[str], paired: list[str]) -> str | None:
     if not t.ref.startswith(DERIVED):
         return None
     funder = _funder(p, t)
     for cid in orphans:
         c = p.commitments[cid]
-        if (c["kind"], c["funder"], c["currency"], c["value_date"]) == (
-                kind, funder, t.currency, t.value_date):
+        if (c["kind"], c["funder"], c["currency"], c["value_date"]) == (kind, funder, t.currency, t.value_date):
             orphans.remove(cid)
             paired.append(cid)
             return cid

@@ -78,8 +78,11 @@ class Settings(BaseSettings):
         """The library's persistence settings for this database URL."""
         if not self.is_postgres:
             self.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
-            return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(self.sqlite_path),
-                    "SQLITE_LOCK_TIMEOUT": "30"}
+            return {
+                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "SQLITE_DBNAME": str(self.sqlite_path),
+                "SQLITE_LOCK_TIMEOUT": "30",
+            }
         url = urlparse(self.database_url)
         return {
             "PERSISTENCE_MODULE": f"{__name__}:BoundedPostgresFactory",
@@ -110,7 +113,11 @@ class BoundedPostgresFactory(PostgresFactory):
         super().__init__(env)
         seconds = {k: int(self.env.get(f"POSTGRES_{k}") or 0) for k in ("STATEMENT_TIMEOUT", "LOCK_TIMEOUT")}
         pool = self.datastore.pool
-        pool.kwargs.update(connect_timeout=5, options=(
-            f"-c statement_timeout={seconds['STATEMENT_TIMEOUT'] * 1000}"
-            f" -c lock_timeout={seconds['LOCK_TIMEOUT'] * 1000}"))
+        pool.kwargs.update(
+            connect_timeout=5,
+            options=(
+                f"-c statement_timeout={seconds['STATEMENT_TIMEOUT'] * 1000}"
+                f" -c lock_timeout={seconds['LOCK_TIMEOUT'] * 1000}"
+            ),
+        )
         pool.reconnect_timeout = float(self.env.get("POSTGRES_RECONNECT_TIMEOUT") or 300)

@@ -42,7 +42,6 @@ def full(value: Decimal | str | None) -> str:
     return f"{Decimal(value):,.2f}" if value not in (None, "") else "—"
 
 
-
 # ---- colour scale ----
 
 
@@ -96,14 +95,12 @@ class Cell:
     unknown: int = 0  # open needs without an estimate: their gap is unknown, never zero
 
 
-def columns(chapters: tuple[str, ...], by_article: bool,
-            rows: list[dict[str, Any]]) -> list[dict[str, str]]:
+def columns(chapters: tuple[str, ...], by_article: bool, rows: list[dict[str, Any]]) -> list[dict[str, str]]:
     """Chapters, or one chapter's articles that have open needs in the selection."""
     if by_article:
         used = sorted({r["article"] for r in rows if r["status"] == "open"})
         arts = reference.articles()
-        return [{"key": str(a), "label": str(a), "title": f"Article {a}: {arts[a].title}"}
-                for a in used]
+        return [{"key": str(a), "label": str(a), "title": f"Article {a}: {arts[a].title}"} for a in used]
     titles = {a.chapter: a.chapter_title for a in reference.articles().values()}
     return [{"key": c, "label": f"Ch. {c}", "title": titles[c]} for c in chapters]
 
@@ -124,49 +121,77 @@ def cells(rows: list[dict[str, Any]], by_article: bool) -> dict[tuple[str, str],
     return found
 
 
-def heatmap(rows: list[dict[str, Any]], chapters: tuple[str, ...], by_article: bool,
-            currency: str) -> dict[str, Any]:
+def heatmap(rows: list[dict[str, Any]], chapters: tuple[str, ...], by_article: bool, currency: str) -> dict[str, Any]:
     """States × chapters (or one chapter's articles): one block of rows per UN regional group."""
     cols = columns(chapters, by_article, rows)
     found = cells(rows, by_article)
     bounds = breaks([c.gap for c in found.values()])
     cell_w = CELL_W_ARTICLE if by_article else CELL_W
     groups: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    for region, name, code in sorted({(r["region"], r["state_name"], r["state"])
-                                      for r in rows if r["status"] == "open"}):
+    for region, name, code in sorted(
+        {(r["region"], r["state_name"], r["state"]) for r in rows if r["status"] == "open"}
+    ):
         groups[region].append((code, name))
     blocks = []
     for region, members in groups.items():
-        lines = [_heat_row(code, name, HEAD_H + n * CELL_H, cols, found, bounds, cell_w, currency)
-                 for n, (code, name) in enumerate(members)]
+        lines = [
+            _heat_row(code, name, HEAD_H + n * CELL_H, cols, found, bounds, cell_w, currency)
+            for n, (code, name) in enumerate(members)
+        ]
         mine = {k: c for k, c in found.items() if k[0] in {code for code, _ in members}}
-        blocks.append({"region": region, "rows": lines, "count": len(lines) * len(cols),
-                       "height": HEAD_H + len(lines) * CELL_H + 2,
-                       "summary": _summary(mine, dict(members), cols, currency)})
+        blocks.append(
+            {
+                "region": region,
+                "rows": lines,
+                "count": len(lines) * len(cols),
+                "height": HEAD_H + len(lines) * CELL_H + 2,
+                "summary": _summary(mine, dict(members), cols, currency),
+            }
+        )
     return {
         "columns": [{**c, "x": LABEL_W + i * cell_w + cell_w / 2} for i, c in enumerate(cols)],
-        "blocks": blocks, "legend": legend(bounds), "width": LABEL_W + cell_w * len(cols),
-        "cell_w": cell_w, "cell_h": CELL_H, "label_w": LABEL_W, "by_article": by_article,
-        "wide": len(cols) > 6, "count": sum(b["count"] for b in blocks), "currency": currency,
+        "blocks": blocks,
+        "legend": legend(bounds),
+        "width": LABEL_W + cell_w * len(cols),
+        "cell_w": cell_w,
+        "cell_h": CELL_H,
+        "label_w": LABEL_W,
+        "by_article": by_article,
+        "wide": len(cols) > 6,
+        "count": sum(b["count"] for b in blocks),
+        "currency": currency,
     }
 
 
-def _heat_row(code: str, name: str, y: int, cols: list[dict[str, str]],
-              found: dict[tuple[str, str], Cell], bounds: list[Decimal], cell_w: int,
-              currency: str) -> dict[str, Any]:
+def _heat_row(
+    code: str,
+    name: str,
+    y: int,
+    cols: list[dict[str, str]],
+    found: dict[tuple[str, str], Cell],
+    bounds: list[Decimal],
+    cell_w: int,
+    currency: str,
+) -> dict[str, Any]:
     out = []
     for i, col in enumerate(cols):
         c = found.get((code, col["key"]))
         k = bin_of(c.gap, bounds) if c else 0
-        out.append({
-            "x": LABEL_W + i * cell_w, "column": col["key"], "empty": c is None,
-            "fill": PALETTE[k] if c else "#ffffff", "ink": INK_ON[k],
-            "hatch": bool(c and c.unknown and not c.gap),  # gap unknown, not zero
-            "unmet": c.unmet if c else 0, "gap": compact(c.gap) if c and c.gap else "",
-            "unknown": c.unknown if c else 0,
-            "title": _cell_title(name, col, c, currency),
-        })
-    short = name if len(name) <= NAME_MAX else name[:NAME_MAX - 1].rstrip() + "…"
+        out.append(
+            {
+                "x": LABEL_W + i * cell_w,
+                "column": col["key"],
+                "empty": c is None,
+                "fill": PALETTE[k] if c else "#ffffff",
+                "ink": INK_ON[k],
+                "hatch": bool(c and c.unknown and not c.gap),  # gap unknown, not zero
+                "unmet": c.unmet if c else 0,
+                "gap": compact(c.gap) if c and c.gap else "",
+                "unknown": c.unknown if c else 0,
+                "title": _cell_title(name, col, c, currency),
+            }
+        )
+    short = name if len(name) <= NAME_MAX else name[: NAME_MAX - 1].rstrip() + "…"
     return {"state": code, "name": name, "short": short, "y": y, "cells": out}
 
 
@@ -178,16 +203,19 @@ def _cell_title(name: str, col: dict[str, str], c: Cell | None, currency: str) -
     return text + (f", {c.unknown} without estimate" if c.unknown else "")
 
 
-def _summary(found: dict[tuple[str, str], Cell], names: dict[str, str],
-             cols: list[dict[str, str]], currency: str) -> str:
+def _summary(
+    found: dict[tuple[str, str], Cell], names: dict[str, str], cols: list[dict[str, str]], currency: str
+) -> str:
     """What a screen reader hears for one block: its size, unmet needs and the largest gap."""
     if not found:
         return "No open needs."
     top = max(found.values(), key=lambda c: (c.gap, c.unmet))
     col = next(c["label"] for c in cols if c["key"] == top.column)
-    return (f"{len(names)} states by {len(cols)} columns; "
-            f"{sum(c.unmet for c in found.values())} unmet needs. "
-            f"Largest gap: {names[top.state]}, {col}, {currency} {full(top.gap)}.")
+    return (
+        f"{len(names)} states by {len(cols)} columns; "
+        f"{sum(c.unmet for c in found.values())} unmet needs. "
+        f"Largest gap: {names[top.state]}, {col}, {currency} {full(top.gap)}."
+    )
 
 
 # ---- bars ----
@@ -195,8 +223,7 @@ def _summary(found: dict[tuple[str, str], Cell], names: dict[str, str],
 BAR_W, BAR_H, BAR_STEP, LABEL_H, VALUE_W = 430, 24, 60, 24, 100
 
 
-def bars(items: list[dict[str, Any]], label: str, value: str,
-         title: str | None = None) -> dict[str, Any]:
+def bars(items: list[dict[str, Any]], label: str, value: str, title: str | None = None) -> dict[str, Any]:
     """Horizontal bars, largest first, each under its label, scaled to the largest value."""
     ranked = sorted(items, key=lambda i: dec(i.get(value)), reverse=True)
     top = max((dec(i.get(value)) for i in ranked), default=ZERO)
@@ -205,12 +232,17 @@ def bars(items: list[dict[str, Any]], label: str, value: str,
         v = dec(item.get(value))
         w = float(v / top) * BAR_W if top > 0 else 0.0
         y = n * BAR_STEP
-        out.append({
-            "label": str(item[label]), "title": item.get(title) if title else None,
-            "value": v, "text": compact(v), "full": full(v),
-            "ly": y + 18, "y": y + LABEL_H, "w": max(w, 2.0 if v > 0 else 0.0),
-            "ty": y + LABEL_H + BAR_H / 2,
-        })
-    return {"bars": out, "bar_h": BAR_H, "width": BAR_W + VALUE_W,
-            "height": max(1, len(out)) * BAR_STEP}
-
+        out.append(
+            {
+                "label": str(item[label]),
+                "title": item.get(title) if title else None,
+                "value": v,
+                "text": compact(v),
+                "full": full(v),
+                "ly": y + 18,
+                "y": y + LABEL_H,
+                "w": max(w, 2.0 if v > 0 else 0.0),
+                "ty": y + LABEL_H + BAR_H / 2,
+            }
+        )
+    return {"bars": out, "bar_h": BAR_H, "width": BAR_W + VALUE_W, "height": max(1, len(out)) * BAR_STEP}

@@ -92,7 +92,6 @@ def as_of_moment(value: str | None) -> str | None:
     return value
 
 
-
 def headline(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """The six numbers a meeting starts from, over the selected needs."""
     open_rows = [r for r in rows if r["status"] == "open"]
@@ -113,7 +112,6 @@ def headline(rows: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-
 # ---- reading: the views over the selected rows, through the reader's scope ----
 
 
@@ -126,23 +124,29 @@ def read(svc: Any, who: Any, filters: Filters, position: int | None) -> dict[str
     at = position if position is not None else svc.runner.position()
     with svc.db.transaction(commit=False) as tx:
         events = timeline.recent(tx, 10, at, visible_streams(who, filters, rows))
-        recorded = tx.scalar("SELECT recorded_at FROM audit_log WHERE position <= ?"
-                             " ORDER BY position DESC LIMIT 1", (at,))
+        recorded = tx.scalar(
+            "SELECT recorded_at FROM audit_log WHERE position <= ? ORDER BY position DESC LIMIT 1", (at,)
+        )
     today = (day_of(svc.db, at) if position is not None else None) or datetime.now(UTC).date()
     if filters.narrowed:  # from the selected rows
         by_chapter = funding_gaps.view(rows, currency, "chapter")
         by_region = funding_gaps.view(rows, currency, "region")
         priorities = priority_areas.view(rows, currency, "article", filters.ta_type)
-        overlap = overlap_table(*provider_overlap.top(provider_overlap.cells(rows, currency, filters.ta_type),
-                                                      OVERLAP_ROWS))
+        overlap = overlap_table(
+            *provider_overlap.top(provider_overlap.cells(rows, currency, filters.ta_type), OVERLAP_ROWS)
+        )
     else:  # the whole ledger: what the runner keeps, where it keeps it
         by_chapter = funding_gaps.answer(*source.grouped("chapter", who.scope()), currency, "chapter")
         by_region = funding_gaps.answer(*source.grouped("region", who.scope()), currency, "region")
         priorities = priority_areas.answer(source.grouped("article", who.scope())[0], currency, "article")
         overlap = overlap_table(*source.top_cells(who.scope(), OVERLAP_ROWS))
     return {
-        "filters": filters, "currency": currency, "position": at, "recorded_at": recorded,
-        "historic": position is not None, "options": options(everything),
+        "filters": filters,
+        "currency": currency,
+        "position": at,
+        "recorded_at": recorded,
+        "historic": position is not None,
+        "options": options(everything),
         "headline": headline(rows),
         "heatmap": charts.heatmap(rows, filters.chapters(), filters.by_article, currency),
         "gap_by_chapter": charts.bars(chapter_labels(by_chapter["items"]), "name", "gap"),
@@ -172,9 +176,13 @@ def chapter_labels(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def options(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """Choices for the filter form: every region and TA type, the states that have needs."""
     states = sorted({(r["state_name"], r["state"]) for r in rows})
-    return {"regions": reference.regions(), "states": [(code, name) for name, code in states],
-            "cycles": reference.review_cycles(), "chapters": reference.CHAPTERS,
-            "ta_types": sorted(reference.ta_types_v2().items(), key=lambda kv: kv[1])}
+    return {
+        "regions": reference.regions(),
+        "states": [(code, name) for name, code in states],
+        "cycles": reference.review_cycles(),
+        "chapters": reference.CHAPTERS,
+        "ta_types": sorted(reference.ta_types_v2().items(), key=lambda kv: kv[1]),
+    }
 
 
 OVERLAP_ROWS = 10
@@ -185,8 +193,7 @@ def overlap_table(cells: list[dict[str, Any]], totals: dict[str, int]) -> dict[s
     return {"cells": cells, "more": max(0, totals["count"] - len(cells)), **totals}
 
 
-def monitored(source: Any, who: Any, filters: Filters,
-              rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def monitored(source: Any, who: Any, filters: Filters, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The selection's programmes this reader may see, chosen as the monitoring route does.
 
     State and region match the programme's states; cycle, chapter and TA type keep programmes
@@ -194,8 +201,7 @@ def monitored(source: Any, who: Any, filters: Filters,
     """
     found = source.programmes(state=filters.state)
     if filters.region is not None:
-        found = [p for p in found
-                 if any(reference.states()[s].region == filters.region for s in p["states"])]
+        found = [p for p in found if any(reference.states()[s].region == filters.region for s in p["states"])]
     scope, by_needs = who.scope(), any((filters.cycle, filters.chapter, filters.ta_type))
     if by_needs or scope.published_only:
         ids = {r["need_id"] for r in rows}
@@ -208,5 +214,10 @@ def attention(programmes: list[dict[str, Any]], currency: str, today: date) -> d
     """The programmes raising a flag (over-disbursed, stalled, overdue), most flags first."""
     answer = programme_monitoring.view(programmes, currency, today)
     flagged = sorted((i for i in answer["items"] if i["flags"]), key=lambda i: -len(i["flags"]))
-    return {"flagged": flagged, "count": answer["count"], "counts": answer["counts"],
-            "today": answer["today"], "stall_days": answer["stall_days"]}
+    return {
+        "flagged": flagged,
+        "count": answer["count"],
+        "counts": answer["counts"],
+        "today": answer["today"],
+        "stall_days": answer["stall_days"],
+    }

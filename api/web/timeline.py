@@ -17,8 +17,16 @@ from domain import reference
 from projections.audit.records import event_name
 from projections.db import Tx
 
-META = {"originator_id", "originator_version", "originator_topic", "timestamp", "actor",
-        "actor_org", "reason", "request_id"}
+META = {
+    "originator_id",
+    "originator_version",
+    "originator_topic",
+    "timestamp",
+    "actor",
+    "actor_org",
+    "reason",
+    "request_id",
+}
 SCAN, ROUNDS = 500, 20  # audit rows read per round when some streams are hidden, and at most
 
 
@@ -33,8 +41,9 @@ def link_for(topic: str, stream_id: str) -> str | None:
     return {"Need": f"/needs/{stream_id}", "Programme": f"/programmes/{stream_id}"}.get(kind)
 
 
-def recent(tx: Tx, limit: int = 12, until: int | None = None,
-           visible: Callable[[str], bool] | None = None) -> list[dict[str, Any]]:
+def recent(
+    tx: Tx, limit: int = 12, until: int | None = None, visible: Callable[[str], bool] | None = None
+) -> list[dict[str, Any]]:
     """The latest audit records up to `until`, newest first, of the streams the reader may see."""
     found: list[dict[str, Any]] = []
     below = until + 1 if until is not None else None
@@ -52,15 +61,22 @@ def _page(tx: Tx, below: int | None, size: int) -> list[dict[str, Any]]:
     where, params = ("WHERE position < ?", [below]) if below is not None else ("", [])
     return tx.execute(
         f"SELECT position, stream_id, topic, recorded_at, actor FROM audit_log {where}"
-        f" ORDER BY position DESC LIMIT {int(size)}", params).fetchall()
+        f" ORDER BY position DESC LIMIT {int(size)}",
+        params,
+    ).fetchall()
 
 
 def _readable(r: dict[str, Any]) -> dict[str, Any]:
     name = event_name(r["topic"])
-    return {"position": int(r["position"]), "recorded_at": r["recorded_at"],
-            "when": when(r["recorded_at"]),
-            "event": name, "label": words(name), "actor": r["actor"],
-            "link": link_for(r["topic"], r["stream_id"])}
+    return {
+        "position": int(r["position"]),
+        "recorded_at": r["recorded_at"],
+        "when": when(r["recorded_at"]),
+        "event": name,
+        "label": words(name),
+        "actor": r["actor"],
+        "link": link_for(r["topic"], r["stream_id"]),
+    }
 
 
 def when(iso: str | datetime) -> str:
@@ -69,25 +85,34 @@ def when(iso: str | datetime) -> str:
 
 
 def positions(tx: Tx, stream_id: UUID) -> dict[int, int]:
-    rows = tx.execute("SELECT version, position FROM audit_log WHERE stream_id = ?",
-                      (str(stream_id),)).fetchall()
+    rows = tx.execute("SELECT version, position FROM audit_log WHERE stream_id = ?", (str(stream_id),)).fetchall()
     return {int(r["version"]): int(r["position"]) for r in rows}
 
 
-def history(events: Iterable[Any], at: dict[int, int],
-            describe: Callable[[Any], str]) -> list[dict[str, Any]]:
+def history(events: Iterable[Any], at: dict[int, int], describe: Callable[[Any], str]) -> list[dict[str, Any]]:
     """One record's events, oldest first: who, when, why, and what each one changed."""
     out = []
     for e in events:
         name = type(e).__name__
-        out.append({
-            "version": e.originator_version, "position": at.get(e.originator_version),
-            "event": name, "label": words(name), "recorded_at": e.timestamp.isoformat(),
-            "when": when(e.timestamp), "actor": e.actor, "actor_org": e.actor_org,
-            "reason": e.reason, "request_id": e.request_id,
-            "changes": [(k.replace("_", " "), describe(_coded(k, v))) for k, v in vars(e).items()
-                        if k not in META and v is not None and v != []],
-        })
+        out.append(
+            {
+                "version": e.originator_version,
+                "position": at.get(e.originator_version),
+                "event": name,
+                "label": words(name),
+                "recorded_at": e.timestamp.isoformat(),
+                "when": when(e.timestamp),
+                "actor": e.actor,
+                "actor_org": e.actor_org,
+                "reason": e.reason,
+                "request_id": e.request_id,
+                "changes": [
+                    (k.replace("_", " "), describe(_coded(k, v)))
+                    for k, v in vars(e).items()
+                    if k not in META and v is not None and v != []
+                ],
+            }
+        )
     return out
 
 
@@ -100,6 +125,7 @@ def _coded(key: str, value: Any) -> Any:
 
 def describer(names: dict[str, str]) -> Callable[[Any], str]:
     """Plain text for an event value; known ids (organisations, needs) become their names."""
+
     def describe(value: Any) -> str:
         if isinstance(value, UUID):
             return names.get(str(value), str(value))
@@ -113,7 +139,7 @@ def describer(names: dict[str, str]) -> Callable[[Any], str]:
             on = f" (value date {describe(value['value_date'])})" if value.get("value_date") else ""
             return f"{value['currency']} {describe(value['amount'])}{on}"
         if isinstance(value, dict):
-            return "; ".join(f"{k.replace('_', ' ')}: {describe(v)}"
-                             for k, v in value.items() if v is not None)
+            return "; ".join(f"{k.replace('_', ' ')}: {describe(v)}" for k, v in value.items() if v is not None)
         return str(value)
+
     return describe

@@ -45,10 +45,8 @@ class Export:
                 if r["state"] is None:  # exported as is, it would not verify: leave it out, say so
                     self.missing += 1
                     continue
-                record = LogRecord(r["position"], r["stream_id"], r["version"], r["topic"],
-                                   r["state"])  # fmt: skip
-                metadata = {"type": event_name(r["topic"]), "recorded_at": r["recorded_at"],
-                            "actor": r["actor"]}  # fmt: skip
+                record = LogRecord(r["position"], r["stream_id"], r["version"], r["topic"], r["state"])
+                metadata = {"type": event_name(r["topic"]), "recorded_at": r["recorded_at"], "actor": r["actor"]}
                 self.count += 1
                 leaf, chain = bytes.fromhex(r["leaf_hash"]), bytes.fromhex(r["chain_hash"])
                 yield record, leaf, chain, metadata
@@ -70,8 +68,9 @@ def lines_of(path: str | os.PathLike[str], tick: Tick | None = None) -> Iterator
         tick(done)
 
 
-def verify_file(path: Path, public_keys: Any, given: Iterable[Checkpoint] = (),
-                tick: Tick | None = None) -> tuple[VerifyResult, list[dict[str, Any]]]:  # fmt: skip
+def verify_file(
+    path: Path, public_keys: Any, given: Iterable[Checkpoint] = (), tick: Tick | None = None
+) -> tuple[VerifyResult, list[dict[str, Any]]]:
     """Verify an export; answers the result and the checkpoint lines met on the way."""
     seen: list[dict[str, Any]] = []
 

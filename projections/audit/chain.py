@@ -76,16 +76,12 @@ def _leaf_bytes(position: int, stream_id: bytes, version: int, topic: str, state
     try:
         return packer.pack(position, stream_id, version, len(encoded), encoded, len(state)) + state
     except struct.error as e:  # negative or oversized integers
-        raise ValueError(
-            f"record at position {position!r} does not fit the leaf layout: {e}"
-        ) from e
+        raise ValueError(f"record at position {position!r} does not fit the leaf layout: {e}") from e
 
 
 def leaf_input(record: LogRecord) -> bytes:
     """The exact bytes hashed into `record`'s leaf (useful to auditors and benchmarks)."""
-    return _leaf_bytes(
-        record.position, record.stream_id.bytes, record.version, record.topic, record.state
-    )
+    return _leaf_bytes(record.position, record.stream_id.bytes, record.version, record.topic, record.state)
 
 
 def leaf_hash(record: LogRecord) -> bytes:
@@ -124,9 +120,7 @@ class Chain:
 
     def append(self, record: LogRecord) -> tuple[bytes, bytes]:
         """Chain `record`; return its (leaf_hash, chain_hash). Positions must strictly increase."""
-        return self.append_fields(
-            record.position, record.stream_id.bytes, record.version, record.topic, record.state
-        )
+        return self.append_fields(record.position, record.stream_id.bytes, record.version, record.topic, record.state)
 
     def append_fields(
         self, position: int, stream_id: bytes, version: int, topic: str, state: bytes

@@ -90,9 +90,7 @@ class AuditProjection:
     name = AUDIT
     lock_key = AUDIT_LOCK
 
-    def __init__(
-        self, signing_key: Any = None, every_events: int = 1000, every_seconds: float = 600.0
-    ) -> None:
+    def __init__(self, signing_key: Any = None, every_events: int = 1000, every_seconds: float = 600.0) -> None:
         self.signing_key = signing_key
         self.policy = CheckpointPolicy(every_events, every_seconds)
         self._next_idle_check = 0.0
@@ -105,12 +103,19 @@ class AuditProjection:
         chain = Chain(bytes.fromhex(last["chain_hash"]), last["position"]) if last else Chain()
         rows = []
         for n, event in batch:
-            leaf, head = chain.append_fields(
-                n.id, n.originator_id.bytes, n.originator_version, n.topic, n.state
+            leaf, head = chain.append_fields(n.id, n.originator_id.bytes, n.originator_version, n.topic, n.state)
+            rows.append(
+                (
+                    n.id,
+                    str(n.originator_id),
+                    n.originator_version,
+                    n.topic,
+                    event.timestamp.astimezone(UTC).isoformat(timespec="microseconds"),
+                    getattr(event, "actor", None),
+                    leaf.hex(),
+                    head.hex(),
+                )
             )
-            rows.append((n.id, str(n.originator_id), n.originator_version, n.topic,
-                         event.timestamp.astimezone(UTC).isoformat(timespec="microseconds"),
-                         getattr(event, "actor", None), leaf.hex(), head.hex()))  # fmt: skip
         tx.executemany("INSERT INTO audit_log VALUES (?,?,?,?,?,?,?,?)", rows)
         self.checkpoint_if_due(tx)
 
@@ -158,27 +163,26 @@ def _age(last: Checkpoint | None, now: datetime) -> float:
 
 def head_of(tx: Tx) -> dict[str, Any] | None:
     """The last chained record's position and chain hash."""
-    return tx.execute(
-        "SELECT position, chain_hash FROM audit_log ORDER BY position DESC LIMIT 1"
-    ).fetchone()
+    return tx.execute("SELECT position, chain_hash FROM audit_log ORDER BY position DESC LIMIT 1").fetchone()
 
 
 def last_checkpoint(tx: Tx) -> Checkpoint | None:
-    row = tx.execute(
-        "SELECT * FROM audit_checkpoints ORDER BY position DESC LIMIT 1"
-    ).fetchone()
+    row = tx.execute("SELECT * FROM audit_checkpoints ORDER BY position DESC LIMIT 1").fetchone()
     return checkpoint_of(row) if row else None
 
 
 def checkpoint_of(row: dict[str, Any]) -> Checkpoint:
-    return Checkpoint(int(row["position"]), int(row["count"]), row["chain_hash"], row["time"],
-                      row["signature"], row["key_id"])  # fmt: skip
+    return Checkpoint(
+        int(row["position"]), int(row["count"]), row["chain_hash"], row["time"], row["signature"], row["key_id"]
+    )
 
 
 def insert_checkpoint(tx: Tx, checkpoint: Checkpoint) -> None:
     c = checkpoint
-    tx.execute("INSERT INTO audit_checkpoints VALUES (?,?,?,?,?,?)",
-               (c.position, c.count, c.chain_hash, c.time, c.signature, c.key_id))  # fmt: skip
+    tx.execute(
+        "INSERT INTO audit_checkpoints VALUES (?,?,?,?,?,?)",
+        (c.position, c.count, c.chain_hash, c.time, c.signature, c.key_id),
+    )
 
 
 def position_at(tx: Tx, moment: datetime) -> int:

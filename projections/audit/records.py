@@ -58,8 +58,7 @@ def stream_event(mapper: Any, row: dict[str, Any]) -> dict[str, Any]:
         "version": int(row["version"]),
         "type": event_name(row["topic"]),
         "topic": row["topic"],
-        "data": None if state is None else jsonable(
-            {k: v for k, v in state.items() if k not in NOT_DATA}),
+        "data": None if state is None else jsonable({k: v for k, v in state.items() if k not in NOT_DATA}),
         **{k: jsonable(fields.get(k)) for k in ATTRIBUTION},
         "recorded_at": jsonable(recorded) if recorded is not None else None,
     }
@@ -72,4 +71,3 @@ def logged_record(record: dict[str, Any]) -> dict[str, Any]:
         "type": event_name(record["topic"]),
         "state": base64.b64encode(state).decode("ascii") if state is not None else None,
     }
-

@@ -47,7 +47,8 @@ def ensure_empty(svc: Any) -> None:
     if events or chained or tracked:
         raise RestoreRefused(
             f"the store is not empty (events to {events}, chain to {chained}, views to {tracked}):"
-            " restore only into an empty database")
+            " restore only into an empty database"
+        )
 
 
 def restore(svc: Any, path: Path, verified: VerifyResult, stage: Stage | None = None) -> Restored:
@@ -120,24 +121,30 @@ class _Writer:
             self.last, run = run[0].position, run[1:]
         ids = self.recorder.insert_events([_stored(r) for r in run]) if run else []
         if list(ids or []) != [r.position for r in run]:
-            raise RestoreRefused(f"the store gave positions {ids[:3]}… for {run[0].position}…: "
-                                 "was something else writing? Empty the store and restore again")
+            raise RestoreRefused(
+                f"the store gave positions {ids[:3]}… for {run[0].position}…: "
+                "was something else writing? Empty the store and restore again"
+            )
         self.last = run[-1].position if run else self.last
 
     def _move_sequence(self, position: int) -> None:
         """The next notification id PostgreSQL hands out becomes `position`."""
         with self.db.transaction() as tx:
-            tx.execute("SELECT setval(pg_get_serial_sequence(?, 'notification_id'), ?, ?)",
-                       (self.table, max(position - 1, 1), position > 1))  # fmt: skip
+            tx.execute(
+                "SELECT setval(pg_get_serial_sequence(?, 'notification_id'), ?, ?)",
+                (self.table, max(position - 1, 1), position > 1),
+            )
 
     def _insert_at(self, record: LogRecord) -> None:
         with self.db.transaction() as tx:
-            tx.execute(f"INSERT INTO {self.table} (rowid, originator_id, originator_version, topic,"
-                       " state) VALUES (?, ?, ?, ?, ?)",
-                       (record.position, record.stream_id.hex, record.version, record.topic,
-                        record.state))  # fmt: skip
+            tx.execute(
+                f"INSERT INTO {self.table} (rowid, originator_id, originator_version, topic,"
+                " state) VALUES (?, ?, ?, ?, ?)",
+                (record.position, record.stream_id.hex, record.version, record.topic, record.state),
+            )
 
 
 def _stored(record: LogRecord) -> StoredEvent:
-    return StoredEvent(originator_id=record.stream_id, originator_version=record.version,
-                       topic=record.topic, state=record.state)  # fmt: skip
+    return StoredEvent(
+        originator_id=record.stream_id, originator_version=record.version, topic=record.topic, state=record.state
+    )

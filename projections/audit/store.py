@@ -46,8 +46,10 @@ def read_events(
 ) -> Iterator[LogRecord]:
     """Every stored event with position <= `until`, in position order, as the chain sees it."""
     pos, after = position_column(db), 0
-    sql = (f"SELECT {pos} AS position, originator_id, originator_version, topic, state FROM {table}"
-           f" WHERE {pos} > ? AND {pos} <= ? ORDER BY {pos} LIMIT {PAGE}")  # fmt: skip
+    sql = (
+        f"SELECT {pos} AS position, originator_id, originator_version, topic, state FROM {table}"
+        f" WHERE {pos} > ? AND {pos} <= ? ORDER BY {pos} LIMIT {PAGE}"
+    )
     while True:
         with db.transaction(commit=False) as tx:
             rows = tx.execute(sql, (after, until)).cursor.fetchall()
@@ -77,8 +79,13 @@ def stored_record(r: Any) -> LogRecord:
         stream_id, version = stream_uuid(r["originator_id"]), int(r["originator_version"])
     except (ValueError, TypeError, AttributeError) as e:
         raise UnreadableRecord(int(r["position"]), str(e)) from None
-    return LogRecord(int(r["position"]), stream_id, version,
-                     topic if isinstance(topic, str) else str(topic or ""), bytes(state or b""))
+    return LogRecord(
+        int(r["position"]),
+        stream_id,
+        version,
+        topic if isinstance(topic, str) else str(topic or ""),
+        bytes(state or b""),
+    )
 
 
 def read_chain(db: Database, until: int) -> Iterator[tuple[int, str, str]]:
@@ -98,8 +105,7 @@ def read_chain(db: Database, until: int) -> Iterator[tuple[int, str, str]]:
         after = rows[-1]["position"]
 
 
-def checkpoints(tx: Tx, after: int = 0, limit: int | None = None,
-                until: int | None = None) -> list[Checkpoint]:  # fmt: skip
+def checkpoints(tx: Tx, after: int = 0, limit: int | None = None, until: int | None = None) -> list[Checkpoint]:
     """Stored checkpoints with `after` < position (<= `until`), oldest first."""
     sql, params = "SELECT * FROM audit_checkpoints WHERE position > ?", [after]
     if until is not None:

@@ -130,11 +130,7 @@ def _int_field(data: Mapping[str, Any], name: str) -> int:
 
 def _stream_bytes(text: Any) -> bytes:
     """Canonical UUID string -> 16 bytes, without the cost of building a UUID object."""
-    if (
-        not isinstance(text, str)
-        or len(text) != 36
-        or text[8] + text[13] + text[18] + text[23] != "----"
-    ):
+    if not isinstance(text, str) or len(text) != 36 or text[8] + text[13] + text[18] + text[23] != "----":
         raise ValueError(f"stream_id must be a canonical UUID string, got {text!r}")
     return bytes.fromhex(text.replace("-", ""))
 
@@ -250,8 +246,7 @@ def read_checkpoints(source: str | os.PathLike[str] | IO[str]) -> list[Checkpoin
     return [
         Checkpoint.from_dict(obj)
         for obj in objects
-        if isinstance(obj, dict)
-        and (obj.get("kind") == "checkpoint" or ("kind" not in obj and "signature" in obj))
+        if isinstance(obj, dict) and (obj.get("kind") == "checkpoint" or ("kind" not in obj and "signature" in obj))
     ]
 
 
@@ -310,12 +305,17 @@ class _Walk:
     def result(self, failure: _Failure | None = None) -> VerifyResult:
         common = (self.count, self.head.hex(), None if self.count == 0 else self.last)
         if failure is None:
-            return VerifyResult(True, *common, checkpoints_verified=self.verified,
-                                checkpoints_unsigned=self.unsigned)  # fmt: skip
+            return VerifyResult(True, *common, checkpoints_verified=self.verified, checkpoints_unsigned=self.unsigned)
         return VerifyResult(
-            False, *common, failure.position, failure.problem, failure.detail, failure.suspect,
-            self.verified, self.unsigned,
-        )  # fmt: skip
+            False,
+            *common,
+            failure.position,
+            failure.problem,
+            failure.detail,
+            failure.suspect,
+            self.verified,
+            self.unsigned,
+        )
 
     def settle(self, before: int | None) -> _Failure | None:
         """Judge queued checkpoints at positions < `before` (all if None) against the head."""
@@ -433,14 +433,18 @@ class _Walk:
                 except KeyError:
                     encoded, struct_ = _topic_packer(topic)
                 leaf = sha(
-                    struct_.pack(position, stream_id, version, len(encoded), encoded, len(state))
-                    + state
+                    struct_.pack(position, stream_id, version, len(encoded), encoded, len(state)) + state
                 ).digest()
                 new_head = sha(b"\x01" + head + leaf).digest()
-                if stored_chain is not None and (
-                    new_head.hex() != stored_chain or leaf.hex() != stored_leaf
-                ) and (failure := _stored_mismatch(position, last, count, leaf, new_head, prev_head,
-                                                   stored_leaf, stored_chain)):  # fmt: skip
+                if (
+                    stored_chain is not None
+                    and (new_head.hex() != stored_chain or leaf.hex() != stored_leaf)
+                    and (
+                        failure := _stored_mismatch(
+                            position, last, count, leaf, new_head, prev_head, stored_leaf, stored_chain
+                        )
+                    )
+                ):
                     return failure
                 prev_head, head, last = head, new_head, position
                 count += 1
@@ -464,15 +468,19 @@ def _misaligned(exp_position: int, position: int) -> _Failure:
     if exp_position < position:
         detail = f"the stored chain has position {exp_position}; the log skips to {position}"
         return _Failure(exp_position, RECORD_MISSING, detail)
-    return _Failure(
-        position, NOT_ON_STORED_CHAIN, f"position {position} is not on the stored chain"
-    )
+    return _Failure(position, NOT_ON_STORED_CHAIN, f"position {position} is not on the stored chain")
 
 
 def _stored_mismatch(
-    position: int, last: int, count: int, leaf: bytes, head: bytes, prev_head: bytes,
-    stored_leaf: Any, stored_chain: Any,
-) -> _Failure | None:  # fmt: skip
+    position: int,
+    last: int,
+    count: int,
+    leaf: bytes,
+    head: bytes,
+    prev_head: bytes,
+    stored_leaf: Any,
+    stored_chain: Any,
+) -> _Failure | None:
     """What a stored-hash mismatch at `position` means; None if only the spelling differed."""
     try:
         stored_leaf, stored_chain = _hex_hash(stored_leaf), _hex_hash(stored_chain)

@@ -75,4 +75,3 @@ def verify_store(
         at = unreadable[0]  # verify_log cannot tell which row its source choked on; we can
         result = replace(result, first_bad_position=at, suspect_from=at)
     return StoreVerification(result, head, chained, every, trigger)
-

@@ -47,10 +47,7 @@ class Unconverted:
                 self.books.setdefault(book, defaultdict(lambda: ZERO))[currency] += Decimal(amount)
 
     def out(self) -> dict[str, dict[str, str]]:
-        return {
-            b: {c: money(v) for c, v in sorted(amounts.items())}
-            for b, amounts in self.books.items()
-        }
+        return {b: {c: money(v) for c, v in sorted(amounts.items())} for b, amounts in self.books.items()}
 
 
 def text(unconverted: dict[str, str]) -> str:
@@ -90,8 +87,7 @@ def order(by: str, key: Any) -> Any:
 
 # ---- tallies: what a group of open needs adds up to, kept current by the runner ----
 
-COUNTS = ("needs", "unmet", "partially_funded", "funded", "high", "no_estimate", "estimate_unconverted",
-          "gap_unknown")
+COUNTS = ("needs", "unmet", "partially_funded", "funded", "high", "no_estimate", "estimate_unconverted", "gap_unknown")
 SUMS = ("estimated", "committed", "pledged", "disbursed", "gap")
 DIMENSIONS = ("total", *AREAS)  # "total": every open need, under the key ""
 
@@ -116,17 +112,32 @@ class Tally:
         t = cls.__new__(cls)
         get = row.get  # a row may carry only what its view needs
         classification, cost, gap = row["classification"], get("estimated_cost"), get("gap")
-        flags = (("unmet", classification == "unmet"), ("partially_funded", classification == "partially-funded"),
-                 ("funded", classification == "funded"), ("high", row["priority"] == "high"),
-                 ("no_estimate", cost is None), ("estimate_unconverted", cost is not None and get("estimated") is None),
-                 ("gap_unknown", gap is None))
+        flags = (
+            ("unmet", classification == "unmet"),
+            ("partially_funded", classification == "partially-funded"),
+            ("funded", classification == "funded"),
+            ("high", row["priority"] == "high"),
+            ("no_estimate", cost is None),
+            ("estimate_unconverted", cost is not None and get("estimated") is None),
+            ("gap_unknown", gap is None),
+        )
         t.counts = {"needs": 1, **{key: 1 for key, yes in flags if yes}}
-        t.sums = {book: Decimal(value) for book, value in (
-            ("estimated", get("estimated")), ("committed", get("allocated_commitment")),
-            ("pledged", get("allocated_pledged")), ("disbursed", get("allocated_disbursed")), ("gap", gap),
-        ) if value is not None}
-        t.unconverted = {book: {cur: [Decimal(a), 1] for cur, a in amounts.items()}
-                         for book, amounts in get("unconverted", {}).items() if amounts}
+        t.sums = {
+            book: Decimal(value)
+            for book, value in (
+                ("estimated", get("estimated")),
+                ("committed", get("allocated_commitment")),
+                ("pledged", get("allocated_pledged")),
+                ("disbursed", get("allocated_disbursed")),
+                ("gap", gap),
+            )
+            if value is not None
+        }
+        t.unconverted = {
+            book: {cur: [Decimal(a), 1] for cur, a in amounts.items()}
+            for book, amounts in get("unconverted", {}).items()
+            if amounts
+        }
         t.states = {row["state"]: 1}
         return t
 
@@ -157,22 +168,26 @@ class Tally:
         return self.counts["needs"] == 0
 
     def unconverted_out(self) -> dict[str, dict[str, str]]:
-        return {b: {c: money(a) for c, (a, _) in sorted(amounts.items())}
-                for b, amounts in self.unconverted.items()}
+        return {b: {c: money(a) for c, (a, _) in sorted(amounts.items())} for b, amounts in self.unconverted.items()}
 
     def to_json(self) -> dict[str, Any]:
-        return {"counts": self.counts, "sums": {b: str(v) for b, v in self.sums.items()},
-                "unconverted": {b: {c: [str(a), n] for c, (a, n) in amounts.items()}
-                                for b, amounts in self.unconverted.items()},
-                "states": self.states}
+        return {
+            "counts": self.counts,
+            "sums": {b: str(v) for b, v in self.sums.items()},
+            "unconverted": {
+                b: {c: [str(a), n] for c, (a, n) in amounts.items()} for b, amounts in self.unconverted.items()
+            },
+            "states": self.states,
+        }
 
     @classmethod
     def from_json(cls, doc: dict[str, Any]) -> Tally:
         t = cls()
         t.counts.update(doc["counts"])
         t.sums.update({b: Decimal(v) for b, v in doc["sums"].items()})
-        t.unconverted.update({b: {c: [Decimal(a), n] for c, (a, n) in amounts.items()}
-                              for b, amounts in doc["unconverted"].items()})
+        t.unconverted.update(
+            {b: {c: [Decimal(a), n] for c, (a, n) in amounts.items()} for b, amounts in doc["unconverted"].items()}
+        )
         t.states = dict(doc["states"])
         return t
 
@@ -182,8 +197,7 @@ def group_keys(row: dict[str, Any]) -> list[tuple[str, Any]]:
     return [("total", ""), *((by, key) for by in AREAS for key in keys_of(row, by))]
 
 
-def tally(need_rows: Iterable[dict[str, Any]], by: str, ta_type: str | None = None
-          ) -> tuple[dict[Any, Tally], Tally]:
+def tally(need_rows: Iterable[dict[str, Any]], by: str, ta_type: str | None = None) -> tuple[dict[Any, Tally], Tally]:
     """The open needs' tallies per area of `by`, and their total.
 
     `ta_type`, when the rows were filtered by it, keeps only that TA type's area.

@@ -12,8 +12,7 @@ from typing import Any
 from projections.views.common import AREAS, Tally, label, money, order, tally, text
 
 TA_TYPE_NOTE = (
-    "a need with several TA types counts in the group of each of them, "
-    "so the groups add up to more than the total"
+    "a need with several TA types counts in the group of each of them, so the groups add up to more than the total"
 )
 COLUMNS = [
     "group_by",

@@ -236,8 +236,7 @@ def markdown(answer: dict[str, Any]) -> str:
     lines = [
         f"# Technical assistance needs of {answer['state_name']} ({answer['state']})",
         "",
-        f"Report to the Implementation Review Group: current, anticipated and unmet needs. "
-        f"Amounts in {currency}.",
+        f"Report to the Implementation Review Group: current, anticipated and unmet needs. Amounts in {currency}.",
         "",
     ]
     if answer.get("position") is not None:

@@ -66,12 +66,10 @@ def answer(areas: dict[Any, Tally], currency: str, by: str) -> dict[str, Any]:
     """The ranked view from its areas' tallies (folded from rows, or kept current by the runner)."""
     ranked = sorted(
         areas,
-        key=lambda k: (-len(areas[k].states), -unmet_share(areas[k]), -areas[k].sums["gap"],
-                       order(by, k)),
+        key=lambda k: (-len(areas[k].states), -unmet_share(areas[k]), -areas[k].sums["gap"], order(by, k)),
     )
     items = [
-        {"rank": n, "key": key, "label": label(by, key), **out(areas[key])}
-        for n, key in enumerate(ranked, start=1)
+        {"rank": n, "key": key, "label": label(by, key), **out(areas[key])} for n, key in enumerate(ranked, start=1)
     ]
     result = {
         "currency": currency,

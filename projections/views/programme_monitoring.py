@@ -124,7 +124,10 @@ def view(
 
 
 def page(
-    programme_rows: Iterable[dict[str, Any]], today: date, flag: str | None, after: str | None,
+    programme_rows: Iterable[dict[str, Any]],
+    today: date,
+    flag: str | None,
+    after: str | None,
     limit: int | None,
 ) -> tuple[tuple[list[dict[str, Any]], bool], dict[str, int]]:
     """(rows of the page after the sort key `after`, more?) and the counts of all, in memory."""
@@ -144,9 +147,7 @@ def page(
     return (kept[:limit], len(kept) > limit), counted
 
 
-def answer(
-    programme_rows: list[dict[str, Any]], counted: dict[str, int], currency: str, today: date
-) -> dict[str, Any]:
+def answer(programme_rows: list[dict[str, Any]], counted: dict[str, int], currency: str, today: date) -> dict[str, Any]:
     """A page of programmes, with how many there are and how many raise each flag (of them all)."""
     return {
         "currency": currency,

@@ -89,8 +89,7 @@ class Cell:
 
     def _orgs(self, ids: set[str]) -> list[dict[str, str]]:
         return [
-            {"org_id": i, "name": self.names.get(i, i)}
-            for i in sorted(ids, key=lambda i: (self.names.get(i, i), i))
+            {"org_id": i, "name": self.names.get(i, i)} for i in sorted(ids, key=lambda i: (self.names.get(i, i), i))
         ]
 
     def _pairs(self, programmes: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -156,9 +155,7 @@ def _brief(p: dict[str, Any]) -> dict[str, str]:
     return {"programme_id": p["programme_id"], "title": p["title"]}
 
 
-def cells(
-    need_rows: Iterable[dict[str, Any]], currency: str, ta_type: str | None = None
-) -> list[dict[str, Any]]:
+def cells(need_rows: Iterable[dict[str, Any]], currency: str, ta_type: str | None = None) -> list[dict[str, Any]]:
     """The cells with at least one active programme, in (state, article, TA type) order."""
     found: dict[tuple[str, int, str], Cell] = {}
     for r in open_needs(need_rows):
@@ -193,9 +190,7 @@ def totals(items: Iterable[dict[str, Any]]) -> dict[str, int]:
     return counted
 
 
-def view(
-    need_rows: list[dict[str, Any]], currency: str, ta_type: str | None = None
-) -> dict[str, Any]:
+def view(need_rows: list[dict[str, Any]], currency: str, ta_type: str | None = None) -> dict[str, Any]:
     """Every cell on one page; `ta_type` keeps only that TA type's cells."""
     items = cells(need_rows, currency, ta_type)
     return answer(items, totals(items), currency)

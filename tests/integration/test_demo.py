@@ -22,9 +22,7 @@ from tests.conftest import PG_URL, drop_postgres_database, new_postgres_database
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
-def store(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Services]:
+def store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Services]:
     """One store per backend for the whole module: the demo is loaded once per backend."""
     tmp = tmp_path_factory.mktemp("demo")
     name = new_postgres_database() if request.param == "postgres" else None
@@ -66,9 +64,7 @@ def test_loading_the_demo_twice_adds_nothing_the_second_time(demo: dict, store: 
     assert store.ledger.recorder.max_notification_id() == demo["head"]
 
 
-def test_the_demo_loads_through_the_domain_with_attributed_events(
-    demo: dict, store: Services
-) -> None:
+def test_the_demo_loads_through_the_domain_with_attributed_events(demo: dict, store: Services) -> None:
     # Every event is an ordinary domain event, attributed to someone, with a reason
     events = [
         store.ledger.mapper.to_domain_event(n)
@@ -76,9 +72,7 @@ def test_the_demo_loads_through_the_domain_with_attributed_events(
     ]
     assert len(events) == demo["head"]
     assert all(e.reason and e.actor for e in events)
-    assert {e.reason for e in events if type(e).__name__ == "ProgrammeRegistered"} == {
-        "demo data set"
-    }
+    assert {e.reason for e in events if type(e).__name__ == "ProgrammeRegistered"} == {"demo data set"}
     assert {e.actor_org for e in events if type(e).__name__ == "NeedIdentified"} >= {
         "KEN",
         "UKR",
@@ -125,9 +119,7 @@ def test_needs_are_published_met_withdrawn_and_reopened(demo: dict, store: Servi
     assert 0 < sum(n["published"] for n in demo["needs"]) < len(demo["needs"])
     reopened = [n for n in demo["needs"] if n["status"] == "open" and n["version"] > 2]
     assert any(
-        type(e).__name__ == "NeedReopened"
-        for n in reopened
-        for e in store.ledger.events.get(UUID(n["need_id"]))
+        type(e).__name__ == "NeedReopened" for n in reopened for e in store.ledger.events.get(UUID(n["need_id"]))
     )
 
 
@@ -165,15 +157,12 @@ def test_monitoring_has_stalled_over_disbursed_and_overdue_programmes(demo: dict
         stalled = [
             p
             for p in live
-            if p["last_delivery"]
-            and date.fromisoformat(p["last_delivery"]) < today - timedelta(days=180)
+            if p["last_delivery"] and date.fromisoformat(p["last_delivery"]) < today - timedelta(days=180)
         ]
         overdue = [
             p
             for p in demo["programmes"]
-            if p["end"]
-            and date.fromisoformat(p["end"]) < today
-            and p["status"] not in (CLOSED, CANCELLED)
+            if p["end"] and date.fromisoformat(p["end"]) < today and p["status"] not in (CLOSED, CANCELLED)
         ]
         assert len(stalled) >= 2 and len(overdue) >= 2
     over = [p for p in demo["programmes"] if Decimal(p["disbursed"]) > Decimal(p["committed"]) > 0]

@@ -33,8 +33,11 @@ def stream(stream_id: UUID, svc: ServicesDep, who: PrincipalDep) -> dict:
     if not rows:
         raise ApiProblem(404, "stream-not-found", f"no events recorded for {stream_id}")
     mapper = svc.ledger.mapper
-    return {"stream_id": stream_id, "aggregate": aggregate_of(rows[0]["topic"]),
-            "events": [stream_event(mapper, r) for r in rows]}
+    return {
+        "stream_id": stream_id,
+        "aggregate": aggregate_of(rows[0]["topic"]),
+        "events": [stream_event(mapper, r) for r in rows],
+    }
 
 
 @router.get("/log", response_model=LogPage, responses=responses(422))
@@ -45,27 +48,34 @@ def log(svc: ServicesDep, who: PrincipalDep, after: AfterQ = 0, limit: LimitQ = 
         chained = audit_store.chained_head(tx)
     page = records[:limit]
     more = len(records) > limit
-    return {"items": [logged_record(r) for r in page],
-            "next": page[-1]["position"] if more else None, "chained_to": chained}
+    return {
+        "items": [logged_record(r) for r in page],
+        "next": page[-1]["position"] if more else None,
+        "chained_to": chained,
+    }
 
 
 @router.get("/checkpoints", response_model=CheckpointPage, responses=responses(422))
-def checkpoints(svc: ServicesDep, who: PrincipalDep, after: AfterQ = 0,
-                limit: LimitQ = 100) -> dict:  # fmt: skip
+def checkpoints(svc: ServicesDep, who: PrincipalDep, after: AfterQ = 0, limit: LimitQ = 100) -> dict:
     """Signed checkpoints, oldest first; `latest` is the one to save for a later `ledger verify`."""
     with svc.db.transaction(commit=False) as tx:
         found = audit_store.checkpoints(tx, after, limit + 1)
         latest = audit.last_checkpoint(tx)
     page = found[:limit]
-    return {"items": [c.to_dict() for c in page],
-            "next": page[-1].position if len(found) > limit else None,
-            "latest": latest.to_dict() if latest else None}
+    return {
+        "items": [c.to_dict() for c in page],
+        "next": page[-1].position if len(found) > limit else None,
+        "latest": latest.to_dict() if latest else None,
+    }
 
 
 @router.get("/public-key", response_model=PublicKey)
 def public_key(svc: ServicesDep, who: PrincipalDep) -> dict:
     """The Ed25519 key that verifies every checkpoint; keep a copy of your own."""
     key = svc.signing_key
-    return {"key_id": key.key_id, "pem": key.public_key_pem().decode("ascii"),
-            "raw_hex": key.public_key_raw_hex(),
-            "signed_message": SIGNED_MESSAGE}
+    return {
+        "key_id": key.key_id,
+        "pem": key.public_key_pem().decode("ascii"),
+        "raw_hex": key.public_key_raw_hex(),
+        "signed_message": SIGNED_MESSAGE,
+    }

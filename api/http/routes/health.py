@@ -26,8 +26,12 @@ def readyz(svc: ServicesDep) -> Any:
         head = svc.runner.head()
         position = svc.runner.position()
     except Exception as e:  # the answer itself says what is wrong
-        return JSONResponse({**unavailable, "error": type(e).__name__},
-                            status_code=503, headers={"Retry-After": "5"})
-    return {"status": "ready", "store": "reachable", "head": head, "position": position,
-            "lag": max(0, head - position),
-            "runner": "failing" if svc.runner.error else "ok"}
+        return JSONResponse({**unavailable, "error": type(e).__name__}, status_code=503, headers={"Retry-After": "5"})
+    return {
+        "status": "ready",
+        "store": "reachable",
+        "head": head,
+        "position": position,
+        "lag": max(0, head - position),
+        "runner": "failing" if svc.runner.error else "ok",
+    }

@@ -17,12 +17,18 @@ from api.iati.importer import import_into
 
 router = APIRouter(tags=["iati"])
 XML_TYPES = ("application/xml", "text/xml")
-SectorQ = Annotated[str | None, Query(
-    max_length=200, pattern=r"^[0-9]+(,[0-9]+)*$",
-    description="keep activities with any of these DAC codes, e.g. 15113,151")]
-FilenameQ = Annotated[str | None, Query(
-    max_length=200,
-    description="the file's name for a raw body: events record 'IATI import of <filename>'")]
+SectorQ = Annotated[
+    str | None,
+    Query(
+        max_length=200,
+        pattern=r"^[0-9]+(,[0-9]+)*$",
+        description="keep activities with any of these DAC codes, e.g. 15113,151",
+    ),
+]
+FilenameQ = Annotated[
+    str | None,
+    Query(max_length=200, description="the file's name for a raw body: events record 'IATI import of <filename>'"),
+]
 FunderQ = Annotated[str | None, Query(max_length=200, description="funder's organisation ref")]
 
 
@@ -65,23 +71,41 @@ async def uploaded(request: Request) -> tuple[bytes, str]:
         if upload is None or isinstance(upload, str):
             raise ApiProblem(422, "file-required", "send the IATI XML in the multipart field file")
         return await upload.read(), upload.filename or "upload.xml"
-    raise ApiProblem(415, "unsupported-media-type", "send IATI XML as application/xml, text/xml "
-                     "or multipart/form-data (field 'file')")
+    raise ApiProblem(
+        415,
+        "unsupported-media-type",
+        "send IATI XML as application/xml, text/xml or multipart/form-data (field 'file')",
+    )
 
 
 UploadDep = Annotated[tuple[bytes, str], Depends(uploaded)]
-UPLOAD_BODY = {"requestBody": {"required": True, "content": {
-    "application/xml": {"schema": {"type": "string"}},
-    "text/xml": {"schema": {"type": "string"}},
-    "multipart/form-data": {"schema": {"type": "object", "required": ["file"], "properties": {
-        "file": {"type": "string", "format": "binary"}}}},
-}}}
+UPLOAD_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/xml": {"schema": {"type": "string"}},
+            "text/xml": {"schema": {"type": "string"}},
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                }
+            },
+        },
+    }
+}
 
 
-@router.post("/v1/imports/iati", response_model=IatiImportReport, openapi_extra=UPLOAD_BODY,
-             responses=responses(401, 403, 409, 413, 415, 422))
-def import_iati(upload: UploadDep, svc: ServicesDep, who: PrincipalDep, sector: SectorQ = None,
-                filename: FilenameQ = None) -> dict[str, Any]:
+@router.post(
+    "/v1/imports/iati",
+    response_model=IatiImportReport,
+    openapi_extra=UPLOAD_BODY,
+    responses=responses(401, 403, 409, 413, 415, 422),
+)
+def import_iati(
+    upload: UploadDep, svc: ServicesDep, who: PrincipalDep, sector: SectorQ = None, filename: FilenameQ = None
+) -> dict[str, Any]:
     """Import IATI 2.01–2.03 activities; 1.x files, broken XML and empty files are refused (422).
 
     A provider key imports only activities its organisation reports or funds; the others are
@@ -93,11 +117,17 @@ def import_iati(upload: UploadDep, svc: ServicesDep, who: PrincipalDep, sector: 
     return import_into(svc, body, filename or name, sectors=sectors, acting_org=acting).to_dict()
 
 
-@router.get("/v1/exports/iati", response_class=Response, responses={
-    200: {"content": {"application/xml": {}}, "description": "IATI 2.03 activities"},
-    **responses(401, 403, 422, 503)})
+@router.get(
+    "/v1/exports/iati",
+    response_class=Response,
+    responses={
+        200: {"content": {"application/xml": {}}, "description": "IATI 2.03 activities"},
+        **responses(401, 403, 422, 503),
+    },
+)
 def export_iati(
-    svc: ServicesDep, who: PrincipalDep,
+    svc: ServicesDep,
+    who: PrincipalDep,
     funder: FunderQ = None,
     state: Annotated[str | None, Query(pattern="^[A-Za-z]{3}$", description="ISO alpha-3")] = None,
     min_position: MinPositionQ = None,
@@ -111,8 +141,12 @@ def export_iati(
     state = state.upper() if state else None
     items = list(programme_activities(svc.ledger, ExportSource.of(svc, state), funder, state))
     left_out = [i for i in items if isinstance(i, NotExported)]
-    xml = export_bytes([i for i in items if not isinstance(i, NotExported)],
-                       generated_at=datetime.now(UTC))
-    return Response(xml, media_type="application/xml", headers={
-        "X-IATI-Not-Exported": str(len(left_out)),
-        "Content-Disposition": 'attachment; filename="iati-activities.xml"'})
+    xml = export_bytes([i for i in items if not isinstance(i, NotExported)], generated_at=datetime.now(UTC))
+    return Response(
+        xml,
+        media_type="application/xml",
+        headers={
+            "X-IATI-Not-Exported": str(len(left_out)),
+            "Content-Disposition": 'attachment; filename="iati-activities.xml"',
+        },
+    )

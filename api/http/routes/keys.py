@@ -65,8 +65,16 @@ class KeyIssued(KeyWritten):
 
 def public(svc: Services, key: ApiKey) -> dict[str, Any]:
     ref = svc.ledger.organisation(key.organisation).ref if key.organisation else None
-    return {"id": key.id, "name": key.name, "role": key.role, "organisation": key.organisation,
-            "organisation_ref": ref, "state": key.state, "revoked": key.revoked, "version": key.version}
+    return {
+        "id": key.id,
+        "name": key.name,
+        "role": key.role,
+        "organisation": key.organisation,
+        "organisation_ref": ref,
+        "state": key.state,
+        "revoked": key.revoked,
+        "version": key.version,
+    }
 
 
 @router.post("", status_code=201, response_model=KeyIssued, responses=responses(409, 422))
@@ -94,7 +102,19 @@ def revoke(key_id: UUID, svc: ServicesDep, who: PrincipalDep, body: Empty | None
 def listed(svc: Services) -> list[dict[str, Any]]:
     with svc.db.transaction(commit=False) as tx:
         keys, orgs = entities(tx, model.KEY), {o["org_id"]: o["ref"] for o in entities(tx, model.ORG)}
-    return [{"id": k["key_id"], "name": k["name"], "role": k["role"], "organisation": k["organisation"],
-             "organisation_ref": orgs.get(k["organisation"]), "state": k["state"], "revoked": k["revoked"],
-             "version": k["version"], "issued_at": k["issued_at"], "issued_by": k["issued_by"],
-             "revoked_at": k.get("revoked_at")} for k in keys]
+    return [
+        {
+            "id": k["key_id"],
+            "name": k["name"],
+            "role": k["role"],
+            "organisation": k["organisation"],
+            "organisation_ref": orgs.get(k["organisation"]),
+            "state": k["state"],
+            "revoked": k["revoked"],
+            "version": k["version"],
+            "issued_at": k["issued_at"],
+            "issued_by": k["issued_by"],
+            "revoked_at": k.get("revoked_at"),
+        }
+        for k in keys
+    ]

@@ -38,12 +38,24 @@ WRITE_ERRORS = responses(401, 403, 404, 409, 412, 422)
 
 
 def public(n: Need) -> dict[str, Any]:
-    return {"id": n.id, "state": n.state, "article": n.article,
-            "chapter": reference.articles()[n.article].chapter, "paragraph": n.paragraph,
-            "ta_types": n.ta_types, "description": n.description, "horizon": n.horizon,
-            "priority": n.priority, "source": n.source, "estimated_cost": n.estimated_cost,
-            "status": n.status, "published": n.published, "version": n.version,
-            "created_on": n.created_on, "modified_on": n.modified_on}
+    return {
+        "id": n.id,
+        "state": n.state,
+        "article": n.article,
+        "chapter": reference.articles()[n.article].chapter,
+        "paragraph": n.paragraph,
+        "ta_types": n.ta_types,
+        "description": n.description,
+        "horizon": n.horizon,
+        "priority": n.priority,
+        "source": n.source,
+        "estimated_cost": n.estimated_cost,
+        "status": n.status,
+        "published": n.published,
+        "version": n.version,
+        "created_on": n.created_on,
+        "modified_on": n.modified_on,
+    }
 
 
 @router.post("", status_code=201, response_model=NeedWritten, responses=responses(401, 403, 409, 422))
@@ -51,8 +63,13 @@ def identify(body: NeedCreate, svc: ServicesDep, who: PrincipalDep, response: Re
     who.may_write_state(body.state)
     cost = body.estimated_cost
     w = svc.ledger.identify_need(
-        state=body.state, article=body.article, paragraph=body.paragraph, ta_types=body.ta_types,
-        description=body.description, horizon=body.horizon, priority=body.priority,
+        state=body.state,
+        article=body.article,
+        paragraph=body.paragraph,
+        ta_types=body.ta_types,
+        description=body.description,
+        horizon=body.horizon,
+        priority=body.priority,
         source=source(body.source.kind, body.source.reference, body.source.cycle, body.source.date),
         estimated_cost=money(cost.amount, cost.currency, cost.value_date) if cost else None,
     )
@@ -62,17 +79,26 @@ def identify(body: NeedCreate, svc: ServicesDep, who: PrincipalDep, response: Re
 
 @router.get("", response_model=Page, responses=responses(422, 503))
 def list_(
-    svc: ServicesDep, who: PrincipalDep,
+    svc: ServicesDep,
+    who: PrincipalDep,
     state: Annotated[str | None, Query(max_length=3)] = None,
     article: Annotated[int | None, Query(ge=5, le=62)] = None,
     chapter: Annotated[str | None, Query(pattern="^(II|III|IV|V|VI)$")] = None,
     status: Annotated[str | None, Query(pattern="^(open|met|withdrawn)$")] = None,
     horizon: Annotated[str | None, Query(pattern="^(current|anticipated)$")] = None,
-    min_position: MinPositionQ = None, limit: LimitQ = 100, cursor: CursorQ = None,
+    min_position: MinPositionQ = None,
+    limit: LimitQ = 100,
+    cursor: CursorQ = None,
 ) -> dict:
     read_position(svc, None, min_position)
-    rows = svc.durable.needs(who.scope(), state=state.upper() if state else None, article=article,
-                             chapter=chapter, status=status, horizon=horizon)
+    rows = svc.durable.needs(
+        who.scope(),
+        state=state.upper() if state else None,
+        article=article,
+        chapter=chapter,
+        status=status,
+        horizon=horizon,
+    )
     page, next_cursor = paginate(rows, limit, cursor)
     return {"items": page, "next_cursor": next_cursor, "position": svc.runner.position()}
 
@@ -85,8 +111,14 @@ def get(need_id: UUID, svc: ServicesDep, who: PrincipalDep, response: Response) 
     return public(need)
 
 
-def _act(svc: Services, who: Principal, need_id: UUID, version: int | None,
-         response: Response, command: Callable[[Need], None]) -> dict:
+def _act(
+    svc: Services,
+    who: Principal,
+    need_id: UUID,
+    version: int | None,
+    response: Response,
+    command: Callable[[Need], None],
+) -> dict:
     def guarded(n: Need) -> None:
         who.may_write_state(n.state)
         command(n)
@@ -97,44 +129,63 @@ def _act(svc: Services, who: Principal, need_id: UUID, version: int | None,
 
 
 @router.post("/{need_id}/revise", response_model=NeedWritten, responses=WRITE_ERRORS)
-def revise(need_id: UUID, body: NeedRevise, svc: ServicesDep, who: PrincipalDep, version: IfMatchDep,
-           response: Response) -> dict:
-    return _act(svc, who, need_id, version, response, lambda n: n.revise(
-        description=body.description, ta_types=body.ta_types, paragraph=body.paragraph, horizon=body.horizon))
+def revise(
+    need_id: UUID, body: NeedRevise, svc: ServicesDep, who: PrincipalDep, version: IfMatchDep, response: Response
+) -> dict:
+    return _act(
+        svc,
+        who,
+        need_id,
+        version,
+        response,
+        lambda n: n.revise(
+            description=body.description, ta_types=body.ta_types, paragraph=body.paragraph, horizon=body.horizon
+        ),
+    )
 
 
 @router.post("/{need_id}/prioritise", response_model=NeedWritten, responses=WRITE_ERRORS)
-def prioritise(need_id: UUID, body: NeedPrioritise, svc: ServicesDep, who: PrincipalDep,
-               version: IfMatchDep, response: Response) -> dict:
+def prioritise(
+    need_id: UUID, body: NeedPrioritise, svc: ServicesDep, who: PrincipalDep, version: IfMatchDep, response: Response
+) -> dict:
     return _act(svc, who, need_id, version, response, lambda n: n.prioritise(body.priority))
 
 
 @router.post("/{need_id}/estimate", response_model=NeedWritten, responses=WRITE_ERRORS)
-def estimate(need_id: UUID, body: Amount, svc: ServicesDep, who: PrincipalDep, version: IfMatchDep,
-             response: Response) -> dict:
-    return _act(svc, who, need_id, version, response,
-                lambda n: n.estimate(body.amount, body.currency, body.value_date))
+def estimate(
+    need_id: UUID, body: Amount, svc: ServicesDep, who: PrincipalDep, version: IfMatchDep, response: Response
+) -> dict:
+    return _act(svc, who, need_id, version, response, lambda n: n.estimate(body.amount, body.currency, body.value_date))
 
 
 @router.post("/{need_id}/publish", response_model=NeedWritten, responses=WRITE_ERRORS)
-def publish(need_id: UUID, svc: ServicesDep, who: PrincipalDep, version: IfMatchDep, response: Response,
-            body: Empty | None = None) -> dict:
+def publish(
+    need_id: UUID,
+    svc: ServicesDep,
+    who: PrincipalDep,
+    version: IfMatchDep,
+    response: Response,
+    body: Empty | None = None,
+) -> dict:
     return _act(svc, who, need_id, version, response, lambda n: n.publish())
 
 
 @router.post("/{need_id}/mark-met", response_model=NeedWritten, responses=WRITE_ERRORS)
-def mark_met(need_id: UUID, body: Reason, svc: ServicesDep, who: PrincipalDep, version: IfMatchDep,
-             response: Response) -> dict:
+def mark_met(
+    need_id: UUID, body: Reason, svc: ServicesDep, who: PrincipalDep, version: IfMatchDep, response: Response
+) -> dict:
     return _act(svc, who, need_id, version, response, lambda n: n.mark_met(body.reason))
 
 
 @router.post("/{need_id}/withdraw", response_model=NeedWritten, responses=WRITE_ERRORS)
-def withdraw(need_id: UUID, body: Reason, svc: ServicesDep, who: PrincipalDep, version: IfMatchDep,
-             response: Response) -> dict:
+def withdraw(
+    need_id: UUID, body: Reason, svc: ServicesDep, who: PrincipalDep, version: IfMatchDep, response: Response
+) -> dict:
     return _act(svc, who, need_id, version, response, lambda n: n.withdraw(body.reason))
 
 
 @router.post("/{need_id}/reopen", response_model=NeedWritten, responses=WRITE_ERRORS)
-def reopen(need_id: UUID, body: Reason, svc: ServicesDep, who: PrincipalDep, version: IfMatchDep,
-           response: Response) -> dict:
+def reopen(
+    need_id: UUID, body: Reason, svc: ServicesDep, who: PrincipalDep, version: IfMatchDep, response: Response
+) -> dict:
     return _act(svc, who, need_id, version, response, lambda n: n.reopen(body.reason))

@@ -20,8 +20,14 @@ router = APIRouter(prefix="/v1/organisations", tags=["organisations"])
 
 
 def public(org: Organisation) -> dict:
-    return {"id": org.id, "ref": org.ref, "name": org.name, "org_type": org.org_type,
-            "country": org.country, "version": org.version}
+    return {
+        "id": org.id,
+        "ref": org.ref,
+        "name": org.name,
+        "org_type": org.org_type,
+        "country": org.country,
+        "version": org.version,
+    }
 
 
 @router.post("", status_code=201, response_model=OrganisationWritten, responses=responses(401, 403, 409, 422))
@@ -33,8 +39,10 @@ def register(body: OrganisationCreate, svc: ServicesDep, who: PrincipalDep, resp
 
 @router.get("", response_model=Page, responses=responses(422))
 def list_(svc: ServicesDep, who: PrincipalDep, limit: LimitQ = 100, cursor: CursorQ = None) -> dict:
-    items = [{"id": d["org_id"], **{k: d[k] for k in ("ref", "name", "org_type", "country", "version")}}
-             for d in svc.durable.organisations()]
+    items = [
+        {"id": d["org_id"], **{k: d[k] for k in ("ref", "name", "org_type", "country", "version")}}
+        for d in svc.durable.organisations()
+    ]
     page, next_cursor = paginate(items, limit, cursor)
     return {"items": page, "next_cursor": next_cursor, "position": svc.runner.position()}
 
@@ -47,8 +55,9 @@ def get(org_id: UUID, svc: ServicesDep, who: PrincipalDep, response: Response) -
 
 
 @router.post("/{org_id}/rename", response_model=OrganisationWritten, responses=responses(401, 403, 404, 409, 412, 422))
-def rename(org_id: UUID, body: OrganisationRename, svc: ServicesDep, who: PrincipalDep,
-           version: IfMatchDep, response: Response) -> dict:
+def rename(
+    org_id: UUID, body: OrganisationRename, svc: ServicesDep, who: PrincipalDep, version: IfMatchDep, response: Response
+) -> dict:
     w = svc.ledger.rename_organisation(org_id, body.name, version)
     etag(response, w.version)
     return {**public(w.aggregate), "position": w.position}

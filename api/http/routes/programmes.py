@@ -57,16 +57,9 @@ def public(p: Programme) -> dict[str, Any]:
         "end": p.end,
         "status": p.status,
         "status_name": reference.activity_statuses()[p.status],
-        "needs": [
-            {"need_id": n, "share": None if s is None else str(s)} for n, s in p.links.items()
-        ],
-        "commitments": [
-            {"commitment_id": k, **c, "amount": str(c["amount"])} for k, c in p.commitments.items()
-        ],
-        "disbursements": [
-            {"disbursement_id": k, **d, "amount": str(d["amount"])}
-            for k, d in p.disbursements.items()
-        ],
+        "needs": [{"need_id": n, "share": None if s is None else str(s)} for n, s in p.links.items()],
+        "commitments": [{"commitment_id": k, **c, "amount": str(c["amount"])} for k, c in p.commitments.items()],
+        "disbursements": [{"disbursement_id": k, **d, "amount": str(d["amount"])} for k, d in p.disbursements.items()],
         "deliveries": [{"delivery_id": k, **d} for k, d in p.deliveries.items()],
         "version": p.version,
         "created_on": p.created_on,
@@ -74,12 +67,8 @@ def public(p: Programme) -> dict[str, Any]:
     }
 
 
-@router.post(
-    "", status_code=201, response_model=ProgrammeWritten, responses=responses(401, 403, 409, 422)
-)
-def register(
-    body: ProgrammeCreate, svc: ServicesDep, who: PrincipalDep, response: Response
-) -> dict:
+@router.post("", status_code=201, response_model=ProgrammeWritten, responses=responses(401, 403, 409, 422))
+def register(body: ProgrammeCreate, svc: ServicesDep, who: PrincipalDep, response: Response) -> dict:
     who.may_write_programme(body.reporting_org, body.funders)
     w = svc.ledger.register_programme(
         title=body.title,
@@ -108,9 +97,7 @@ def list_(
     cursor: CursorQ = None,
 ) -> dict:
     read_position(svc, None, min_position)
-    rows = svc.durable.programmes(
-        state=state.upper() if state else None, org=str(funder) if funder else None
-    )
+    rows = svc.durable.programmes(state=state.upper() if state else None, org=str(funder) if funder else None)
     if funder is not None:  # `org` matches any role; the filter is on funders only
         rows = [r for r in rows if str(funder) in {f["org_id"] for f in r["funders"]}]
     page, next_cursor = paginate(rows, limit, cursor)
@@ -227,9 +214,7 @@ def commit(
         programme_id,
         version,
         response,
-        lambda p: p.record_commitment(
-            cid, body.funder, body.amount, body.currency, body.value_date
-        ),
+        lambda p: p.record_commitment(cid, body.funder, body.amount, body.currency, body.value_date),
         recorded_id=cid,
         warn=True,
     )
@@ -306,9 +291,7 @@ def disburse(
         programme_id,
         version,
         response,
-        lambda p: p.record_disbursement(
-            did, body.amount, body.currency, body.value_date, body.funder
-        ),
+        lambda p: p.record_disbursement(did, body.amount, body.currency, body.value_date, body.funder),
         recorded_id=did,
     )
 
@@ -368,6 +351,4 @@ def change_period(
     version: IfMatchDep,
     response: Response,
 ) -> dict:
-    return _act(
-        svc, who, programme_id, version, response, lambda p: p.change_period(body.start, body.end)
-    )
+    return _act(svc, who, programme_id, version, response, lambda p: p.change_period(body.start, body.end))

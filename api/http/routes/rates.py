@@ -12,9 +12,7 @@ from api.http.schemas.programmes import RateCreate, RatePage, RateWritten
 router = APIRouter(prefix="/v1/exchange-rates", tags=["exchange rates"])
 
 
-@router.post(
-    "", status_code=201, response_model=RateWritten, responses=responses(401, 403, 409, 422)
-)
+@router.post("", status_code=201, response_model=RateWritten, responses=responses(401, 403, 409, 422))
 def record(body: RateCreate, svc: ServicesDep, who: PrincipalDep, response: Response) -> dict:
     """Recording the same rate again changes nothing; another rate for the same day is 409."""
     w = svc.ledger.record_rate(body.currency, body.date, body.rate)

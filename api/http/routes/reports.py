@@ -41,7 +41,5 @@ def irg(
     if format == "csv":
         return csv_response(*irg_report.csv_rows(answer), f"irg-{party.iso3}.csv")
     if format == "md":
-        return PlainTextResponse(
-            irg_report.markdown(answer), media_type="text/markdown; charset=utf-8"
-        )
+        return PlainTextResponse(irg_report.markdown(answer), media_type="text/markdown; charset=utf-8")
     return answer

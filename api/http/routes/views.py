@@ -58,8 +58,13 @@ class NeedFilters:
     min_position: MinPositionQ = None
 
     def needs(self) -> dict[str, Any]:
-        return {"state": self.state.upper() if self.state else None, "region": self.region,
-                "chapter": self.chapter, "article": self.article, "ta_type": self.ta_type}
+        return {
+            "state": self.state.upper() if self.state else None,
+            "region": self.region,
+            "chapter": self.chapter,
+            "article": self.article,
+            "ta_type": self.ta_type,
+        }
 
 
 FiltersDep = Annotated[NeedFilters, Depends()]
@@ -67,9 +72,7 @@ OK = {200: {"content": {"application/json": {}, "text/csv": {}}, "description": 
 ERRORS = responses(422, 503)
 
 
-def open_needs(
-    svc: Services, who: Principal, position: int | None, **filters: Any
-) -> list[dict[str, Any]]:
+def open_needs(svc: Services, who: Principal, position: int | None, **filters: Any) -> list[dict[str, Any]]:
     return svc.rows(position).needs(who.scope(), status="open", **filters)
 
 
@@ -105,9 +108,7 @@ def unmet(
     svc: ServicesDep,
     who: PrincipalDep,
     f: FiltersDep,
-    classification: Annotated[
-        str | None, Query(pattern="^(unmet|partially-funded|funded)$")
-    ] = None,
+    classification: Annotated[str | None, Query(pattern="^(unmet|partially-funded|funded)$")] = None,
     format: FormatQ = "json",
     limit: LimitQ = MAX_LIMIT,
     cursor: CursorQ = None,
@@ -120,10 +121,10 @@ def unmet(
     past, position = positions(svc, f.as_of, f.min_position)
     if format == "csv":
         rows = open_needs(svc, who, past, **f.needs())
-        return answered(position, unmet_needs.view(rows, svc.currency, classification), format,
-                        unmet_needs, "unmet-needs")
-    page, counts, more = svc.rows(past).open_page(who.scope(), after_key(cursor), limit, classification,
-                                                  **f.needs())
+        return answered(
+            position, unmet_needs.view(rows, svc.currency, classification), format, unmet_needs, "unmet-needs"
+        )
+    page, counts, more = svc.rows(past).open_page(who.scope(), after_key(cursor), limit, classification, **f.needs())
     answer = unmet_needs.answer(page, counts, svc.currency, classification)
     answer["next_cursor"] = key_cursor(sort_key(page[-1])) if more else None
     return answered(position, answer, format, unmet_needs, "unmet-needs")
@@ -231,14 +232,10 @@ def programmes(
     rows = svc.rows(position)
     found = rows.programmes(state=state)
     if region is not None:
-        found = [
-            p for p in found if any(reference.states()[s].region == region for s in p["states"])
-        ]
+        found = [p for p in found if any(reference.states()[s].region == region for s in p["states"])]
     scope, by_needs = who.scope(), any(v is not None for v in need_filters.values())
     if by_needs or scope.published_only:
         needs = {r["need_id"] for r in rows.needs(scope, **need_filters)}
         own = set() if by_needs else set(scope.states)  # a state key sees its own programmes too
-        found = [
-            p for p in found if programme_monitoring.linked(p, needs) or own & set(p["states"])
-        ]
+        found = [p for p in found if programme_monitoring.linked(p, needs) or own & set(p["states"])]
     return found

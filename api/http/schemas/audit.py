@@ -17,7 +17,8 @@ class StreamEvent(BaseModel):
     type: str = Field(description="the event's name, e.g. NeedIdentified")
     topic: str
     data: dict[str, Any] | None = Field(
-        description="the recorded fields (decoded); null if the stored bytes do not decode")
+        description="the recorded fields (decoded); null if the stored bytes do not decode"
+    )
     actor: str | None
     actor_org: str | None
     reason: str | None
@@ -39,7 +40,8 @@ class LoggedRecord(BaseModel):
     type: str
     state: str | None = Field(
         description="base64 of the stored state bytes, exactly as hashed; null when the event is "
-                    "gone from the store although the chain holds it")
+        "gone from the store although the chain holds it"
+    )
     recorded_at: str
     actor: str | None
     leaf_hash: str = Field(pattern=HEX64)

@@ -27,7 +27,7 @@ class In(BaseModel):
 
 
 class Amount(In):
-    amount: Decimal = Field(gt=0, max_digits=24, decimal_places=6, description="a decimal string, e.g. \"125000.00\"")
+    amount: Decimal = Field(gt=0, max_digits=24, decimal_places=6, description='a decimal string, e.g. "125000.00"')
     currency: CurrencyCode
     value_date: Date
 
@@ -42,6 +42,7 @@ class Written(BaseModel):
 
 
 # ---- organisations ----
+
 
 class OrganisationCreate(In):
     ref: Short = Field(description="IATI organisation identifier, e.g. GB-GOV-1")
@@ -69,9 +70,11 @@ class OrganisationWritten(OrganisationPublic, Written):
 
 # ---- needs ----
 
+
 class Source(In):
-    kind: Literal["self-assessment", "country-review-report", "executive-summary",
-                  "national-strategy", "other-mechanism", "other"]
+    kind: Literal[
+        "self-assessment", "country-review-report", "executive-summary", "national-strategy", "other-mechanism", "other"
+    ]
     reference: Short
     cycle: Literal[1, 2] | None = None
     date: Date | None = None

@@ -44,9 +44,7 @@ class ProgrammeCreate(In):
     iati_identifier: Short | None = None
     reporting_org: UUID = Field(description="organisation id of the reporting organisation")
     funders: list[UUID] = Field(max_length=50, description="organisation ids (IATI role 1)")
-    implementers: list[UUID] = Field(
-        default=[], max_length=50, description="organisation ids (IATI role 4)"
-    )
+    implementers: list[UUID] = Field(default=[], max_length=50, description="organisation ids (IATI role 4)")
     states: list[Annotated[str, StringConstraints(max_length=3)]] = Field(max_length=200)
     start: Date | None = None
     end: Date | None = None
@@ -58,9 +56,7 @@ class ProgrammeCreate(In):
 
 class NeedLink(In):
     need_id: UUID
-    share: DecimalText | None = Field(
-        default=None, description="in (0, 1]; none: an equal split of the rest"
-    )
+    share: DecimalText | None = Field(default=None, description="in (0, 1]; none: an equal split of the rest")
 
 
 class NeedUnlink(In):
@@ -90,8 +86,7 @@ class DisbursementCreate(In):
 class DeliveryCreate(In):
     delivery_id: Short | None = Field(default=None, description="generated when absent")
     kind: Annotated[str, StringConstraints(max_length=40)] = Field(
-        description="training, expert-mission, legislative-drafting, workshop, study, "
-        "equipment or other"
+        description="training, expert-mission, legislative-drafting, workshop, study, equipment or other"
     )
     date: Date
     need_ids: list[UUID] = Field(default=[], max_length=200)

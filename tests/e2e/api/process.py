@@ -18,8 +18,14 @@ LEDGER = str(Path(sys.executable).parent / "ledger")
 
 def environment(database_url: str, key_file: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
-    return {**env, "LEDGER_DATABASE_URL": database_url, "LEDGER_SIGNING_KEY_FILE": str(key_file),
-            "LEDGER_LOG_FORMAT": "json", "PYTHONUNBUFFERED": "1", **extra}
+    return {
+        **env,
+        "LEDGER_DATABASE_URL": database_url,
+        "LEDGER_SIGNING_KEY_FILE": str(key_file),
+        "LEDGER_LOG_FORMAT": "json",
+        "PYTHONUNBUFFERED": "1",
+        **extra,
+    }
 
 
 def ledger(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -37,8 +43,13 @@ class Served:
 def serving(env: dict[str, str], *args: str) -> Iterator[Served]:
     """`ledger serve` on a free port until the block ends; its whole output is kept."""
     port = free_port()
-    process = subprocess.Popen([LEDGER, "serve", "--port", str(port), *args], env=env, text=True,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [LEDGER, "serve", "--port", str(port), *args],
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     served = Served(f"http://127.0.0.1:{port}", process)
     try:
         wait_listening(served.url, lambda: process.poll() is None, timeout=30)

@@ -73,7 +73,8 @@ def test_no_route_is_served_outside_the_authorising_dependency(tmp_path: Path) -
 
 
 def test_each_role_is_allowed_or_refused_on_each_route_as_the_table_says(
-        server: LiveServer, services: Services, keys: dict[str, str]) -> None:
+    server: LiveServer, services: Services, keys: dict[str, str]
+) -> None:
     # given a small world where the state key's need and the provider key's programme exist
     values = world.build(services.ledger).path_values()
     routes = sorted({(m, p) for m, p, _ in api_routes(server.server.config.app)})
@@ -102,7 +103,8 @@ def demo_server(tmp_path: Path, keys: dict[str, str], services: Services) -> Any
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_the_demo_lets_an_anonymous_visitor_read_as_coordinator_and_write_nothing(
-        demo_server: LiveServer, services: Services) -> None:
+    demo_server: LiveServer, services: Services
+) -> None:
     # given the embedded demo and a visitor without a key
     values = world.build(services.ledger).path_values()
     routes = sorted({(m, p) for m, p, _ in api_routes(demo_server.server.config.app)})

@@ -69,9 +69,7 @@ def test_concurrent_commitments_over_http_are_each_recorded_or_refused_and_none_
     assert p.version == 1 + len(acknowledged)
 
 
-def test_concurrent_commands_through_the_ledger_are_retried_on_fresh_state(
-    services: Any, keys: dict
-) -> None:
+def test_concurrent_commands_through_the_ledger_are_retried_on_fresh_state(services: Any, keys: dict) -> None:
     # Given a programme, and eight threads each recording a commitment through the Ledger
     pid, org = registered(services.ledger)
     ledger = services.ledger
@@ -88,9 +86,7 @@ def test_concurrent_commands_through_the_ledger_are_retried_on_fresh_state(
     # Then every acknowledged commitment is there, each at its own log position
     positions = [o for o in outcomes if isinstance(o, int)]
     acknowledged = {f"c{i}" for i, o in enumerate(outcomes) if isinstance(o, int)}
-    assert set(ledger.programme(pid).commitments) == acknowledged and len(set(positions)) == len(
-        positions
-    )
+    assert set(ledger.programme(pid).commitments) == acknowledged and len(set(positions)) == len(positions)
 
 
 def test_concurrent_writes_naming_the_same_version_let_exactly_one_through(
@@ -139,9 +135,7 @@ def test_two_processes_changing_one_programme_lose_no_acknowledged_write(
         try:
             return (
                 ledgers[i % 2]
-                .change_programme(
-                    pid, lambda p: p.record_commitment(f"c{i}", org, "10", "USD", date(2024, 2, 1))
-                )
+                .change_programme(pid, lambda p: p.record_commitment(f"c{i}", org, "10", "USD", date(2024, 2, 1)))
                 .position
             )
         except ConcurrentChange as e:

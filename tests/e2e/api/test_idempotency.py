@@ -55,23 +55,16 @@ def test_a_repeat_with_the_same_key_and_body_answers_the_first_answer_and_writes
         first.json(),
         first.headers["etag"],
     )
-    assert (
-        again.headers["idempotent-replayed"] == "true"
-        and "idempotent-replayed" not in first.headers
-    )
+    assert again.headers["idempotent-replayed"] == "true" and "idempotent-replayed" not in first.headers
     assert head(services) == after_first
 
 
-def test_a_repeated_commitment_without_an_id_is_recorded_once(
-    http: httpx.Client, services: Any, gb: str
-) -> None:
+def test_a_repeated_commitment_without_an_id_is_recorded_once(http: httpx.Client, services: Any, gb: str) -> None:
     # Given a programme, and a commitment sent thrice with one key (the server generates its id)
     p = http.post("/v1/programmes", json=programme(gb)).json()
     money = {"funder": gb, "amount": "50000", "currency": "GBP", "value_date": "2024-05-01"}
     answers = [
-        http.post(
-            f"/v1/programmes/{p['id']}/commitments", json=money, headers={"Idempotency-Key": "c"}
-        )
+        http.post(f"/v1/programmes/{p['id']}/commitments", json=money, headers={"Idempotency-Key": "c"})
         for _ in range(3)
     ]
     # Then every answer names the same commitment, and the programme has exactly one
@@ -84,9 +77,7 @@ def test_the_same_key_with_another_body_or_path_is_409_and_writes_nothing(
 ) -> None:
     http.post("/v1/programmes", json=programme(gb), headers={"Idempotency-Key": "reg-2"})
     before = head(services)
-    other_body = http.post(
-        "/v1/programmes", json=programme(gb, "Another title"), headers={"Idempotency-Key": "reg-2"}
-    )
+    other_body = http.post("/v1/programmes", json=programme(gb, "Another title"), headers={"Idempotency-Key": "reg-2"})
     other_path = http.post(
         "/v1/exchange-rates",
         json={"currency": "EUR", "date": "2024-01-31", "rate": "1.08"},
@@ -110,20 +101,14 @@ def test_keys_belong_to_the_principal_that_sent_them(
     assert "idempotent-replayed" not in b.headers
 
 
-def test_a_refusal_is_an_answer_too_and_is_replayed(
-    http: httpx.Client, services: Any, gb: str
-) -> None:
+def test_a_refusal_is_an_answer_too_and_is_replayed(http: httpx.Client, services: Any, gb: str) -> None:
     # Given a refused request (a float amount)
     p = http.post("/v1/programmes", json=programme(gb)).json()
     bad = {"funder": gb, "amount": 1.5, "currency": "GBP", "value_date": "2024-05-01"}
-    first = http.post(
-        f"/v1/programmes/{p['id']}/commitments", json=bad, headers={"Idempotency-Key": "bad"}
-    )
+    first = http.post(f"/v1/programmes/{p['id']}/commitments", json=bad, headers={"Idempotency-Key": "bad"})
     assert first.status_code == 422
     # When it is repeated, then the same refusal is replayed
-    again = http.post(
-        f"/v1/programmes/{p['id']}/commitments", json=bad, headers={"Idempotency-Key": "bad"}
-    )
+    again = http.post(f"/v1/programmes/{p['id']}/commitments", json=bad, headers={"Idempotency-Key": "bad"})
     assert (again.status_code, again.json()) == (422, first.json())
     assert again.headers["idempotent-replayed"] == "true"
 
@@ -149,9 +134,7 @@ def test_a_duplicate_still_in_flight_is_409_in_progress(
             )
             assert written.wait(20)
             # When the same request arrives meanwhile, then it is told the first is still running
-            second = http.post(
-                "/v1/programmes", json=programme(gb), headers={"Idempotency-Key": "slow"}
-            )
+            second = http.post("/v1/programmes", json=programme(gb), headers={"Idempotency-Key": "slow"})
             assert second.status_code == 409 and second.json()["code"] == "idempotency-in-progress"
             assert second.headers["retry-after"] == "1"
             release.set()
@@ -165,9 +148,7 @@ def test_a_duplicate_still_in_flight_is_409_in_progress(
     assert third.json() == first.result().json() and head(services) == before
 
 
-@pytest.mark.parametrize(
-    "database_url", ["postgres"], indirect=True
-)  # a table lock fails writes on demand
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)  # a table lock fails writes on demand
 def test_a_failed_answer_is_not_stored_so_a_retry_runs(
     http: httpx.Client, services: Any, gb: str, database_url: str
 ) -> None:
@@ -175,9 +156,7 @@ def test_a_failed_answer_is_not_stored_so_a_retry_runs(
     # Given the events table locked by someone else, so the write times out: 503
     with psycopg.connect(database_url) as blocker:
         blocker.execute(f"LOCK TABLE {table} IN EXCLUSIVE MODE")
-        failed = http.post(
-            "/v1/programmes", json=programme(gb), headers={"Idempotency-Key": "retry"}
-        )
+        failed = http.post("/v1/programmes", json=programme(gb), headers={"Idempotency-Key": "retry"})
         assert failed.status_code == 503, failed.text
     before = head(services)
     # When the store is back and the client retries with the same key, then the request runs

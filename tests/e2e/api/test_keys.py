@@ -40,8 +40,10 @@ def issue(http: httpx.Client, **body: Any) -> dict[str, Any]:
 
 # ---- over HTTP ----
 
+
 def test_an_admin_issues_a_key_that_is_shown_once_and_stored_only_as_a_hash(
-        server: LiveServer, http: httpx.Client, services: Services) -> None:
+    server: LiveServer, http: httpx.Client, services: Services
+) -> None:
     # when an admin issues a state key for Kenya
     r = http.post("/v1/keys", json={"name": "Kenya focal point", "role": "state", "state": "ken"})
     # then the answer carries the key, its id and position, and is not to be cached
@@ -60,10 +62,14 @@ def test_an_admin_issues_a_key_that_is_shown_once_and_stored_only_as_a_hash(
 
 
 def test_issuing_a_key_is_an_event_naming_the_admin_who_issued_it(
-        http: httpx.Client, services: Services, keys: dict[str, str]) -> None:
+    http: httpx.Client, services: Services, keys: dict[str, str]
+) -> None:
     # when an admin issues a provider key for the FCDO, giving a reason
-    r = http.post("/v1/keys", json={"name": "FCDO desk 2", "role": "provider", "organisation": "GB-GOV-1"},
-                  headers={"X-Reason": "new desk officer"})
+    r = http.post(
+        "/v1/keys",
+        json={"name": "FCDO desk 2", "role": "provider", "organisation": "GB-GOV-1"},
+        headers={"X-Reason": "new desk officer"},
+    )
     issued = r.json()
     # then the stored event names the role, the scope and the admin, never the key
     [event] = stored(services, issued["id"])
@@ -125,14 +131,19 @@ def test_a_malformed_or_forged_key_is_refused(server: LiveServer, keys: dict[str
 
 # ---- events name their key ----
 
+
 def test_each_write_is_attributed_to_the_key_and_organisation_that_made_it(
-        server: LiveServer, keys: dict[str, str], services: Services) -> None:
+    server: LiveServer, keys: dict[str, str], services: Services
+) -> None:
     w = world.build(services.ledger)
     with client_for(server, keys["state"]) as kenya, client_for(server, keys["provider"]) as fcdo:
         # when Kenya's key identifies a need and the FCDO's key commits, each with a reason
         need = kenya.post("/v1/needs", json=world.NEED, headers={"X-Reason": "CRR%20follow-up"})
-        commit = fcdo.post(f"/v1/programmes/{w.programme}/commitments", headers={"X-Reason": "board approval"},
-                           json={"funder": str(w.org), "amount": "1", "currency": "USD", "value_date": "2024-05-01"})
+        commit = fcdo.post(
+            f"/v1/programmes/{w.programme}/commitments",
+            headers={"X-Reason": "board approval"},
+            json={"funder": str(w.org), "amount": "1", "currency": "USD", "value_date": "2024-05-01"},
+        )
     # then the stored events carry who, for which organisation or state, why, and the request
     [identified] = stored(services, need.json()["id"])
     assert identified.actor.startswith("Kenya focal point#") and identified.actor_org == "KEN"
@@ -145,13 +156,15 @@ def test_each_write_is_attributed_to_the_key_and_organisation_that_made_it(
 
 # ---- the CLI ----
 
+
 def env_of(settings: Settings) -> dict[str, str]:
     return environment(settings.database_url, settings.key_file)
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_the_cli_prints_a_new_key_alone_on_stdout_and_it_opens_the_api(
-        settings: Settings, services: Services, server: LiveServer) -> None:
+    settings: Settings, services: Services, server: LiveServer
+) -> None:
     # when a key is issued from the command line
     done = ledger(env_of(settings), "keys", "issue", "--role", "coordinator", "--name", "UNODC desk")
     # then stdout is the key and nothing else, so a script can capture it
@@ -174,13 +187,17 @@ def test_the_cli_prints_a_new_key_alone_on_stdout_and_it_opens_the_api(
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-@pytest.mark.parametrize("args", [
-    ["keys", "issue", "--role", "state", "--name", "x"],
-    ["keys", "issue", "--role", "provider", "--org", "XM-NOWHERE-1", "--name", "x"],
-    ["keys", "revoke", "not-a-key-id"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["keys", "issue", "--role", "state", "--name", "x"],
+        ["keys", "issue", "--role", "provider", "--org", "XM-NOWHERE-1", "--name", "x"],
+        ["keys", "revoke", "not-a-key-id"],
+    ],
+)
 def test_a_cli_key_command_that_fails_says_why_on_stderr_and_prints_nothing(
-        settings: Settings, args: list[str]) -> None:
+    settings: Settings, args: list[str]
+) -> None:
     done = ledger(env_of(settings), *args)
     assert done.returncode != 0 and done.stdout == "" and "error" in done.stderr
     assert "Traceback" not in done.stderr
@@ -191,8 +208,10 @@ def test_the_server_log_never_contains_a_key(settings: Settings) -> None:
     # given an admin key from the CLI and a running `ledger serve`
     env = env_of(settings)
     admin = ledger(env, "keys", "issue", "--role", "admin", "--name", "root").stdout.strip()
-    with serving(env) as served, httpx.Client(base_url=served.url, timeout=30,
-                                              headers={"Authorization": f"Bearer {admin}"}) as root:
+    with (
+        serving(env) as served,
+        httpx.Client(base_url=served.url, timeout=30, headers={"Authorization": f"Bearer {admin}"}) as root,
+    ):
         # when keys are issued, used, refused, forged and revoked
         issued = root.post("/v1/keys", json={"name": "Kenya", "role": "state", "state": "KEN"}).json()
         kenya = {"Authorization": f"Bearer {issued['key']}"}

@@ -50,7 +50,8 @@ def test_a_body_within_the_limit_is_accepted(admin: httpx.Client) -> None:
 
 
 def test_a_body_over_the_limit_is_refused_with_413_and_nothing_is_written(
-        admin: httpx.Client, services: Services) -> None:
+    admin: httpx.Client, services: Services
+) -> None:
     # given the log's head
     head = services.runner.head()
     # when a need larger than the limit is sent with its length
@@ -60,8 +61,7 @@ def test_a_body_over_the_limit_is_refused_with_413_and_nothing_is_written(
     assert services.runner.head() == head
 
 
-def test_a_streamed_body_over_the_limit_is_refused_with_413_too(
-        admin: httpx.Client, services: Services) -> None:
+def test_a_streamed_body_over_the_limit_is_refused_with_413_too(admin: httpx.Client, services: Services) -> None:
     # given a body sent in chunks, without a Content-Length to check up front
     head = services.runner.head()
     chunks = [b'{"description": "', b"x" * LIMIT, b'"}']
@@ -84,8 +84,11 @@ def test_a_streamed_body_within_the_limit_is_read_whole(admin: httpx.Client) -> 
 def test_every_list_caps_its_page_at_500(server: LiveServer, http: httpx.Client) -> None:
     # given every route whose page size is the `limit` query parameter
     doc = http.get("/openapi.json").json()
-    lists = [path for path, item in doc["paths"].items() if "get" in item
-             and any(p["name"] == "limit" and p["in"] == "query" for p in item["get"].get("parameters", []))]
+    lists = [
+        path
+        for path, item in doc["paths"].items()
+        if "get" in item and any(p["name"] == "limit" and p["in"] == "query" for p in item["get"].get("parameters", []))
+    ]
     assert "/v1/needs" in lists and "/v1/keys" in lists
     for path in lists:
         # when a page of 501 is asked for, then it is invalid input; 500 is served

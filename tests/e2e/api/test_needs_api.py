@@ -8,8 +8,13 @@ import pytest
 from tests.conftest import client_for
 
 NEED = {
-    "state": "KEN", "article": 9, "paragraph": "9(1)", "ta_types": ["legal-advice", "capacity-building"],
-    "description": "Review of the public procurement law", "horizon": "current", "priority": "high",
+    "state": "KEN",
+    "article": 9,
+    "paragraph": "9(1)",
+    "ta_types": ["legal-advice", "capacity-building"],
+    "description": "Review of the public procurement law",
+    "horizon": "current",
+    "priority": "high",
     "source": {"kind": "country-review-report", "reference": "CRR Kenya 2nd cycle", "cycle": 2, "date": "2021-06-01"},
     "estimated_cost": {"amount": "250000.00", "currency": "USD", "value_date": "2024-01-01"},
 }
@@ -56,7 +61,11 @@ def test_every_need_action_answers_the_need_and_its_position(http: httpx.Client)
         last = r.json()["position"]
     final = http.get(url).json()
     assert (final["status"], final["priority"], final["horizon"], final["published"]) == (
-        "withdrawn", "medium", "anticipated", True)
+        "withdrawn",
+        "medium",
+        "anticipated",
+        True,
+    )
 
 
 @pytest.mark.parametrize(
@@ -117,7 +126,11 @@ def test_the_unmet_needs_view_reads_its_own_writes_and_filters(http: httpx.Clien
     assert [i["article"] for i in chapter_iii["items"]] == [36]
     item = only_ghana["items"][0]
     assert (item["classification"], item["estimated"], item["gap"], item["region"]) == (
-        "unmet", "250000.00", "250000.00", "African")
+        "unmet",
+        "250000.00",
+        "250000.00",
+        "African",
+    )
 
 
 def test_the_unmet_needs_view_as_csv_opens_in_a_spreadsheet(http: httpx.Client) -> None:

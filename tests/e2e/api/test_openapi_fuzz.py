@@ -25,16 +25,19 @@ from tests.e2e.api import world
 
 EXAMPLES = 25  # per operation: ~45 operations stay within a few minutes on SQLite
 PROBLEM = {"$ref": "#/components/schemas/Problem"}
-CHECKS = [checks.not_a_server_error, checks.status_code_conformance, checks.content_type_conformance,
-          checks.response_schema_conformance]
+CHECKS = [
+    checks.not_a_server_error,
+    checks.status_code_conformance,
+    checks.content_type_conformance,
+    checks.response_schema_conformance,
+]
 
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, str, dict[str, str]]]:
     """One SQLite ledger with a small world and an admin key, served for the whole module."""
     tmp = tmp_path_factory.mktemp("fuzz")
-    config = Settings(database_url=f"sqlite:///{tmp}/ledger.db", signing_key_file=tmp / "k.pem",
-                      log_format="json")
+    config = Settings(database_url=f"sqlite:///{tmp}/ledger.db", signing_key_file=tmp / "k.pem", log_format="json")
     services = Services(config)
     services.ledger.register_organisation("GB-GOV-1", "Foreign, Commonwealth & Development Office", "10", "GBR")
     admin = services.ledger.issue_key("fuzz admin", "admin")[1]
@@ -54,10 +57,12 @@ def doc(live: tuple[LiveServer, str, dict[str, str]]) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def api_schema(live: tuple[LiveServer, str, dict[str, str]]) -> Any:
     server, admin, _ = live
-    config = schemathesis.Config.from_dict({
-        "base-url": server.url,
-        "headers": {"Authorization": f"Bearer {admin}"},
-    })
+    config = schemathesis.Config.from_dict(
+        {
+            "base-url": server.url,
+            "headers": {"Authorization": f"Bearer {admin}"},
+        }
+    )
     return schemathesis.openapi.from_url(f"{server.url}/openapi.json", config=config)
 
 
@@ -72,15 +77,21 @@ def strategies(operation: Any, values: dict[str, str]) -> Any:
 
 
 def test_every_operation_answers_within_its_documented_contract(
-        api_schema: Any, live: tuple[LiveServer, str, dict[str, str]]) -> None:
+    api_schema: Any, live: tuple[LiveServer, str, dict[str, str]]
+) -> None:
     # given every operation of the served document, and an admin key
     failures = []
     operations = [result.ok() for result in api_schema.get_all_operations()]
     assert len(operations) > 20
     for operation in operations:
         # when schemathesis sends it valid and invalid requests
-        @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
-                  suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=EXAMPLES,
+            deadline=None,
+            database=None,
+            derandomize=True,
+            suppress_health_check=list(HealthCheck),
+        )
         @given(case=strategies(operation, live[2]))
         def fuzz(case: schemathesis.Case) -> None:
             case.call_and_validate(checks=CHECKS)
@@ -95,8 +106,10 @@ def test_every_operation_answers_within_its_documented_contract(
 
 # ---- completeness, read from the served document ----
 
-def test_every_route_the_app_serves_is_documented(live: tuple[LiveServer, str, dict[str, str]],
-                                                  doc: dict[str, Any]) -> None:
+
+def test_every_route_the_app_serves_is_documented(
+    live: tuple[LiveServer, str, dict[str, str]], doc: dict[str, Any]
+) -> None:
     app = live[0].server.config.app
     routes = {(m.lower(), p) for m, p, route in api_routes(app) if route.include_in_schema}
     documented = {(m, p) for p, item in doc["paths"].items() for m in item}
@@ -121,8 +134,11 @@ def test_every_operation_names_its_security_and_problem_answers(doc: dict[str, A
                 if status not in answers:
                     wrong.append(f"{method} {path}: {status} not documented")
             for status, answer in answers.items():
-                if status[0] in "45" and "content" in answer and answer["content"] != {
-                        "application/problem+json": {"schema": PROBLEM}}:
+                if (
+                    status[0] in "45"
+                    and "content" in answer
+                    and answer["content"] != {"application/problem+json": {"schema": PROBLEM}}
+                ):
                     wrong.append(f"{method} {path}: {status} is not a problem+json Problem")
     assert not wrong, "\n".join(wrong)
 
@@ -141,8 +157,9 @@ def test_every_json_answer_and_body_has_a_schema(doc: dict[str, Any]) -> None:
     assert not wrong, "\n".join(wrong)
 
 
-def test_the_documented_problem_is_what_errors_answer(live: tuple[LiveServer, str, dict[str, str]],
-                                                       doc: dict[str, Any]) -> None:
+def test_the_documented_problem_is_what_errors_answer(
+    live: tuple[LiveServer, str, dict[str, str]], doc: dict[str, Any]
+) -> None:
     # given the Problem schema and an error answer from the server
     schema = doc["components"]["schemas"]["Problem"]
     with client_for(live[0], None) as anonymous:

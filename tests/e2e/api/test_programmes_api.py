@@ -56,9 +56,7 @@ class Given:
         assert r.status_code == 201, r.text
         return r.json()
 
-    def act(
-        self, programme: dict, action: str, body: dict | None = None, **kw: Any
-    ) -> httpx.Response:
+    def act(self, programme: dict, action: str, body: dict | None = None, **kw: Any) -> httpx.Response:
         return self.http.post(f"/v1/programmes/{programme['id']}/{action}", json=body, **kw)
 
     def ok(self, programme: dict, action: str, body: dict | None = None) -> dict:
@@ -116,9 +114,7 @@ def test_a_programme_is_registered_and_read_back_with_its_etag(given: Given) -> 
     # And reading it back gives the same programme, with its version as ETag
     got = given.http.get(f"/v1/programmes/{p['id']}")
     assert got.status_code == 200 and got.headers["etag"] == '"1"'
-    assert {
-        k: got.json()[k] for k in ("title", "funders", "states", "start", "end", "iati_identifier")
-    } == {
+    assert {k: got.json()[k] for k in ("title", "funders", "states", "start", "end", "iati_identifier")} == {
         "title": "Procurement integrity in Kenya",
         "funders": [str(given.gb), str(given.de)],
         "states": ["KEN"],
@@ -404,12 +400,8 @@ def test_a_duplicate_commitment_id_is_refused_and_writes_nothing(given: Given) -
     p = given.programme()
     given.ok(p, "commitments", given.money(commitment_id="c-1"))
     head = given.head()
-    assert_problem(
-        given.act(p, "pledges", given.money(commitment_id="c-1")), 409, "duplicate-commitment"
-    )
-    assert_problem(
-        given.act(p, "commitments", given.money(commitment_id="c-1")), 409, "duplicate-commitment"
-    )
+    assert_problem(given.act(p, "pledges", given.money(commitment_id="c-1")), 409, "duplicate-commitment")
+    assert_problem(given.act(p, "commitments", given.money(commitment_id="c-1")), 409, "duplicate-commitment")
     assert given.head() == head
 
 
@@ -470,9 +462,7 @@ def test_a_write_with_a_stale_if_match_is_412_and_writes_nothing(given: Given) -
     assert_problem(r, 412, "version-mismatch")
     assert given.head() == head
     # And naming the current version succeeds
-    assert (
-        given.act(p, "commitments", given.money(), headers={"If-Match": '"2"'}).status_code == 201
-    )
+    assert given.act(p, "commitments", given.money(), headers={"If-Match": '"2"'}).status_code == 201
 
 
 def test_a_provider_writes_only_programmes_its_organisation_funds_or_reports(
@@ -495,16 +485,11 @@ def test_a_provider_writes_only_programmes_its_organisation_funds_or_reports(
         )
         assert_problem(r, 403, "forbidden-scope")
         # Nor record money on a programme it neither funds nor reports
-        r = provider.post(
-            f"/v1/programmes/{foreign['id']}/commitments", json=given.money(funder=str(given.de))
-        )
+        r = provider.post(f"/v1/programmes/{foreign['id']}/commitments", json=given.money(funder=str(given.de)))
         assert_problem(r, 403, "forbidden-scope")
         assert given.head() == head
         # But it records money on its own
-        assert (
-            provider.post(f"/v1/programmes/{own['id']}/commitments", json=given.money()).status_code
-            == 201
-        )
+        assert provider.post(f"/v1/programmes/{own['id']}/commitments", json=given.money()).status_code == 201
     with client_for(server, keys["coordinator"]) as coordinator:
         assert_problem(
             coordinator.post(f"/v1/programmes/{own['id']}/status", json={"status": 2}),
@@ -550,9 +535,7 @@ def test_exchange_rates_are_recorded_listed_and_convert_programme_money(given: G
     p = given.programme()
     given.ok(p, "commitments", given.money(amount="1000", value_date="2024-03-01"))
     # When a GBP rate before the value date is recorded
-    r = given.http.post(
-        "/v1/exchange-rates", json={"currency": "gbp", "date": "2024-01-31", "rate": "1.27"}
-    )
+    r = given.http.post("/v1/exchange-rates", json={"currency": "gbp", "date": "2024-01-31", "rate": "1.27"})
     assert r.status_code == 201, r.text
     rate = r.json()
     assert (rate["currency"], rate["rate"], rate["reporting_currency"]) == ("GBP", "1.27", "USD")
@@ -564,20 +547,14 @@ def test_exchange_rates_are_recorded_listed_and_convert_programme_money(given: G
         "rate": "1.27",
         "reporting_currency": "USD",
     } in listed
-    [row] = given.http.get(f"/v1/programmes?state=KEN&min_position={rate['position']}").json()[
-        "items"
-    ]
+    [row] = given.http.get(f"/v1/programmes?state=KEN&min_position={rate['position']}").json()["items"]
     assert row["committed"] == "1270.00"
 
 
 def test_recording_the_same_rate_again_writes_nothing(given: Given) -> None:
-    given.http.post(
-        "/v1/exchange-rates", json={"currency": "EUR", "date": "2024-01-31", "rate": "1.08"}
-    )
+    given.http.post("/v1/exchange-rates", json={"currency": "EUR", "date": "2024-01-31", "rate": "1.08"})
     head = given.head()
-    again = given.http.post(
-        "/v1/exchange-rates", json={"currency": "EUR", "date": "2024-01-31", "rate": "1.08"}
-    )
+    again = given.http.post("/v1/exchange-rates", json={"currency": "EUR", "date": "2024-01-31", "rate": "1.08"})
     assert again.status_code == 201 and given.head() == head
 
 
@@ -593,9 +570,7 @@ BAD_RATES = [
 
 def test_each_bad_rate_is_a_problem_with_its_own_code_and_writes_nothing(given: Given) -> None:
     # Given EUR recorded at 1.08 on 31 January
-    given.http.post(
-        "/v1/exchange-rates", json={"currency": "EUR", "date": "2024-01-31", "rate": "1.08"}
-    )
+    given.http.post("/v1/exchange-rates", json={"currency": "EUR", "date": "2024-01-31", "rate": "1.08"})
     head = given.head()
     for body, status, code in BAD_RATES:
         assert_problem(given.http.post("/v1/exchange-rates", json=body), status, code)

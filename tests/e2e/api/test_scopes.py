@@ -18,27 +18,39 @@ from tests.e2e.api.world import World
 
 MONEY = {"amount": "5000", "currency": "USD", "value_date": "2024-02-01"}
 NEED_ACTIONS = {
-    "revise": {"description": "A wider review"}, "prioritise": {"priority": "low"},
-    "estimate": MONEY, "publish": {}, "mark-met": {"reason": "done"},
-    "withdraw": {"reason": "no longer needed"}, "reopen": {"reason": "needed again"},
+    "revise": {"description": "A wider review"},
+    "prioritise": {"priority": "low"},
+    "estimate": MONEY,
+    "publish": {},
+    "mark-met": {"reason": "done"},
+    "withdraw": {"reason": "no longer needed"},
+    "reopen": {"reason": "needed again"},
 }
 
 
 def programme_actions(w: World) -> dict[str, dict[str, Any]]:
     """A valid body for every programme write, so that only the scope check can refuse it."""
     return {
-        "link-need": {"need_id": str(w.need)}, "unlink-need": {"need_id": str(w.need)},
-        "pledges": {"funder": str(w.other_org), **MONEY}, "commitments": {"funder": str(w.other_org), **MONEY},
-        "disbursements": MONEY, "deliveries": {"kind": "training", "date": "2024-03-01", "description": "x"},
-        "status": {"status": 3}, "period": {"start": "2024-01-01", "end": "2027-06-30"},
-        "commitments/{commitment_id}/revise": {"amount": "7000"}, "commitments/{commitment_id}/cancel": {},
+        "link-need": {"need_id": str(w.need)},
+        "unlink-need": {"need_id": str(w.need)},
+        "pledges": {"funder": str(w.other_org), **MONEY},
+        "commitments": {"funder": str(w.other_org), **MONEY},
+        "disbursements": MONEY,
+        "deliveries": {"kind": "training", "date": "2024-03-01", "description": "x"},
+        "status": {"status": 3},
+        "period": {"start": "2024-01-01", "end": "2027-06-30"},
+        "commitments/{commitment_id}/revise": {"amount": "7000"},
+        "commitments/{commitment_id}/cancel": {},
     }
 
 
 def writes_under(server: LiveServer, prefix: str) -> list[str]:
     """The app's own write routes under a resource, as suffixes: new ones join the tests by themselves."""
-    return sorted(p.removeprefix(prefix) for m, p, _ in api_routes(server.server.config.app)
-                  if m == "POST" and p.startswith(prefix))
+    return sorted(
+        p.removeprefix(prefix)
+        for m, p, _ in api_routes(server.server.config.app)
+        if m == "POST" and p.startswith(prefix)
+    )
 
 
 def assert_forbidden_scope(r: httpx.Response) -> None:
@@ -53,20 +65,21 @@ def w(services: Services, keys: dict[str, str]) -> World:
 
 
 def test_a_provider_committing_on_another_funders_programme_is_refused_and_nothing_is_written(
-        server: LiveServer, keys: dict[str, str], services: Services, w: World) -> None:
+    server: LiveServer, keys: dict[str, str], services: Services, w: World
+) -> None:
     # given the FCDO's provider key and a programme funded and reported by the German Foreign Office
     before = services.ledger.programme(w.foreign_programme).version
     with client_for(server, keys["provider"]) as fcdo:
         # when it records a commitment there
-        r = fcdo.post(f"/v1/programmes/{w.foreign_programme}/commitments",
-                      json={"funder": str(w.other_org), **MONEY})
+        r = fcdo.post(f"/v1/programmes/{w.foreign_programme}/commitments", json={"funder": str(w.other_org), **MONEY})
     # then it is refused for its scope, and the programme is unchanged
     assert_forbidden_scope(r)
     assert services.ledger.programme(w.foreign_programme).version == before
 
 
 def test_every_programme_write_is_refused_to_a_provider_outside_the_programme(
-        server: LiveServer, keys: dict[str, str], services: Services, w: World) -> None:
+    server: LiveServer, keys: dict[str, str], services: Services, w: World
+) -> None:
     # given every write route under a programme, each with a body that would otherwise be valid
     bodies = programme_actions(w)
     suffixes = writes_under(server, "/v1/programmes/{programme_id}/")
@@ -83,7 +96,8 @@ def test_every_programme_write_is_refused_to_a_provider_outside_the_programme(
 
 
 def test_a_provider_writes_the_programmes_its_organisation_funds(
-        server: LiveServer, keys: dict[str, str], w: World) -> None:
+    server: LiveServer, keys: dict[str, str], w: World
+) -> None:
     # given the FCDO's provider key and the programme the FCDO funds
     with client_for(server, keys["provider"]) as fcdo:
         # when it records a commitment of its own there
@@ -93,9 +107,15 @@ def test_a_provider_writes_the_programmes_its_organisation_funds(
 
 
 def test_a_provider_registers_only_programmes_its_organisation_funds_or_reports(
-        server: LiveServer, keys: dict[str, str], w: World) -> None:
-    programme = {"title": "Whistle-blower protection", "reporting_org": str(w.other_org),
-                 "funders": [str(w.other_org)], "states": ["KEN"], "status": 1}
+    server: LiveServer, keys: dict[str, str], w: World
+) -> None:
+    programme = {
+        "title": "Whistle-blower protection",
+        "reporting_org": str(w.other_org),
+        "funders": [str(w.other_org)],
+        "states": ["KEN"],
+        "status": 1,
+    }
     with client_for(server, keys["provider"]) as fcdo:
         # when it registers a programme of another organisation, then it is refused
         assert_forbidden_scope(fcdo.post("/v1/programmes", json=programme))
@@ -105,7 +125,8 @@ def test_a_provider_registers_only_programmes_its_organisation_funds_or_reports(
 
 
 def test_a_state_writing_another_states_need_is_refused_and_nothing_is_written(
-        server: LiveServer, keys: dict[str, str], services: Services, w: World) -> None:
+    server: LiveServer, keys: dict[str, str], services: Services, w: World
+) -> None:
     # given Kenya's state key and Uganda's need
     suffixes = writes_under(server, "/v1/needs/{need_id}/")
     assert set(suffixes) <= set(NEED_ACTIONS), f"give these need writes a body: {set(suffixes) - set(NEED_ACTIONS)}"
@@ -123,7 +144,8 @@ def test_a_state_writing_another_states_need_is_refused_and_nothing_is_written(
 
 
 def test_unpublished_needs_of_other_states_are_hidden_from_states_and_anonymous_readers(
-        server: LiveServer, keys: dict[str, str], w: World, http: httpx.Client) -> None:
+    server: LiveServer, keys: dict[str, str], w: World, http: httpx.Client
+) -> None:
     # given Kenya's and Uganda's unpublished needs
     with client_for(server, keys["state"]) as kenya, client_for(server, None) as public:
         # then Kenya reads its own need, not Uganda's, and the public reads neither
@@ -135,8 +157,10 @@ def test_unpublished_needs_of_other_states_are_hidden_from_states_and_anonymous_
         # then both read it, in the resource and in the lists and views built from needs
         assert kenya.get(f"/v1/needs/{w.foreign_need}").status_code == 200
         assert public.get(f"/v1/needs/{w.foreign_need}").status_code == 200
-        listed = {c: {n["need_id"] for n in c.get(f"/v1/needs?min_position={published}").json()["items"]}
-                  for c in (kenya, public)}
+        listed = {
+            c: {n["need_id"] for n in c.get(f"/v1/needs?min_position={published}").json()["items"]}
+            for c in (kenya, public)
+        }
         assert listed[kenya] == {str(w.need), str(w.foreign_need)}
         assert listed[public] == {str(w.foreign_need)}
         view = public.get(f"/v1/views/unmet-needs?min_position={published}").json()
@@ -164,5 +188,8 @@ def test_the_table_gives_each_role_what_design_section_7_says() -> None:
     assert writes(PROVIDER) and all(p.startswith(("/v1/programmes", "/v1/imports/")) for p in writes(PROVIDER))
     # providers read all views; anonymous readers see no audit log and no programme
     assert {p for p in every_read if p.startswith("/v1/views/")} <= reads(PROVIDER)
-    assert not {p for p in reads(ANONYMOUS)
-                if p.startswith(("/v1/audit/log", "/v1/audit/streams", "/v1/programmes", "/programmes"))}
+    assert not {
+        p
+        for p in reads(ANONYMOUS)
+        if p.startswith(("/v1/audit/log", "/v1/audit/streams", "/v1/programmes", "/programmes"))
+    }

@@ -16,8 +16,13 @@ from domain import context
 from domain.needs import source
 
 NEED = {
-    "state": "KEN", "article": 9, "paragraph": None, "ta_types": ["legal-advice"],
-    "description": "Review of the public procurement law", "horizon": "current", "priority": "high",
+    "state": "KEN",
+    "article": 9,
+    "paragraph": None,
+    "ta_types": ["legal-advice"],
+    "description": "Review of the public procurement law",
+    "horizon": "current",
+    "priority": "high",
     "source": {"kind": "country-review-report", "reference": "CRR Kenya", "cycle": 2, "date": "2021-06-01"},
 }
 
@@ -35,9 +40,16 @@ class World:
 
     def path_values(self) -> dict[str, str]:
         """A real value for every path parameter name the app's routes use."""
-        return {"org_id": str(self.org), "need_id": str(self.need), "programme_id": str(self.programme),
-                "commitment_id": self.commitment, "key_id": str(self.spare_key),
-                "stream_id": str(self.need), "state": "KEN", "name": "dashboard.css"}
+        return {
+            "org_id": str(self.org),
+            "need_id": str(self.need),
+            "programme_id": str(self.programme),
+            "commitment_id": self.commitment,
+            "key_id": str(self.spare_key),
+            "stream_id": str(self.need),
+            "state": "KEN",
+            "name": "dashboard.css",
+        }
 
 
 def need_fields(state: str) -> dict[str, Any]:
@@ -53,13 +65,22 @@ def build(ledger: Any) -> World:
         foreign_need = ledger.identify_need(**need_fields("UGA")).id
         programme = _programme(ledger, "Procurement reform support", org)
         foreign = _programme(ledger, "Asset recovery training", other)
-        ledger.change_programme(programme, lambda p: p.record_commitment(
-            "c-1", org, "100000", "USD", date(2024, 1, 15)))
+        ledger.change_programme(
+            programme, lambda p: p.record_commitment("c-1", org, "100000", "USD", date(2024, 1, 15))
+        )
         spare = ledger.issue_key("spare coordinator", "coordinator")[0].id
     return World(org, other, need, foreign_need, programme, foreign, "c-1", spare)
 
 
 def _programme(ledger: Any, title: str, funder: UUID) -> UUID:
     return ledger.register_programme(
-        title=title, description="", reporting_org=funder, funders=[funder], implementers=[],
-        states=["KEN", "UGA"], start=date(2024, 1, 1), end=date(2026, 12, 31), status=2).id
+        title=title,
+        description="",
+        reporting_org=funder,
+        funders=[funder],
+        implementers=[],
+        states=["KEN", "UGA"],
+        start=date(2024, 1, 1),
+        end=date(2026, 12, 31),
+        status=2,
+    ).id

@@ -54,8 +54,9 @@ def chromium() -> Iterator[Any]:
 def demo_services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Services]:
     """The demo world on SQLite, with the views caught up before any page is read."""
     tmp = tmp_path_factory.mktemp("browser")
-    settings = Settings(database_url=f"sqlite:///{tmp}/ledger.db", signing_key_file=tmp / "key.pem",
-                        log_format="json", demo_mode=True)
+    settings = Settings(
+        database_url=f"sqlite:///{tmp}/ledger.db", signing_key_file=tmp / "key.pem", log_format="json", demo_mode=True
+    )
     svc = Services(settings)
     load_demo(svc.ledger)
     svc.runner.catch_up()
@@ -76,8 +77,9 @@ class Watched:
         self.page, self.base = page, base
         self.console: list[str] = []
         self.requests: list[str] = []
-        page.on("console", lambda m: self.console.append(f"{m.type}: {m.text}")
-                if m.type in ("error", "warning") else None)
+        page.on(
+            "console", lambda m: self.console.append(f"{m.type}: {m.text}") if m.type in ("error", "warning") else None
+        )
         page.on("pageerror", lambda e: self.console.append(f"pageerror: {e}"))
         page.on("request", lambda r: self.requests.append(r.url))
 

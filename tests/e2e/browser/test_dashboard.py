@@ -29,12 +29,10 @@ def number(browse: Watched, stat: str) -> int:
 
 
 def heat_states(browse: Watched) -> set[str]:
-    return set(browse.page.eval_on_selector_all(
-        "svg.heatmap g.cell", "cells => cells.map(c => c.dataset.state)"))
+    return set(browse.page.eval_on_selector_all("svg.heatmap g.cell", "cells => cells.map(c => c.dataset.state)"))
 
 
-def test_the_dashboard_loads_without_console_errors_or_requests_to_other_hosts(
-        browse: Watched) -> None:
+def test_the_dashboard_loads_without_console_errors_or_requests_to_other_hosts(browse: Watched) -> None:
     # Given the demo ledger; when the dashboard opens
     browse.open("/")
     browse.page.wait_for_load_state("networkidle")
@@ -47,8 +45,7 @@ def test_the_dashboard_loads_without_console_errors_or_requests_to_other_hosts(
     assert browse.page.locator("h1").inner_text() == "Coordination dashboard"
 
 
-def test_the_heatmap_has_one_cell_per_state_with_open_needs_and_chapter(browse: Watched,
-                                                                         live: LiveServer) -> None:
+def test_the_heatmap_has_one_cell_per_state_with_open_needs_and_chapter(browse: Watched, live: LiveServer) -> None:
     # Given the states with open needs, according to the unmet-needs view
     states = {i["state"] for i in api(live, "/v1/views/unmet-needs")["items"]}
     # When the dashboard opens
@@ -75,8 +72,7 @@ def test_the_headline_matches_the_views(browse: Watched, live: LiveServer) -> No
     assert number(browse, "unmet") == unmet["counts"]["unmet"]
 
 
-def test_choosing_a_region_narrows_the_dashboard_to_its_states(browse: Watched,
-                                                                live: LiveServer) -> None:
+def test_choosing_a_region_narrows_the_dashboard_to_its_states(browse: Watched, live: LiveServer) -> None:
     # Given a region with open needs, and the open needs there according to the view
     items = api(live, "/v1/views/unmet-needs")["items"]
     region = sorted({i["region"] for i in items})[0]
@@ -94,8 +90,7 @@ def test_choosing_a_region_narrows_the_dashboard_to_its_states(browse: Watched,
     assert browse.page.locator("#f-region").input_value() == region
 
 
-def test_choosing_a_chapter_turns_the_columns_into_its_articles(browse: Watched,
-                                                                 live: LiveServer) -> None:
+def test_choosing_a_chapter_turns_the_columns_into_its_articles(browse: Watched, live: LiveServer) -> None:
     # Given the chapter with the most open needs
     items = api(live, "/v1/views/unmet-needs")["items"]
     chapter = max(reference.CHAPTERS, key=lambda c: sum(i["chapter"] == c for i in items))
@@ -105,8 +100,7 @@ def test_choosing_a_chapter_turns_the_columns_into_its_articles(browse: Watched,
     browse.open(f"/?chapter={chapter}")
     # Then the columns are that chapter's articles with open needs, one cell per state and article
     heads = browse.page.locator("svg.heatmap text.colhead")
-    assert {heads.nth(i).get_attribute("data-label") for i in range(heads.count())} == {
-        str(a) for a in articles}
+    assert {heads.nth(i).get_attribute("data-label") for i in range(heads.count())} == {str(a) for a in articles}
     assert browse.page.locator("svg.heatmap g.cell").count() == len(states) * len(articles)
 
 
@@ -125,8 +119,7 @@ def test_an_as_of_date_before_the_first_event_shows_an_empty_ledger(browse: Watc
     assert browse.page.locator("svg.heatmap g.cell").count() == 0
 
 
-def test_an_as_of_position_shows_the_numbers_as_they_stood_then(browse: Watched,
-                                                                demo_services: Services) -> None:
+def test_an_as_of_position_shows_the_numbers_as_they_stood_then(browse: Watched, demo_services: Services) -> None:
     # Given the log position of the second need ever identified
     svc = demo_services
     notes = svc.ledger.recorder.select_notifications(start=1, limit=100_000)
@@ -194,8 +187,9 @@ def test_keyboard_users_skip_to_the_content_and_reach_the_filters(browse: Watche
     assert page.locator("label[for=f-asof]").inner_text() == "As of"
 
 
-def test_a_state_key_sees_only_published_needs_and_its_own(chromium: Any, live: LiveServer,
-                                                           demo_services: Services) -> None:
+def test_a_state_key_sees_only_published_needs_and_its_own(
+    chromium: Any, live: LiveServer, demo_services: Services
+) -> None:
     # Given a focal point's key for a state with an unpublished need
     ledger = demo_services.ledger
     rows = demo_services.durable.needs(Scope())
@@ -216,7 +210,8 @@ def test_a_state_key_sees_only_published_needs_and_its_own(chromium: Any, live: 
         readable = {n["need_id"] for n in api_with(live, secret, "/v1/needs?limit=500")["items"]}
         shown = page.eval_on_selector_all(
             "table.events tbody td:nth-child(3)",
-            "cells => cells.map(c => (c.querySelector('a') || {}).pathname || c.textContent)")
+            "cells => cells.map(c => (c.querySelector('a') || {}).pathname || c.textContent)",
+        )
         assert shown and all(s.startswith(("/needs/", "/programmes/")) for s in shown)
         assert {s.rsplit("/", 1)[1] for s in shown if s.startswith("/needs/")} <= readable
     finally:

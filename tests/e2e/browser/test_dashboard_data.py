@@ -18,20 +18,37 @@ from domain import reference
 money = st.decimals(min_value=0, max_value=10**9, places=2, allow_nan=False, allow_infinity=False)
 
 
-def row(state: str, article: int, gap: str | None, classification: str = "unmet",
-        status: str = "open") -> dict[str, Any]:
+def row(
+    state: str, article: int, gap: str | None, classification: str = "unmet", status: str = "open"
+) -> dict[str, Any]:
     s, a = reference.states()[state], reference.articles()[article]
-    return {"need_id": f"{state}-{article}-{gap}", "state": state, "state_name": s.name,
-            "region": s.region, "article": article, "chapter": a.chapter, "status": status,
-            "classification": classification if status == "open" else None, "gap": gap,
-            "ta_types_v2": ["capacity-building"], "programmes": [], "providers": []}
+    return {
+        "need_id": f"{state}-{article}-{gap}",
+        "state": state,
+        "state_name": s.name,
+        "region": s.region,
+        "article": article,
+        "chapter": a.chapter,
+        "status": status,
+        "classification": classification if status == "open" else None,
+        "gap": gap,
+        "ta_types_v2": ["capacity-building"],
+        "programmes": [],
+        "providers": [],
+    }
 
 
-@pytest.mark.parametrize(("field", "value", "code"), [
-    ("region", "Atlantis", "unknown-region"), ("state", "XXX", "unknown-state"),
-    ("cycle", "3", "unknown-cycle"), ("cycle", "one", "unknown-cycle"),
-    ("chapter", "VII", "unknown-chapter"), ("ta_type", "magic", "unknown-ta-type"),
-])
+@pytest.mark.parametrize(
+    ("field", "value", "code"),
+    [
+        ("region", "Atlantis", "unknown-region"),
+        ("state", "XXX", "unknown-state"),
+        ("cycle", "3", "unknown-cycle"),
+        ("cycle", "one", "unknown-cycle"),
+        ("chapter", "VII", "unknown-chapter"),
+        ("ta_type", "magic", "unknown-ta-type"),
+    ],
+)
 def test_filters_refuse_values_outside_their_codelists(field: str, value: str, code: str) -> None:
     with pytest.raises(ApiProblem) as refused:
         Filters.parse(**{field: value})
@@ -64,10 +81,17 @@ def test_the_query_string_keeps_the_selection_and_changes_one_value() -> None:
     assert filters.query(as_of=None) == "region=African"
 
 
-@pytest.mark.parametrize(("value", "text"), [
-    (640, "640"), (12_500, "12.5k"), (980_000, "980k"), (999_999, "1M"), (1_500_000, "1.5M"),
-    (2_000_000_000, "2bn"),
-])
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (640, "640"),
+        (12_500, "12.5k"),
+        (980_000, "980k"),
+        (999_999, "1M"),
+        (1_500_000, "1.5M"),
+        (2_000_000_000, "2bn"),
+    ],
+)
 def test_money_reads_short_on_a_projector(value: int, text: str) -> None:
     assert charts.compact(Decimal(value)) == text
 
@@ -88,8 +112,13 @@ def test_a_larger_gap_is_never_lighter(gaps: list[Decimal]) -> None:
 
 def test_the_heatmap_has_a_cell_per_state_and_chapter_grouped_by_region() -> None:
     # Given open needs in three states of two regions, and one closed need elsewhere
-    rows = [row("KEN", 6, "100"), row("KEN", 36, "50", "partially-funded"), row("NGA", 15, None),
-            row("FRA", 46, "0", "funded"), row("IDN", 9, "10", status="met")]
+    rows = [
+        row("KEN", 6, "100"),
+        row("KEN", 36, "50", "partially-funded"),
+        row("NGA", 15, None),
+        row("FRA", 46, "0", "funded"),
+        row("IDN", 9, "10", status="met"),
+    ]
     # When the heatmap is drawn over every chapter
     h = charts.heatmap(rows, Filters().chapters(), False, "USD")
     # Then each state with an open need has one cell per chapter, under its region
@@ -114,16 +143,18 @@ def test_one_chapter_turns_the_columns_into_its_articles_with_open_needs() -> No
 
 
 def test_bars_are_ranked_and_scaled_to_the_largest() -> None:
-    chart = charts.bars([{"k": "a", "v": "50"}, {"k": "b", "v": "200"}, {"k": "c", "v": "0"}],
-                           "k", "v")
+    chart = charts.bars([{"k": "a", "v": "50"}, {"k": "b", "v": "200"}, {"k": "c", "v": "0"}], "k", "v")
     assert [b["label"] for b in chart["bars"]] == ["b", "a", "c"]
     widths = [b["w"] for b in chart["bars"]]
     assert widths == [charts.BAR_W, charts.BAR_W / 4, 0.0]
 
 
 def test_the_headline_counts_open_unmet_and_the_known_gap() -> None:
-    rows = [row("KEN", 6, "100"), row("KEN", 36, None), row("NGA", 15, "50", "funded"),
-            row("IDN", 9, "10", status="withdrawn")]
+    rows = [
+        row("KEN", 6, "100"),
+        row("KEN", 36, None),
+        row("NGA", 15, "50", "funded"),
+        row("IDN", 9, "10", status="withdrawn"),
+    ]
     h = dashboard.headline(rows)
-    assert (h["needs"], h["open"], h["unmet"], h["gap"], h["without_estimate"]) == (
-        4, 3, 2, Decimal(150), 1)
+    assert (h["needs"], h["open"], h["unmet"], h["gap"], h["without_estimate"]) == (4, 3, 2, Decimal(150), 1)

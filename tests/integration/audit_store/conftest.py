@@ -48,8 +48,11 @@ def export(svc: Services, path: Path) -> Path:
 def empty_store(kind: str, tmp_path: Path, key_file: Path) -> Iterator[Settings]:
     """Settings for a new, empty database of `kind` (sqlite or postgres), with this key file."""
     if kind == "sqlite":
-        yield Settings(database_url=f"sqlite:///{tmp_path}/restored-{uuid.uuid4().hex[:6]}.db",
-                       signing_key_file=key_file, log_format="json")
+        yield Settings(
+            database_url=f"sqlite:///{tmp_path}/restored-{uuid.uuid4().hex[:6]}.db",
+            signing_key_file=key_file,
+            log_format="json",
+        )
         return
     name = new_postgres_database()
     try:

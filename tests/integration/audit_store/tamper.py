@@ -34,16 +34,16 @@ def writable(svc: Services) -> Iterator[tuple[Tx, str, str]]:
 
 def row(svc: Services, position: int) -> dict[str, Any]:
     with writable(svc) as (tx, table, pos):
-        found = tx.execute(f"SELECT originator_id, originator_version, topic, state FROM {table}"
-                           f" WHERE {pos} = ?", (position,)).fetchone()  # fmt: skip
+        found = tx.execute(
+            f"SELECT originator_id, originator_version, topic, state FROM {table} WHERE {pos} = ?", (position,)
+        ).fetchone()
     assert found is not None, f"no event at position {position}"
     return {**found, "state": bytes(found["state"])}
 
 
 def _put(svc: Services, position: int, topic: str, state: bytes) -> None:
     with writable(svc) as (tx, table, pos):
-        tx.execute(f"UPDATE {table} SET topic = ?, state = ? WHERE {pos} = ?",
-                   (topic, state, position))  # fmt: skip
+        tx.execute(f"UPDATE {table} SET topic = ?, state = ? WHERE {pos} = ?", (topic, state, position))
 
 
 def alter_byte(svc: Services, position: int, offset: int | None = None) -> Undo:
@@ -70,8 +70,9 @@ def swap(svc: Services, i: int, j: int) -> Undo:
 
 def _insert(tx: Tx, table: str, pos: str, position: int, r: dict[str, Any]) -> None:
     values = (position, r["originator_id"], r["originator_version"], r["topic"], r["state"])
-    tx.execute(f"INSERT INTO {table} ({pos}, originator_id, originator_version, topic, state)"
-               " VALUES (?, ?, ?, ?, ?)", values)  # fmt: skip
+    tx.execute(
+        f"INSERT INTO {table} ({pos}, originator_id, originator_version, topic, state) VALUES (?, ?, ?, ?, ?)", values
+    )
 
 
 def delete(svc: Services, position: int) -> Undo:
@@ -94,8 +95,12 @@ def _shift(tx: Tx, table: str, pos: str, from_position: int, by: int) -> None:
 
 def insert_forged(svc: Services, position: int) -> Undo:
     """A forged record slipped in at `position`; the records from there on move up by one."""
-    forged = {"originator_id": stream_param(svc.db, uuid.uuid4()), "originator_version": 1,
-              "topic": FORGED_TOPIC, "state": b'{"forged":true}'}  # fmt: skip
+    forged = {
+        "originator_id": stream_param(svc.db, uuid.uuid4()),
+        "originator_version": 1,
+        "topic": FORGED_TOPIC,
+        "state": b'{"forged":true}',
+    }
     with writable(svc) as (tx, table, pos):
         _shift(tx, table, pos, position, 1)
         _insert(tx, table, pos, position, forged)
@@ -122,8 +127,7 @@ def rewrite_chain_from(svc: Services, position: int) -> None:
         if record.position >= position:
             rows.append((leaf.hex(), chained.hex(), record.position))
     with svc.db.transaction() as tx:
-        tx.executemany(
-            "UPDATE audit_log SET leaf_hash = ?, chain_hash = ? WHERE position = ?", rows)
+        tx.executemany("UPDATE audit_log SET leaf_hash = ?, chain_hash = ? WHERE position = ?", rows)
 
 
 TAMPERINGS: dict[str, Callable[[Services, int], Undo]] = {

@@ -32,8 +32,11 @@ def test_a_needs_history_says_who_recorded_what_when_and_why(
     with client_for(server, keys["state"]) as kenya:
         made = kenya.post("/v1/needs", json=NEED, headers={"X-Reason": "CRR 2021 finding"})
         need = made.json()["id"]
-        changed = kenya.post(f"/v1/needs/{need}/prioritise", json={"priority": "low"},
-                             headers={"X-Reason": "covered by the budget", "If-Match": '"1"'})
+        changed = kenya.post(
+            f"/v1/needs/{need}/prioritise",
+            json={"priority": "low"},
+            headers={"X-Reason": "covered by the budget", "If-Match": '"1"'},
+        )
     assert made.status_code == 201 and changed.status_code == 200, changed.text
     # when the auditor reads the need's stream
     r = auditor.get(f"/v1/audit/streams/{need}")
@@ -59,14 +62,29 @@ def test_a_programmes_history_is_readable_by_the_auditor_and_not_by_a_provider(
 ) -> None:
     # given the provider registers a programme and records a commitment
     gb = str(services.ledger.organisation_by_ref("GB-GOV-1").id)
-    body = {"title": "Procurement integrity", "description": "", "reporting_org": gb,
-            "funders": [gb], "implementers": [], "states": ["KEN"], "start": "2024-01-01",
-            "end": "2026-12-31", "status": 2}  # fmt: skip
+    body = {
+        "title": "Procurement integrity",
+        "description": "",
+        "reporting_org": gb,
+        "funders": [gb],
+        "implementers": [],
+        "states": ["KEN"],
+        "start": "2024-01-01",
+        "end": "2026-12-31",
+        "status": 2,
+    }
     with client_for(server, keys["provider"]) as provider:
         programme = provider.post("/v1/programmes", json=body).json()["id"]
-        provider.post(f"/v1/programmes/{programme}/commitments", json={
-            "commitment_id": "c-1", "funder": gb, "amount": "250000.00", "currency": "GBP",
-            "value_date": "2024-02-01"}).raise_for_status()
+        provider.post(
+            f"/v1/programmes/{programme}/commitments",
+            json={
+                "commitment_id": "c-1",
+                "funder": gb,
+                "amount": "250000.00",
+                "currency": "GBP",
+                "value_date": "2024-02-01",
+            },
+        ).raise_for_status()
         # then the provider may not read the audit trail
         assert provider.get(f"/v1/audit/streams/{programme}").status_code == 403
         assert provider.get("/v1/audit/log").json()["code"] == "forbidden"
@@ -95,9 +113,14 @@ def test_the_audit_trail_needs_a_key_and_an_unknown_stream_is_404(
 def leaf(r: dict[str, Any]) -> bytes:
     topic, state = r["topic"].encode(), base64.b64decode(r["state"])
     return hashlib.sha256(
-        b"\x00" + struct.pack(">Q", r["position"]) + uuid.UUID(r["stream_id"]).bytes
-        + struct.pack(">Q", r["version"]) + struct.pack(">I", len(topic)) + topic
-        + struct.pack(">I", len(state)) + state
+        b"\x00"
+        + struct.pack(">Q", r["position"])
+        + uuid.UUID(r["stream_id"]).bytes
+        + struct.pack(">Q", r["version"])
+        + struct.pack(">I", len(topic))
+        + topic
+        + struct.pack(">I", len(state))
+        + state
     ).digest()
 
 

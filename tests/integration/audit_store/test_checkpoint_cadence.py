@@ -30,13 +30,13 @@ def register(svc: Services, n: int, start: int = 0) -> None:
 
 def stored(svc: Services) -> tuple[list, dict[int, str]]:
     with svc.db.transaction(commit=False) as tx:
-        heads = {r["position"]: r["chain_hash"]
-                 for r in tx.execute("SELECT position, chain_hash FROM audit_log").fetchall()}
+        heads = {
+            r["position"]: r["chain_hash"] for r in tx.execute("SELECT position, chain_hash FROM audit_log").fetchall()
+        }
         return checkpoints(tx), heads
 
 
-@pytest.mark.parametrize("cadenced", [{"checkpoint_every_events": 25, "runner_batch_size": 10}],
-                         indirect=True)  # fmt: skip
+@pytest.mark.parametrize("cadenced", [{"checkpoint_every_events": 25, "runner_batch_size": 10}], indirect=True)
 def test_a_checkpoint_follows_every_n_events_and_signs_the_stored_chain(cadenced: Services) -> None:
     # given 95 events chained in batches of 10, a checkpoint due every 25 events
     register(cadenced, 95)

@@ -23,17 +23,19 @@ def kind_of(svc: Services) -> str:
 def evidence(svc: Services) -> dict[str, Any]:
     """What a restore must reproduce: every view's rows, the positions and the chain head."""
     with svc.db.transaction(commit=False) as tx:
-        positions = [r["position"] for r in
-                     tx.execute("SELECT position FROM audit_log ORDER BY position").fetchall()]
+        positions = [r["position"] for r in tx.execute("SELECT position FROM audit_log ORDER BY position").fetchall()]
         head = audit.head_of(tx)
-    return {"needs": svc.durable.needs(), "programmes": svc.durable.programmes(),
-            "organisations": svc.durable.organisations(), "rates": svc.durable.rates(),
-            "positions": positions, "head": head["chain_hash"] if head else None}
+    return {
+        "needs": svc.durable.needs(),
+        "programmes": svc.durable.programmes(),
+        "organisations": svc.durable.organisations(),
+        "rates": svc.durable.rates(),
+        "positions": positions,
+        "head": head["chain_hash"] if head else None,
+    }
 
 
-def test_a_restored_export_has_the_same_views_positions_and_chain_head(
-    demo: Services, tmp_path: Path
-) -> None:
+def test_a_restored_export_has_the_same_views_positions_and_chain_head(demo: Services, tmp_path: Path) -> None:
     # given the demo exported as JSON Lines
     path = export(demo, tmp_path / "log.jsonl")
     # when it is restored into an empty store of the same kind, with the ledger's key backed up too
@@ -68,14 +70,11 @@ def test_a_restore_under_a_new_key_needs_the_old_public_key_and_keeps_the_old_ch
         new = tmp_path / "new.pem"
         new.write_text(run(target, "audit", "public-key").stdout)
         assert verdict(target)[0] == 0
-        code, _, said = verdict(target, "--checkpoint", str(path), "--public-key", str(old),
-                                "--public-key", str(new))  # fmt: skip
+        code, _, said = verdict(target, "--checkpoint", str(path), "--public-key", str(old), "--public-key", str(new))
         assert code == 0, said
 
 
-def test_a_restore_into_a_store_that_is_not_empty_is_refused(
-    demo: Services, tmp_path: Path
-) -> None:
+def test_a_restore_into_a_store_that_is_not_empty_is_refused(demo: Services, tmp_path: Path) -> None:
     # given an export of a store
     path = export(demo, tmp_path / "log.jsonl")
     head = demo.runner.head()
@@ -86,9 +85,7 @@ def test_a_restore_into_a_store_that_is_not_empty_is_refused(
     assert demo.runner.head() == head
 
 
-def test_a_tampered_export_is_refused_and_nothing_is_restored(
-    demo: Services, tmp_path: Path
-) -> None:
+def test_a_tampered_export_is_refused_and_nothing_is_restored(demo: Services, tmp_path: Path) -> None:
     # given an export with one byte of the event at position 700 changed
     path = export(demo, tmp_path / "log.jsonl")
     tampered = tmp_path / "tampered.jsonl"
@@ -103,9 +100,7 @@ def test_a_tampered_export_is_refused_and_nothing_is_restored(
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-def test_a_sqlite_ledger_moves_to_postgresql_by_export_and_restore(
-    tmp_path: Path, services: Services
-) -> None:
+def test_a_sqlite_ledger_moves_to_postgresql_by_export_and_restore(tmp_path: Path, services: Services) -> None:
     require_postgres()
     # given the demo on SQLite
     load(services.ledger)
@@ -164,4 +159,3 @@ def _edited(lines: list[str], position: int) -> list[str]:
             line = json.dumps(edit_state_b64(obj)) + "\n"
         out.append(line)
     return out
-

@@ -45,8 +45,7 @@ def checked(tmp_path: Path, lines: list[dict], public: Path):
 
 
 def index_of(lines: list[dict], position: int) -> int:
-    return next(i for i, o in enumerate(lines)
-                if o.get("kind") == "event" and o["position"] == position)  # fmt: skip
+    return next(i for i, o in enumerate(lines) if o.get("kind") == "event" and o["position"] == position)
 
 
 def test_an_exported_log_verifies_offline_with_the_public_key(exported, tmp_path: Path) -> None:
@@ -68,9 +67,7 @@ def test_an_edited_state_in_the_file_is_found_at_its_position(exported, tmp_path
     assert answer["problem"] == "leaf hash mismatch"
 
 
-def test_a_line_removed_from_the_file_is_found_at_the_next_position(
-    exported, tmp_path: Path
-) -> None:
+def test_a_line_removed_from_the_file_is_found_at_the_next_position(exported, tmp_path: Path) -> None:
     lines, public = exported
     del lines[index_of(lines, TARGET)]
     code, answer, said = checked(tmp_path, lines, public)

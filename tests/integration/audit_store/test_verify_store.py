@@ -75,9 +75,7 @@ def test_checkpoints_checked_against_a_wrong_key_fail(demo: Services, tmp_path) 
     assert "give the signing ledger's key" in said
 
 
-def test_an_auditors_saved_checkpoint_catches_a_rewrite_even_by_the_key_holder(
-    demo: Services, tmp_path
-) -> None:
+def test_an_auditors_saved_checkpoint_catches_a_rewrite_even_by_the_key_holder(demo: Services, tmp_path) -> None:
     # given the auditor saved the latest checkpoint and the public key earlier
     saved, public = tmp_path / "saved.json", tmp_path / "public.pem"
     saved.write_text(run(demo, "audit", "checkpoint").stdout)
@@ -101,8 +99,10 @@ def _resign_stored_checkpoints(svc: Services) -> None:
             at = c["position"]
             head = tx.scalar("SELECT chain_hash FROM audit_log WHERE position = ?", (at,))
             new = svc.signing_key.sign(int(at), int(c["count"]), head, c["time"])
-            tx.execute("UPDATE audit_checkpoints SET chain_hash = ?, signature = ?"
-                       " WHERE position = ?", (new.chain_hash, new.signature, at))  # fmt: skip
+            tx.execute(
+                "UPDATE audit_checkpoints SET chain_hash = ?, signature = ? WHERE position = ?",
+                (new.chain_hash, new.signature, at),
+            )
 
 
 def test_an_unreadable_key_or_checkpoint_file_exits_2(demo: Services, tmp_path) -> None:

@@ -32,8 +32,7 @@ def imported(services: Any, source_: Any, name: str = "test.xml", **options: Any
 
 def events_after(services: Any, position: int) -> list[Any]:
     ledger = services.ledger
-    found = ledger.recorder.select_notifications(start=position, limit=10_000,
-                                                 inclusive_of_start=False)
+    found = ledger.recorder.select_notifications(start=position, limit=10_000, inclusive_of_start=False)
     return [ledger.mapper.to_domain_event(n) for n in found]
 
 
@@ -51,5 +50,11 @@ def org_id(ref: str) -> UUID:
 
 def identify(services: Any, state: str, article: int, description: str = "a need") -> UUID:
     return services.ledger.identify_need(
-        state=state, article=article, ta_types=["legal-advice"], description=description,
-        horizon="current", priority="high", source=source("self-assessment", "SA 2021")).id
+        state=state,
+        article=article,
+        ta_types=["legal-advice"],
+        description=description,
+        horizon="current",
+        priority="high",
+        source=source("self-assessment", "SA 2021"),
+    ).id

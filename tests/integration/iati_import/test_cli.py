@@ -18,10 +18,15 @@ ROOT = paths.ROOT
 
 
 def ledger(settings: Any, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "LEDGER_DATABASE_URL": settings.database_url,
-           "LEDGER_SIGNING_KEY_FILE": str(settings.signing_key_file), "LEDGER_LOG_FORMAT": "json"}
-    return subprocess.run([sys.executable, "-m", "api.cli", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=300)
+    env = {
+        **os.environ,
+        "LEDGER_DATABASE_URL": settings.database_url,
+        "LEDGER_SIGNING_KEY_FILE": str(settings.signing_key_file),
+        "LEDGER_LOG_FORMAT": "json",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "api.cli", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
 
 
 def flat(text: str) -> str:
@@ -38,8 +43,10 @@ def test_import_prints_a_json_report_per_file_and_refuses_a_legacy_file_with_exi
     maec, legacy = json.loads(run.stdout)
     assert maec["file"] == MAEC.name and maec["activities"]["seen"] == MAEC_ACTIVITIES
     assert maec["activities"]["imported"] + maec["activities"]["skipped"] == MAEC_ACTIVITIES
-    assert legacy == {"file": LEGACY.name, "error": {"code": "iati-version-unsupported",
-                                                      "detail": legacy["error"]["detail"]}}
+    assert legacy == {
+        "file": LEGACY.name,
+        "error": {"code": "iati-version-unsupported", "detail": legacy["error"]["detail"]},
+    }
     # And a second import of MAEC appends nothing and succeeds
     again = ledger(settings, "import", "iati", str(MAEC), "--json")
     assert again.returncode == 0, again.stderr

@@ -40,8 +40,7 @@ def test_files_refused_whole_answer_422_problems_with_their_code(http, services)
     cut = http.post("/v1/imports/iati", content=document(activity_xml())[:-60], headers=XML)
     empty = http.post("/v1/imports/iati", content=b"", headers={"Content-Type": "text/xml"})
     # Then each is a 422 problem naming why, and nothing is written
-    for answer, code in ((legacy, "iati-version-unsupported"), (cut, "iati-xml-malformed"),
-                         (empty, "iati-empty")):
+    for answer, code in ((legacy, "iati-version-unsupported"), (cut, "iati-xml-malformed"), (empty, "iati-empty")):
         assert answer.status_code == 422, answer.text
         assert answer.headers["content-type"] == "application/problem+json"
         assert answer.json()["code"] == code
@@ -55,27 +54,31 @@ def test_a_body_that_is_not_xml_or_a_form_is_refused_415(http):
     assert answer.status_code == 415 and answer.json()["code"] == "unsupported-media-type"
 
 
-def test_a_provider_imports_only_the_activities_its_organisation_reports_or_funds(
-        server, services, keys):
+def test_a_provider_imports_only_the_activities_its_organisation_reports_or_funds(server, services, keys):
     # Given the provider key of GB-GOV-1, and a programme of DE-1 already in the ledger
     def act(identifier: str, reporter: str, funder: str) -> str:
         return activity_xml(
             iati_identifier=f"<iati-identifier>{identifier}</iati-identifier>",
             reporting_org=f'<reporting-org ref="{reporter}" type="10">'
-                          f'<narrative>{reporter}</narrative></reporting-org>',
+            f"<narrative>{reporter}</narrative></reporting-org>",
             participating_org=f'<participating-org role="1" ref="{funder}" type="10"/>',
             transaction='<transaction ref="c-1"><transaction-type code="2"/>'
-                        '<transaction-date iso-date="2024-01-20"/>'
-                        '<value currency="EUR">1000</value>'
-                        f'<provider-org ref="{funder}"/></transaction>')
+            '<transaction-date iso-date="2024-01-20"/>'
+            '<value currency="EUR">1000</value>'
+            f'<provider-org ref="{funder}"/></transaction>',
+        )
 
     with client_for(server, keys["admin"]) as admin:
         admin.post("/v1/imports/iati", content=document(act("DE-1-P", "DE-1", "DE-1")), headers=XML)
     start = head(services)
     # When the provider imports its own activity, one it funds, one of another org, and a file that
     # claims GB-GOV-1 funds DE-1's programme
-    file = document(act("GB-GOV-1-A", "GB-GOV-1", "GB-GOV-1"), act("XM-1-B", "XM-1", "GB-GOV-1"),
-                    act("XM-1-C", "XM-1", "XM-1"), act("DE-1-P", "DE-1", "GB-GOV-1"))
+    file = document(
+        act("GB-GOV-1-A", "GB-GOV-1", "GB-GOV-1"),
+        act("XM-1-B", "XM-1", "GB-GOV-1"),
+        act("XM-1-C", "XM-1", "XM-1"),
+        act("DE-1-P", "DE-1", "GB-GOV-1"),
+    )
     with client_for(server, keys["provider"]) as provider:
         answer = provider.post("/v1/imports/iati", content=file, headers=XML)
     # Then its own and the one it funds are imported; the others are skipped one by one
@@ -83,11 +86,14 @@ def test_a_provider_imports_only_the_activities_its_organisation_reports_or_fund
     report = answer.json()
     assert report["activities"]["imported"] == 2
     assert [(s["iati_identifier"], s["code"]) for s in report["skipped"]] == [
-        ("XM-1-C", "forbidden-scope"), ("DE-1-P", "forbidden-scope")]
+        ("XM-1-C", "forbidden-scope"),
+        ("DE-1-P", "forbidden-scope"),
+    ]
     assert programme(services, "GB-GOV-1-A").title and programme(services, "XM-1-B").title
     # And the events name the provider key and its organisation
     assert {(e.actor_org, e.reason) for e in events_after(services, start)} == {
-        ("GB-GOV-1", "IATI import of upload.xml")}
+        ("GB-GOV-1", "IATI import of upload.xml")
+    }
 
 
 def test_the_export_is_iati_2_03_xml_valid_against_the_schema_and_filtered(http, services):
@@ -95,7 +101,9 @@ def test_the_export_is_iati_2_03_xml_valid_against_the_schema_and_filtered(http,
     uganda = activity_xml(
         iati_identifier="<iati-identifier>XM-DAC-2-UG</iati-identifier>",
         participating_org='<participating-org role="1" ref="XM-DAC-2" type="10"/>',
-        recipient_country='<recipient-country code="UG"/>', transaction="")
+        recipient_country='<recipient-country code="UG"/>',
+        transaction="",
+    )
     posted = http.post("/v1/imports/iati", content=document(activity_xml(), uganda), headers=XML)
     position = posted.json()["position"]
     # When all are exported, then the XML is valid IATI 2.03 with both

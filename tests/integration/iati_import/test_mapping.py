@@ -31,11 +31,20 @@ def test_an_activity_becomes_a_programme_with_its_organisations_and_money(servic
     # When it is imported
     report = imported(services, document(activity_xml()))
     # Then the two organisations, the programme and its commitment are recorded, nothing else
-    assert report["activities"] == {"seen": 1, "filtered_out": 0, "imported": 1, "updated": 0,
-                                    "unchanged": 0, "skipped": 0}
+    assert report["activities"] == {
+        "seen": 1,
+        "filtered_out": 0,
+        "imported": 1,
+        "updated": 0,
+        "unchanged": 0,
+        "skipped": 0,
+    }
     assert names(events_after(services, start)) == [
-        "OrganisationRegistered", "OrganisationRegistered", "ProgrammeRegistered",
-        "CommitmentRecorded"]
+        "OrganisationRegistered",
+        "OrganisationRegistered",
+        "ProgrammeRegistered",
+        "CommitmentRecorded",
+    ]
     assert report["events"] == 4 and report["position"] == head(services)
     assert report["organisations_registered"] == 2
     assert report["transactions"]["imported"] == {"2": 1}
@@ -67,8 +76,7 @@ def test_uncac_tags_link_the_open_needs_of_the_programmes_states_under_those_art
     assert met not in links and other_article not in links and other_state not in links
 
 
-def test_a_tag_removed_from_the_file_unlinks_its_needs_and_no_tag_at_all_leaves_links_alone(
-        services):
+def test_a_tag_removed_from_the_file_unlinks_its_needs_and_no_tag_at_all_leaves_links_alone(services):
     # Given a programme imported with tags UNCAC-5 and UNCAC-6, linked to a need under each
     five, six = identify(services, "KEN", 5), identify(services, "KEN", 6)
     tags = '<tag vocabulary="99" code="UNCAC-5"/><tag vocabulary="99" code="UNCAC-6"/>'
@@ -86,11 +94,9 @@ def test_a_tag_removed_from_the_file_unlinks_its_needs_and_no_tag_at_all_leaves_
     assert set(programme(services, IDENTIFIER).links) == {five}
 
 
-def test_without_a_funder_ref_the_reporting_org_funds_the_programme_and_the_report_says_so(
-        services):
+def test_without_a_funder_ref_the_reporting_org_funds_the_programme_and_the_report_says_so(services):
     # Given an activity whose only funder has no ref
-    funder_without_ref = ('<participating-org role="1" type="10"><narrative>Spain</narrative>'
-                          '</participating-org>')
+    funder_without_ref = '<participating-org role="1" type="10"><narrative>Spain</narrative></participating-org>'
     # When it is imported
     report = imported(services, document(activity_xml(participating_org=funder_without_ref)))
     # Then the reporting org is the funder, and a note says so
@@ -100,22 +106,23 @@ def test_without_a_funder_ref_the_reporting_org_funds_the_programme_and_the_repo
     assert any("reporting org XM-DAC-1 is recorded as the funder" in n for n in notes)
 
 
-def test_countries_not_party_to_uncac_are_dropped_and_an_activity_without_a_party_is_skipped(
-        services):
+def test_countries_not_party_to_uncac_are_dropped_and_an_activity_without_a_party_is_skipped(services):
     # Given one activity in Kenya and Eritrea (not a party), another in Eritrea alone, one in none
-    both = activity_xml(
-        recipient_country='<recipient-country code="KE"/><recipient-country code="ER"/>')
-    eritrea = activity_xml(iati_identifier="<iati-identifier>XM-DAC-1-ER</iati-identifier>",
-                           recipient_country='<recipient-country code="ER"/>')
-    nowhere = activity_xml(iati_identifier="<iati-identifier>XM-DAC-1-REGION</iati-identifier>",
-                           recipient_country="")
+    both = activity_xml(recipient_country='<recipient-country code="KE"/><recipient-country code="ER"/>')
+    eritrea = activity_xml(
+        iati_identifier="<iati-identifier>XM-DAC-1-ER</iati-identifier>",
+        recipient_country='<recipient-country code="ER"/>',
+    )
+    nowhere = activity_xml(iati_identifier="<iati-identifier>XM-DAC-1-REGION</iati-identifier>", recipient_country="")
     # When they are imported
     report = imported(services, document(both, eritrea, nowhere))
     # Then the first is a programme in Kenya only, noted; the others are skipped with their reasons
     assert programme(services, IDENTIFIER).states == ["KEN"]
     assert any("not party to UNCAC dropped: ERI" in n["note"] for n in report["notes"])
     assert [(s["iati_identifier"], s["index"], s["code"]) for s in report["skipped"]] == [
-        ("XM-DAC-1-ER", 1, "no-party-state"), ("XM-DAC-1-REGION", 2, "no-recipient-country")]
+        ("XM-DAC-1-ER", 1, "no-party-state"),
+        ("XM-DAC-1-REGION", 2, "no-recipient-country"),
+    ]
 
 
 def test_a_closed_activity_with_money_is_registered_open_and_closed_after_its_money(services):
@@ -123,15 +130,18 @@ def test_a_closed_activity_with_money_is_registered_open_and_closed_after_its_mo
     money = PARTS["transaction"] + (
         '<transaction ref="d-1"><transaction-type code="3"/>'
         '<transaction-date iso-date="2024-06-01"/>'
-        '<value currency="EUR">100000</value></transaction>')
+        '<value currency="EUR">100000</value></transaction>'
+    )
     start = head(services)
     # When it is imported
-    imported(services, document(activity_xml(activity_status='<activity-status code="4"/>',
-                                             transaction=money)))
+    imported(services, document(activity_xml(activity_status='<activity-status code="4"/>', transaction=money)))
     # Then it was registered in implementation, took its money, then closed
     assert names(events_after(services, start))[2:] == [
-        "ProgrammeRegistered", "CommitmentRecorded", "DisbursementRecorded",
-        "ProgrammeStatusChanged"]
+        "ProgrammeRegistered",
+        "CommitmentRecorded",
+        "DisbursementRecorded",
+        "ProgrammeStatusChanged",
+    ]
     p = programme(services, IDENTIFIER)
     assert p.status == CLOSED and set(p.disbursements) == {"d-1"}
     # without a provider-org, the disbursement's funder is the programme's first funder
@@ -142,10 +152,14 @@ def test_a_domain_error_skips_only_that_activity_and_keeps_nothing_of_it(service
     # Given a file whose first activity names a new implementer and an Estonian kroon commitment
     # (a withdrawn currency IATI still lists but the ledger refuses), and a sound second activity
     kroon = PARTS["transaction"].replace('currency="EUR"', 'currency="EEK"')
-    implementer = ('<participating-org role="1" ref="XM-DAC-1" type="10"/>'
-                   '<participating-org role="4" ref="XM-NEW-1" type="22"/>')
-    bad = activity_xml(iati_identifier="<iati-identifier>XM-DAC-1-BAD</iati-identifier>",
-                       participating_org=implementer, transaction=kroon)
+    implementer = (
+        '<participating-org role="1" ref="XM-DAC-1" type="10"/><participating-org role="4" ref="XM-NEW-1" type="22"/>'
+    )
+    bad = activity_xml(
+        iati_identifier="<iati-identifier>XM-DAC-1-BAD</iati-identifier>",
+        participating_org=implementer,
+        transaction=kroon,
+    )
     # When both are imported
     report = imported(services, document(bad, activity_xml()))
     # Then the first is skipped with the ledger's reason and none of its commands was kept
@@ -162,9 +176,9 @@ def test_other_transaction_types_and_zero_amounts_are_counted_not_recorded(servi
     money = "".join(
         f'<transaction ref="{ref}"><transaction-type code="{code}"/>'
         f'<transaction-date iso-date="2024-02-01"/><value currency="USD">{value}</value>'
-        '</transaction>'
-        for ref, code, value in (("in-1", "1", "5000"), ("ex-1", "4", "-20"), ("c-0", "2", "0"),
-                                 ("p-1", "12", "90000")))
+        "</transaction>"
+        for ref, code, value in (("in-1", "1", "5000"), ("ex-1", "4", "-20"), ("c-0", "2", "0"), ("p-1", "12", "90000"))
+    )
     # When imported
     report = imported(services, document(activity_xml(transaction=money)))
     # Then only the pledge is recorded, the others are counted by type
@@ -184,8 +198,10 @@ def test_a_duplicate_identifier_in_one_file_skips_the_later_activity(services):
 
 def test_an_organisation_without_a_known_type_is_registered_as_other(services):
     # Given an implementer without a type and a funder with a type IATI does not have
-    orgs = ('<participating-org role="1" ref="XM-DAC-9" type="999"><narrative>Odd</narrative>'
-            '</participating-org><participating-org role="4" ref="XM-IMPL-2"/>')
+    orgs = (
+        '<participating-org role="1" ref="XM-DAC-9" type="999"><narrative>Odd</narrative>'
+        '</participating-org><participating-org role="4" ref="XM-IMPL-2"/>'
+    )
     # When imported
     imported(services, document(activity_xml(participating_org=orgs)))
     # Then both are "90" (Other); one without a name is named by its ref
@@ -195,8 +211,10 @@ def test_an_organisation_without_a_known_type_is_registered_as_other(services):
 
 def test_the_sector_filter_keeps_only_activities_with_a_wanted_dac_code(services):
     # Given an anti-corruption activity (15113) and a health one (12230)
-    health = activity_xml(iati_identifier="<iati-identifier>XM-DAC-1-HEALTH</iati-identifier>",
-                          sector='<sector vocabulary="1" code="12230"/>')
+    health = activity_xml(
+        iati_identifier="<iati-identifier>XM-DAC-1-HEALTH</iati-identifier>",
+        sector='<sector vocabulary="1" code="12230"/>',
+    )
     # When imported with the sector filter 15113
     report = imported(services, document(activity_xml(), health), sectors=["15113"])
     # Then only the first is imported, the other counted as filtered out
@@ -205,11 +223,14 @@ def test_the_sector_filter_keeps_only_activities_with_a_wanted_dac_code(services
     assert services.ledger.find(Programme, programme_id_for("XM-DAC-1-HEALTH")) is None
 
 
-@pytest.mark.parametrize("fixture, code", [
-    ("legacy-v1.03.xml", "iati-version-unsupported"),
-    ("empty.xml", "iati-empty"),
-    ("organisations-root.xml", "iati-not-activities"),
-])
+@pytest.mark.parametrize(
+    "fixture, code",
+    [
+        ("legacy-v1.03.xml", "iati-version-unsupported"),
+        ("empty.xml", "iati-empty"),
+        ("organisations-root.xml", "iati-not-activities"),
+    ],
+)
 def test_a_file_refused_whole_writes_nothing(services, fixture, code):
     # Given a file refused as a whole
     start = head(services)
@@ -232,8 +253,7 @@ def test_a_file_broken_after_sound_activities_writes_none_of_them(services):
     assert head(services) == start
 
 
-def test_a_programme_made_after_the_views_were_read_makes_the_import_conflict_and_a_retry_completes(
-        services):
+def test_a_programme_made_after_the_views_were_read_makes_the_import_conflict_and_a_retry_completes(services):
     # Given the activity's programme in the ledger, and an import told (stale) that none exists
     from api.iati.importer import Known, import_file
     from api.iati.plan import NeedIndex
@@ -244,10 +264,8 @@ def test_a_programme_made_after_the_views_were_read_makes_the_import_conflict_an
     start = head(services)
     # When imported with the stale view of the ledger, then the save conflicts and writes nothing
     with pytest.raises(ConcurrentChange):
-        import_file(services.ledger, changed, "changed.xml", NeedIndex(),
-                    known=Known(frozenset(), frozenset()))
+        import_file(services.ledger, changed, "changed.xml", NeedIndex(), known=Known(frozenset(), frozenset()))
     assert head(services) == start
     # And importing again (views caught up) appends only the difference
     report = imported(services, changed)
-    assert report["activities"]["updated"] == 1 and names(events_after(services, start)) == [
-        "ProgrammeStatusChanged"]
+    assert report["activities"]["updated"] == 1 and names(events_after(services, start)) == ["ProgrammeStatusChanged"]

@@ -26,9 +26,23 @@ from tests.integration.iati_import.helpers import head, identify, imported
 
 DAY = date(2024, 1, 1)
 TODAY = date(2025, 6, 1)
-ROW_FIELDS = ("title", "description", "states", "start", "end", "status", "reporting_org",
-              "funders", "implementers", "active", "pledged", "committed", "disbursed",
-              "unconverted", "closed")
+ROW_FIELDS = (
+    "title",
+    "description",
+    "states",
+    "start",
+    "end",
+    "status",
+    "reporting_org",
+    "funders",
+    "implementers",
+    "active",
+    "pledged",
+    "committed",
+    "disbursed",
+    "unconverted",
+    "closed",
+)
 
 
 def build(services: Any) -> dict[str, Any]:
@@ -38,13 +52,23 @@ def build(services: Any) -> dict[str, Any]:
         de = ledger.register_organisation("DE-1", "BMZ", "10").id
         unodc = ledger.register_organisation("XI-IATI-UNODC", "UNODC", "40").id
         ledger.record_rate("EUR", DAY, "1.08")
-        needs = {"KEN5": identify(services, "KEN", 5), "UGA15": identify(services, "UGA", 15),
-                 "KEN9": identify(services, "KEN", 9)}
+        needs = {
+            "KEN5": identify(services, "KEN", 5),
+            "UGA15": identify(services, "UGA", 15),
+            "KEN9": identify(services, "KEN", 9),
+        }
         a = ledger.register_programme(
-            title="Asset recovery", description="Courses", iati_identifier="GB-1-A",
+            title="Asset recovery",
+            description="Courses",
+            iati_identifier="GB-1-A",
             reporting_org=gb,
-            funders=[gb, de], implementers=[unodc], states=["KEN", "UGA"], start=DAY,
-            end=date(2026, 12, 31), status=IMPLEMENTATION).id
+            funders=[gb, de],
+            implementers=[unodc],
+            states=["KEN", "UGA"],
+            start=DAY,
+            end=date(2026, 12, 31),
+            status=IMPLEMENTATION,
+        ).id
         ledger.link_need(a, needs["KEN5"])
         ledger.link_need(a, needs["UGA15"])
         change = ledger.change_programme
@@ -56,21 +80,43 @@ def build(services: Any) -> dict[str, Any]:
         change(a, lambda p: p.record_disbursement("d-1", "40000", "EUR", date(2024, 4, 1), gb))
         change(a, lambda p: p.record_disbursement("d-2", "5000", "USD", date(2024, 5, 1)))
         b = ledger.register_programme(
-            title="Procurement law", description="", reporting_org=de, funders=[de],
+            title="Procurement law",
+            description="",
+            reporting_org=de,
+            funders=[de],
             implementers=[],
-            states=["KEN"], start=date(2022, 1, 1), end=date(2023, 6, 30), status=FINALISATION).id
+            states=["KEN"],
+            start=date(2022, 1, 1),
+            end=date(2023, 6, 30),
+            status=FINALISATION,
+        ).id
         ledger.link_need(b, needs["KEN9"])
         change(b, lambda p: p.record_commitment("b-1", de, "20000", "USD", date(2022, 2, 1)))
         change(b, lambda p: p.change_status(CLOSED))
         c = ledger.register_programme(
-            title="Whistle-blower study", description="", iati_identifier="GB-1-C",
+            title="Whistle-blower study",
+            description="",
+            iati_identifier="GB-1-C",
             reporting_org=gb,
-            funders=[gb], implementers=[], states=["UGA"], start=None, end=date(2027, 1, 1),
-            status=PIPELINE).id
+            funders=[gb],
+            implementers=[],
+            states=["UGA"],
+            start=None,
+            end=date(2027, 1, 1),
+            status=PIPELINE,
+        ).id
         d = ledger.register_programme(
-            title="EU peer review", description="", iati_identifier="GB-1-D", reporting_org=gb,
-            funders=[gb], implementers=[], states=["EUU"], start=DAY, end=None,
-            status=IMPLEMENTATION).id
+            title="EU peer review",
+            description="",
+            iati_identifier="GB-1-D",
+            reporting_org=gb,
+            funders=[gb],
+            implementers=[],
+            states=["EUU"],
+            start=DAY,
+            end=None,
+            status=IMPLEMENTATION,
+        ).id
     services.runner.catch_up()
     return {"A": a, "B": b, "C": c, "D": d}
 
@@ -78,8 +124,9 @@ def build(services: Any) -> dict[str, Any]:
 def exported(services: Any) -> tuple[bytes, list[NotExported]]:
     items = list(programme_activities(services.ledger, ExportSource.of(services)))
     left_out = [i for i in items if isinstance(i, NotExported)]
-    xml = export_bytes([i for i in items if not isinstance(i, NotExported)],
-                       generated_at=datetime(2025, 6, 1, tzinfo=UTC))
+    xml = export_bytes(
+        [i for i in items if not isinstance(i, NotExported)], generated_at=datetime(2025, 6, 1, tzinfo=UTC)
+    )
     return xml, left_out
 
 
@@ -97,8 +144,7 @@ def test_the_export_is_valid_iati_2_03_with_sector_15113_and_the_linked_needs_ar
     assert activities["Asset recovery"].uncac_articles == [5, 15]
     assert activities["Procurement law"].uncac_articles == [9]
     # And the EU programme, which IATI cannot express, is left out with its reason
-    assert [(n.programme_id, n.reason.split(":")[0]) for n in left_out] == [
-        (str(ids["D"]), "no-country-code")]
+    assert [(n.programme_id, n.reason.split(":")[0]) for n in left_out] == [(str(ids["D"]), "no-country-code")]
 
 
 def test_the_export_carries_the_book_a_cancelled_commitment_left_out(services):
@@ -119,8 +165,7 @@ def test_the_export_carries_the_book_a_cancelled_commitment_left_out(services):
     assert b.iati_identifier.startswith("DE-1-") and b.status == CLOSED
 
 
-def test_an_export_imported_into_an_empty_ledger_gives_the_same_programme_views(
-        services, empty_services):
+def test_an_export_imported_into_an_empty_ledger_gives_the_same_programme_views(services, empty_services):
     # Given the world exported
     build(services)
     xml, _ = exported(services)

@@ -57,17 +57,21 @@ def changed_copy(tmp_path: Path) -> tuple[Path, dict[str, str]]:
     tree = etree.parse(str(MAEC))
     activities = tree.getroot().findall("iati-activity")
     revised, disbursed, closed = activities[0], activities[1], activities[2]
-    value = next(t for t in revised.iter("transaction")
-                 if t.find("transaction-type").get("code") == "2").find("value")
+    value = next(t for t in revised.iter("transaction") if t.find("transaction-type").get("code") == "2").find("value")
     value.text = "16000"
-    disbursed.append(etree.fromstring(
-        '<transaction><transaction-type code="3"/><transaction-date iso-date="2012-06-30"/>'
-        '<value currency="EUR" value-date="2012-06-30">1234.50</value></transaction>'))
+    disbursed.append(
+        etree.fromstring(
+            '<transaction><transaction-type code="3"/><transaction-date iso-date="2012-06-30"/>'
+            '<value currency="EUR" value-date="2012-06-30">1234.50</value></transaction>'
+        )
+    )
     closed.find("activity-status").set("code", "4")
     path = tmp_path / "maec-changed.xml"
     tree.write(str(path), xml_declaration=True, encoding="UTF-8")
-    ids = {name: a.findtext("iati-identifier") for name, a in
-           (("revised", revised), ("disbursed", disbursed), ("closed", closed))}
+    ids = {
+        name: a.findtext("iati-identifier")
+        for name, a in (("revised", revised), ("disbursed", disbursed), ("closed", closed))
+    }
     return path, ids
 
 
@@ -80,8 +84,7 @@ def test_a_changed_file_appends_only_its_differences(services, tmp_path):
     report = imported(services, path, path.name)
     # Then exactly those three differences were appended
     appended = events_after(services, start)
-    assert sorted(names(appended)) == [
-        "CommitmentRevised", "DisbursementRecorded", "ProgrammeStatusChanged"]
+    assert sorted(names(appended)) == ["CommitmentRevised", "DisbursementRecorded", "ProgrammeStatusChanged"]
     assert report["events"] == 3 and report["activities"]["updated"] == 3
     assert report["transactions"]["revised"] == {"2": 1}
     assert report["transactions"]["imported"] == {"3": 1}

@@ -10,8 +10,9 @@ from projections.query import FoldedRows
 from projections.views import unmet_needs
 from tests.histories import histories, play
 
-PROPERTY = settings(max_examples=20, deadline=None,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+PROPERTY = settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 
 
 def fold_of(svc: Services) -> FoldedRows:
@@ -23,7 +24,8 @@ def assert_equal_to_fold(svc: Services) -> None:
     assert svc.durable.needs() == folded.needs()
     assert svc.durable.programmes() == folded.programmes()
     assert unmet_needs.view(svc.durable.needs(status="open"), "USD") == unmet_needs.view(
-        folded.needs(status="open"), "USD")
+        folded.needs(status="open"), "USD"
+    )
 
 
 def wipe(svc: Services) -> None:

@@ -23,10 +23,15 @@ ROOT = paths.ROOT
 def identify_many(ledger, n: int) -> None:
     for i in range(n):
         ledger.identify_need(
-            state=["KEN", "GHA", "IDN"][i % 3], article=5 + i % 58, ta_types=["legal-advice"],
-            description=f"need {i}", horizon="current", priority="medium",
+            state=["KEN", "GHA", "IDN"][i % 3],
+            article=5 + i % 58,
+            ta_types=["legal-advice"],
+            description=f"need {i}",
+            horizon="current",
+            priority="medium",
             source=source("self-assessment", f"SA {i}"),
-            estimated_cost=money(f"{1000 + i}", "USD", date(2024, 1, 1)))
+            estimated_cost=money(f"{1000 + i}", "USD", date(2024, 1, 1)),
+        )
 
 
 def assert_exactly_once(svc: Services) -> None:
@@ -80,12 +85,21 @@ def test_a_batch_that_fails_half_way_is_rolled_back_and_resumed_exactly_once(ser
 def test_a_worker_killed_with_sigkill_resumes_exactly_once(services: Services, settings) -> None:
     # Given a long backlog
     identify_many(services.ledger, 400)
-    env = {**os.environ, "LEDGER_DATABASE_URL": settings.database_url,
-           "LEDGER_SIGNING_KEY_FILE": str(settings.signing_key_file), "LEDGER_RUNNER_BATCH_SIZE": "5",
-           "LEDGER_LOG_FORMAT": "json"}
+    env = {
+        **os.environ,
+        "LEDGER_DATABASE_URL": settings.database_url,
+        "LEDGER_SIGNING_KEY_FILE": str(settings.signing_key_file),
+        "LEDGER_RUNNER_BATCH_SIZE": "5",
+        "LEDGER_LOG_FORMAT": "json",
+    }
     # When a worker is killed while it works through it
-    worker = subprocess.Popen([sys.executable, "-m", "api.cli", "worker"], cwd=ROOT, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "api.cli", "worker"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 60
     while services.runner.position("views") < 50 and time.monotonic() < deadline:
         time.sleep(0.05)

@@ -67,9 +67,7 @@ STEPS = {
     "need_action": st.tuples(
         st.just("need_action"),
         i,
-        st.sampled_from(
-            ["publish", "met", "withdraw", "reopen", "estimate", "revise_ta", "revise_horizon"]
-        ),
+        st.sampled_from(["publish", "met", "withdraw", "reopen", "estimate", "revise_ta", "revise_horizon"]),
         amounts,
         st.sampled_from(CURRENCIES),
         st.sampled_from(TA),
@@ -85,15 +83,11 @@ STEPS = {
         days,
         st.sampled_from(["1.08", "1.27", "0.9"]),
     ),
-    "rename": st.tuples(
-        st.just("rename"), st.integers(0, 2), st.sampled_from(["Renamed", "Zeta Agency"])
-    ),
+    "rename": st.tuples(st.just("rename"), st.integers(0, 2), st.sampled_from(["Renamed", "Zeta Agency"])),
 }
 # Links and money come often, so cells gather several providers and overlap.
 WEIGHTS = {"link": 5, "money": 6, "commitment_change": 2}
-step = st.sampled_from([k for k in STEPS for _ in range(WEIGHTS.get(k, 1))]).flatmap(
-    STEPS.__getitem__
-)
+step = st.sampled_from([k for k in STEPS for _ in range(WEIGHTS.get(k, 1))]).flatmap(STEPS.__getitem__)
 # A few needs and programmes first, so the steps after them have something to work on.
 histories = st.tuples(
     st.lists(need, min_size=2, max_size=6),
@@ -155,9 +149,7 @@ class Player:
             "reopen": lambda x: x.reopen("back"),
             "estimate": lambda x: x.estimate(amount, currency, date(2024, 3, 1)),
             "revise_ta": lambda x: x.revise(ta_types=ta),
-            "revise_horizon": lambda x: x.revise(
-                horizon="anticipated" if x.horizon == "current" else "current"
-            ),
+            "revise_horizon": lambda x: x.revise(horizon="anticipated" if x.horizon == "current" else "current"),
         }
         return self.ledger.change_need(self._pick(self.needs, n), commands[action])
 
@@ -180,9 +172,7 @@ class Player:
         return w
 
     def link(self, p, n, share) -> Any:
-        return self.ledger.link_need(
-            self._pick(self.programmes, p), self._pick(self.needs, n), share
-        )
+        return self.ledger.link_need(self._pick(self.programmes, p), self._pick(self.needs, n), share)
 
     def unlink(self, p, n) -> Any:
         pid = self._pick(self.programmes, p)
@@ -204,31 +194,21 @@ class Player:
     def commitment_change(self, p, c, cancel, amount) -> Any:
         pid = self._pick(self.programmes, p)
         cid = self._pick(sorted(self.ledger.programme(pid).commitments), c)
-        command = (
-            (lambda x: x.cancel_commitment(cid))
-            if cancel
-            else (lambda x: x.revise_commitment(cid, amount))
-        )
+        command = (lambda x: x.cancel_commitment(cid)) if cancel else (lambda x: x.revise_commitment(cid, amount))
         return self.ledger.change_programme(pid, command)
 
     def deliver(self, p, on) -> Any:
         pid = self._pick(self.programmes, p)
         key = f"delivery-{len(self.ledger.programme(pid).deliveries)}"
-        return self.ledger.change_programme(
-            pid, lambda x: x.record_delivery(key, "workshop", on, [], "a workshop")
-        )
+        return self.ledger.change_programme(pid, lambda x: x.record_delivery(key, "workshop", on, [], "a workshop"))
 
     def status(self, p, status) -> Any:
-        return self.ledger.change_programme(
-            self._pick(self.programmes, p), lambda x: x.change_status(status)
-        )
+        return self.ledger.change_programme(self._pick(self.programmes, p), lambda x: x.change_status(status))
 
     def period(self, p, start, end) -> Any:
         if start and end and end < start:
             start, end = end, start
-        return self.ledger.change_programme(
-            self._pick(self.programmes, p), lambda x: x.change_period(start, end)
-        )
+        return self.ledger.change_programme(self._pick(self.programmes, p), lambda x: x.change_period(start, end))
 
     def rate(self, currency, on, rate) -> Any:
         return self.ledger.record_rate(currency, on, rate)

@@ -74,8 +74,7 @@ def test_a_need_with_two_ta_types_counts_in_both_ta_type_groups_and_the_answer_s
     # And legislative-assistance holds B alone:
     #   55,000 est, 20,000 committed, 5,000 pledged, 2,750 disbursed
     assert {
-        k: groups["legislative-assistance"][k]
-        for k in ("estimated", "committed", "pledged", "disbursed", "gap")
+        k: groups["legislative-assistance"][k] for k in ("estimated", "committed", "pledged", "disbursed", "gap")
     } == {
         "estimated": "55000.00",
         "committed": "20000.00",
@@ -125,11 +124,7 @@ def test_funding_gaps_as_csv_name_the_currency_and_list_leftovers_per_currency(
     needs, _ = current_rows(services)
     columns, rows = funding_gaps.csv_rows(funding_gaps.view(needs, "USD", "state"))
     uga = dict(zip(columns, rows[1], strict=True))
-    assert (
-        uga["key"] == "UGA"
-        and uga["currency"] == "USD"
-        and uga["unconverted_estimated"] == "GBP 20000.00"
-    )
+    assert uga["key"] == "UGA" and uga["currency"] == "USD" and uga["unconverted_estimated"] == "GBP 20000.00"
 
 
 def test_an_unknown_grouping_is_refused() -> None:

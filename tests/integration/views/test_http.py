@@ -41,9 +41,7 @@ def world(services: Services) -> World:
     return build(services.ledger)
 
 
-def test_funding_gaps_answer_json_and_csv_grouped_and_filtered(
-    services: Services, http: httpx.Client
-) -> None:
+def test_funding_gaps_answer_json_and_csv_grouped_and_filtered(services: Services, http: httpx.Client) -> None:
     # Given the hand-worked world, read after its last write
     w = world(services)
     answer = view(http, "funding-gaps", min_position=w.position)
@@ -68,9 +66,7 @@ def test_funding_gaps_answer_json_and_csv_grouped_and_filtered(
     assert (rows[1]["currency"], rows[1]["unconverted_estimated"]) == ("USD", "GBP 20000.00")
 
 
-def test_a_grouping_or_format_that_does_not_exist_is_a_422_problem(
-    services: Services, http: httpx.Client
-) -> None:
+def test_a_grouping_or_format_that_does_not_exist_is_a_422_problem(services: Services, http: httpx.Client) -> None:
     for path, params in (
         ("/v1/views/funding-gaps", {"group_by": "donor"}),
         ("/v1/views/priority-areas", {"group_by": "state"}),
@@ -83,9 +79,7 @@ def test_a_grouping_or_format_that_does_not_exist_is_a_422_problem(
         assert r.headers["content-type"].startswith("application/problem+json")
 
 
-def test_provider_overlap_names_the_overlapping_cell_and_its_pair(
-    services: Services, http: httpx.Client
-) -> None:
+def test_provider_overlap_names_the_overlapping_cell_and_its_pair(services: Services, http: httpx.Client) -> None:
     w = world(services)
     # When the overlap of article 15 is asked
     answer = view(http, "provider-overlap", article=15, min_position=w.position)
@@ -110,33 +104,25 @@ def test_provider_overlap_names_the_overlapping_cell_and_its_pair(
     ]
 
 
-def test_priority_areas_rank_over_http_by_article_and_by_region(
-    services: Services, http: httpx.Client
-) -> None:
+def test_priority_areas_rank_over_http_by_article_and_by_region(services: Services, http: httpx.Client) -> None:
     w = world(services)
     answer = view(http, "priority-areas", min_position=w.position)
     assert [(i["rank"], i["key"]) for i in answer["items"]] == [(1, 9), (2, 10), (3, 15)]
     by_region = view(http, "priority-areas", group_by="region")
     assert [(i["key"], i["states"], i["needs"]) for i in by_region["items"]] == [("African", 2, 6)]
     assert view(http, "priority-areas", region="Other")["items"] == []
-    rows = table(
-        http.get("/v1/views/priority-areas", params={"group_by": "ta_type", "format": "csv"})
-    )
+    rows = table(http.get("/v1/views/priority-areas", params={"group_by": "ta_type", "format": "csv"}))
     assert rows[0]["key"] == "other" and rows[0]["rank"] == "1"
 
 
-def test_programme_monitoring_judges_flags_on_the_as_of_date(
-    services: Services, http: httpx.Client
-) -> None:
+def test_programme_monitoring_judges_flags_on_the_as_of_date(services: Services, http: httpx.Client) -> None:
     w = world(services)
     now = view(http, "programme-monitoring", min_position=w.position)
     # Then today is the current UTC date, and the flags are those of the pure view on that day
     today = datetime.now(UTC).date()
     assert now["today"] == today.isoformat()
     expected = programme_monitoring.view(services.durable.programmes(), "USD", today)
-    assert [(i["title"], i["flags"]) for i in now["items"]] == [
-        (i["title"], i["flags"]) for i in expected["items"]
-    ]
+    assert [(i["title"], i["flags"]) for i in now["items"]] == [(i["title"], i["flags"]) for i in expected["items"]]
     # When asked as of 2024-09-01 (before any event: nothing yet) and as of a far future date
     assert view(http, "programme-monitoring", as_of="2024-09-01T00:00:00Z")["items"] == []
     future = view(http, "programme-monitoring", as_of="2031-01-01T00:00:00Z")
@@ -153,14 +139,9 @@ def test_programme_monitoring_judges_flags_on_the_as_of_date(
     assert titles == ["Audit institutions", "Procurement and audit"]
     # And the flag filter and CSV
     assert [
-        i["title"]
-        for i in view(http, "programme-monitoring", flag="overdue", as_of="2031-01-01T00:00:00Z")[
-            "items"
-        ]
+        i["title"] for i in view(http, "programme-monitoring", flag="overdue", as_of="2031-01-01T00:00:00Z")["items"]
     ] == ["Procurement and audit"]
-    rows = table(
-        http.get("/v1/views/programme-monitoring", params={"format": "csv", "state": "UGA"})
-    )
+    rows = table(http.get("/v1/views/programme-monitoring", params={"format": "csv", "state": "UGA"}))
     assert [r["title"] for r in rows] == ["Regional pipeline"]
 
 
@@ -193,9 +174,7 @@ def test_every_view_answers_as_of_a_position_and_a_date_time_as_it_stood_then(
         assert at_position["position"] == at_moment["position"] == w.position
         assert at_position == at_moment, name
         assert current["position"] >= later.position
-    assert "GHA" not in {
-        i["key"] for i in view(http, "funding-gaps", as_of=str(w.position))["items"]
-    }
+    assert "GHA" not in {i["key"] for i in view(http, "funding-gaps", as_of=str(w.position))["items"]}
 
 
 def test_anonymous_readers_see_views_built_from_published_needs_only(
@@ -208,13 +187,9 @@ def test_anonymous_readers_see_views_built_from_published_needs_only(
         assert r.status_code == 200 and r.json()["items"] == []
         # When G (worked on by R only) is published
         published = services.ledger.change_need(w.needs["G"], lambda n: n.publish())
-        gaps = anonymous.get(
-            "/v1/views/funding-gaps", params={"min_position": published.position}
-        ).json()
+        gaps = anonymous.get("/v1/views/funding-gaps", params={"min_position": published.position}).json()
         # Then Kenya's group holds G alone
-        assert [(i["key"], i["needs"], i["committed"]) for i in gaps["items"]] == [
-            ("KEN", 1, "30000.00")
-        ]
+        assert [(i["key"], i["needs"], i["committed"]) for i in gaps["items"]] == [("KEN", 1, "30000.00")]
         cells = anonymous.get("/v1/views/provider-overlap").json()["items"]
         assert [(c["article"], c["needs"], c["overlap"]) for c in cells] == [(15, 1, False)]
         # And Kenya's focal point sees all of Kenya's needs, but not Uganda's unpublished one
@@ -224,9 +199,7 @@ def test_anonymous_readers_see_views_built_from_published_needs_only(
         assert report["current"]["needs"] == 0
 
 
-def test_the_irg_report_answers_json_csv_and_markdown(
-    services: Services, http: httpx.Client
-) -> None:
+def test_the_irg_report_answers_json_csv_and_markdown(services: Services, http: httpx.Client) -> None:
     w = world(services)
     # When Kenya's report is asked in each format
     answer = http.get("/v1/reports/irg/ken", params={"min_position": w.position}).json()
@@ -252,14 +225,10 @@ def test_the_irg_report_answers_json_csv_and_markdown(
     assert "## Anticipated needs" in md.text
     # And as of position 1 (an organisation's registration) Kenya had no needs
     empty = http.get("/v1/reports/irg/KEN", params={"as_of": "1"}).json()
-    assert (
-        empty["current"]["needs"] == empty["anticipated"]["needs"] == 0 and empty["position"] == 1
-    )
+    assert empty["current"]["needs"] == empty["anticipated"]["needs"] == 0 and empty["position"] == 1
 
 
-def test_an_unknown_state_or_a_non_party_has_no_irg_report(
-    services: Services, http: httpx.Client
-) -> None:
+def test_an_unknown_state_or_a_non_party_has_no_irg_report(services: Services, http: httpx.Client) -> None:
     for state, code in (("XXX", "unknown-state"), ("AND", "not-a-party")):
         r = http.get(f"/v1/reports/irg/{state}")
         assert r.status_code == 422
@@ -267,8 +236,11 @@ def test_an_unknown_state_or_a_non_party_has_no_irg_report(
     assert http.get("/v1/reports/irg/KEN", params={"format": "pdf"}).status_code == 422
 
 
-LISTS = {"unmet-needs": ("count", "counts"), "provider-overlap": ("count", "overlapping", "pairs"),
-         "programme-monitoring": ("count", "counts")}
+LISTS = {
+    "unmet-needs": ("count", "counts"),
+    "provider-overlap": ("count", "overlapping", "pairs"),
+    "programme-monitoring": ("count", "counts"),
+}
 
 
 def test_each_list_view_pages_with_a_cursor_in_list_order_and_counts_them_all(

@@ -55,9 +55,7 @@ def test_kenyas_report_splits_current_and_anticipated_needs_addressed_or_unmet(
         ("B", "20000.00", "35000.00")
     ]
     # And the withdrawn E and Uganda's D are not in it
-    assert w.need("E") not in {
-        i["need_id"] for h in ("current", "anticipated") for i in answer[h]["items"]
-    }
+    assert w.need("E") not in {i["need_id"] for h in ("current", "anticipated") for i in answer[h]["items"]}
 
 
 def test_the_markdown_report_has_a_section_per_horizon_with_unmet_and_addressed_tables(

@@ -22,13 +22,9 @@ def deliver(ledger: Any, pid: Any, key: str, on: date) -> None:
 
 def money(ledger: Any, pid: Any, funder: Any, committed: str | None, disbursed: str | None) -> None:
     if committed:
-        ledger.change_programme(
-            pid, lambda p: p.record_commitment("c", funder, committed, "USD", date(2024, 1, 1))
-        )
+        ledger.change_programme(pid, lambda p: p.record_commitment("c", funder, committed, "USD", date(2024, 1, 1)))
     if disbursed:
-        ledger.change_programme(
-            pid, lambda p: p.record_disbursement("d", disbursed, "USD", date(2024, 2, 1), funder)
-        )
+        ledger.change_programme(pid, lambda p: p.record_disbursement("d", disbursed, "USD", date(2024, 2, 1), funder))
 
 
 def test_flags_are_judged_on_the_given_day(services: Services) -> None:
@@ -86,9 +82,7 @@ def test_flags_are_judged_on_the_given_day(services: Services) -> None:
     )
     assert answer["counts"] == {"over-disbursed": 1, "stalled": 1, "overdue": 2}
     # And a year earlier Quiet had not yet stalled nor passed its end
-    earlier = by_title(
-        programme_monitoring.view(services.durable.programmes(), "USD", date(2024, 10, 1))
-    )
+    earlier = by_title(programme_monitoring.view(services.durable.programmes(), "USD", date(2024, 10, 1)))
     assert earlier["Quiet"]["flags"] == []
 
 
@@ -116,9 +110,7 @@ def test_amounts_without_a_rate_are_listed_apart_and_not_compared(services: Serv
     # Given a commitment in USD and a larger disbursement in NOK, for which no rate exists
     pid = programme(ledger, "Kroner", [f], [], ["KEN"], date(2024, 1, 1), None, 2)
     money(ledger, pid, f, "1000", None)
-    ledger.change_programme(
-        pid, lambda p: p.record_disbursement("d", "5000", "NOK", date(2024, 2, 1), f)
-    )
+    ledger.change_programme(pid, lambda p: p.record_disbursement("d", "5000", "NOK", date(2024, 2, 1), f))
     services.runner.catch_up()
     answer = programme_monitoring.view(services.durable.programmes(), "USD", date(2024, 3, 1))
     [item] = answer["items"]

@@ -51,8 +51,10 @@ def pages(rows: Any, scope: Scope, size: int = 3) -> dict[str, list[dict[str, An
         after = None
         while True:
             found, counted, more = rows.programme_page(TODAY, flag, after, size)
-            out[f"programme-monitoring {flag}"] = [*out.get(f"programme-monitoring {flag}", []),
-                                                   {"ids": [p["programme_id"] for p in found], **counted}]
+            out[f"programme-monitoring {flag}"] = [
+                *out.get(f"programme-monitoring {flag}", []),
+                {"ids": [p["programme_id"] for p in found], **counted},
+            ]
             if not more:
                 break
             after = programme_monitoring.sort_key(found[-1])
@@ -66,14 +68,18 @@ def all_views(rows: Any, currency: str) -> dict[str, Any]:
     runner keeps (published needs apart), and the fold from its rows.
     """
     needs, programmes = rows.needs(), rows.programmes()
-    scopes = {"all": Scope(), "published": Scope(published_only=True),
-              "a state's own": Scope(published_only=True, states=(STATES[0],))}
+    scopes = {
+        "all": Scope(),
+        "published": Scope(published_only=True),
+        "a state's own": Scope(published_only=True, states=(STATES[0],)),
+    }
     return {
         "kept": {
             name: {
                 "funding-gaps": {g: funding_gaps.answer(*rows.grouped(g, scope), currency, g) for g in AREAS},
-                "priority-areas": {b: priority_areas.answer(rows.grouped(b, scope)[0], currency, b)
-                                   for b in priority_areas.BY},
+                "priority-areas": {
+                    b: priority_areas.answer(rows.grouped(b, scope)[0], currency, b) for b in priority_areas.BY
+                },
                 "pages": pages(rows, scope),
             }
             for name, scope in scopes.items()
@@ -105,17 +111,13 @@ def wipe(svc: Services) -> None:
         svc.db.reset_tracking(tx, "audit")
         events = svc.ledger.recorder.events_table_name
         # TRUNCATE: the append-only trigger refuses DELETE on PostgreSQL, as it should.
-        tx.execute(
-            f"TRUNCATE {events}" if svc.db.dialect == "postgres" else f"DELETE FROM {events}"
-        )
+        tx.execute(f"TRUNCATE {events}" if svc.db.dialect == "postgres" else f"DELETE FROM {events}")
 
 
 @PROPERTY
 @given(steps=histories)
 @example(steps=RICH)
-def test_every_durable_view_equals_its_fold_over_random_histories(
-    services: Services, steps
-) -> None:
+def test_every_durable_view_equals_its_fold_over_random_histories(services: Services, steps) -> None:
     # Given a random history with revisions, cancellations, unlinking, currencies and rates
     wipe(services)
     Player(services.ledger).play(steps)
@@ -154,9 +156,7 @@ class KilledMidBatch(ViewsProjection):
 @PROPERTY
 @given(steps=histories)
 @example(steps=RICH)
-def test_an_interrupted_runner_resumes_in_a_new_process_to_the_same_views(
-    services: Services, steps
-) -> None:
+def test_an_interrupted_runner_resumes_in_a_new_process_to_the_same_views(services: Services, steps) -> None:
     wipe(services)
     Player(services.ledger).play(steps)
     # Given a runner that applied one event (of at least the three organisations' registrations),
@@ -164,9 +164,7 @@ def test_an_interrupted_runner_resumes_in_a_new_process_to_the_same_views(
     services.runner.batch_size = 1
     services.runner.run_once()
     with pytest.raises(Killed):
-        Runner(
-            services.ledger, services.db, [KilledMidBatch(services.currency)], batch_size=3
-        ).run_once()
+        Runner(services.ledger, services.db, [KilledMidBatch(services.currency)], batch_size=3).run_once()
     # When a new process (new Services on the same database) continues
     fresh = Services(services.settings)
     try:
@@ -184,9 +182,7 @@ def test_an_interrupted_runner_resumes_in_a_new_process_to_the_same_views(
 )
 @given(steps=histories)
 @example(steps=RICH)
-def test_a_view_as_of_a_past_position_is_the_view_as_it_stood_then(
-    services: Services, steps
-) -> None:
+def test_a_view_as_of_a_past_position_is_the_view_as_it_stood_then(services: Services, steps) -> None:
     wipe(services)
     services.views.snapshot_every = 7  # so some past positions fold from a snapshot, others from 0
     seen: dict[int, dict[str, Any]] = {}

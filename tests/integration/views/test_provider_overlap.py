@@ -74,10 +74,7 @@ def test_one_providers_two_programmes_are_not_a_duplicate_but_a_second_implement
         ledger.link_need(p, need)
     needs, _ = current_rows(services)
     # Then the same funder and implementer twice is one provider's work: no overlap
-    assert (
-        cells(provider_overlap.view(needs, "USD"))[("KEN", 36, "capacity-building")]["overlap"]
-        is False
-    )
+    assert cells(provider_overlap.view(needs, "USD"))[("KEN", 36, "capacity-building")]["overlap"] is False
     # When a third programme of the same funder with another implementer joins
     other = programme(ledger, "Other implementer", [f], [i2], ["KEN"], date(2024, 1, 1), None, 2)
     ledger.link_need(other, need)
@@ -128,9 +125,7 @@ def test_periods_intersect_inclusively_and_a_missing_end_or_start_is_open() -> N
     )
 
 
-def test_different_funder_sets_duplicate_while_a_missing_implementer_is_not_a_different_one() -> (
-    None
-):
+def test_different_funder_sets_duplicate_while_a_missing_implementer_is_not_a_different_one() -> None:
     def p(funders, implementers):
         return {
             "funders": [{"org_id": f} for f in funders],

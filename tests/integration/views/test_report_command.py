@@ -40,9 +40,7 @@ def test_the_report_command_prints_kenyas_report_as_markdown_json_or_csv(
     assert md.exit_code == 0, md.output
     assert md.stdout.startswith("# Technical assistance needs of Kenya (KEN)")
     assert "### Unmet" in md.stdout
-    as_json = runner.invoke(
-        cli(), ["report", "irg", "KEN", "--format", "json"], env=env(services.settings)
-    )
+    as_json = runner.invoke(cli(), ["report", "irg", "KEN", "--format", "json"], env=env(services.settings))
     assert json.loads(as_json.stdout)["current"]["unmet"] == 1
     as_csv = runner.invoke(
         cli(),

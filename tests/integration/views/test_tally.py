@@ -9,12 +9,22 @@ from projections.views.common import Tally
 
 def need(need_id: str, state: str, gap: str | None, pledged_eur: str | None, classification: str) -> dict[str, Any]:
     return {
-        "need_id": need_id, "state": state, "priority": "high", "classification": classification,
+        "need_id": need_id,
+        "state": state,
+        "priority": "high",
+        "classification": classification,
         "estimated_cost": {"amount": "1", "currency": "USD"} if gap is not None else None,
-        "estimated": "100.00" if gap is not None else None, "allocated_commitment": "10.00",
-        "allocated_pledged": "0.00", "allocated_disbursed": "0.00", "gap": gap,
-        "unconverted": {"estimated": {}, "committed": {}, "disbursed": {},
-                        "pledged": {"EUR": pledged_eur} if pledged_eur else {}},
+        "estimated": "100.00" if gap is not None else None,
+        "allocated_commitment": "10.00",
+        "allocated_pledged": "0.00",
+        "allocated_disbursed": "0.00",
+        "gap": gap,
+        "unconverted": {
+            "estimated": {},
+            "committed": {},
+            "disbursed": {},
+            "pledged": {"EUR": pledged_eur} if pledged_eur else {},
+        },
     }
 
 

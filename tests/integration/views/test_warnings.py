@@ -31,9 +31,7 @@ def test_a_programme_overlapping_another_funders_programme_is_warned_about_it(
     ]
     assert "Agency Two" in warnings[0]["detail"]
     # And R is warned about P in turn; the inactive Q is warned about nobody
-    assert [x["programme_id"] for x in overlap_warnings(services, w.programmes["R"])] == [
-        w.programme("P")
-    ]
+    assert [x["programme_id"] for x in overlap_warnings(services, w.programmes["R"])] == [w.programme("P")]
     assert overlap_warnings(services, w.programmes["Q"]) == []
 
 
@@ -44,14 +42,10 @@ def test_a_write_the_views_have_not_reached_says_the_overlap_was_not_checked(
     w = build(services.ledger)
     services.settings.read_wait_seconds = 0.2
     # Then the warning says it could not check, rather than falsely reporting no overlap
-    assert [x["code"] for x in overlap_warnings(services, w.programmes["P"], w.position)] == [
-        "overlap-not-checked"
-    ]
+    assert [x["code"] for x in overlap_warnings(services, w.programmes["P"], w.position)] == ["overlap-not-checked"]
 
 
-def test_linking_a_need_over_http_answers_with_the_overlap_warning(
-    services: Services, http: httpx.Client
-) -> None:
+def test_linking_a_need_over_http_answers_with_the_overlap_warning(services: Services, http: httpx.Client) -> None:
     # Given two funders' programmes in Kenya, the first already linked to a need
     ledger = services.ledger
     a = ledger.register_organisation("XM-A", "Agency A", "10").id
@@ -64,6 +58,4 @@ def test_linking_a_need_over_http_answers_with_the_overlap_warning(
     r = http.post(f"/v1/programmes/{second}/link-need", json={"need_id": str(need)})
     # Then the link is written and the answer names the first programme
     assert r.status_code == 200, r.text
-    assert [(x["code"], x["title"]) for x in r.json()["warnings"]] == [
-        ("provider-overlap", "Asset recovery A")
-    ]
+    assert [(x["code"], x["title"]) for x in r.json()["warnings"]] == [("provider-overlap", "Asset recovery A")]

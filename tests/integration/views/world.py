@@ -103,9 +103,7 @@ def build(ledger: Any) -> World:
         impl = ledger.register_organisation("XM-IMPL", "Implementer", "21").id
         ledger.record_rate("EUR", DAY, "1.10")
         n = {
-            "A": identify(
-                ledger, "KEN", 9, ["capacity-building"], "current", "high", ("100000", "USD"), "A"
-            ),
+            "A": identify(ledger, "KEN", 9, ["capacity-building"], "current", "high", ("100000", "USD"), "A"),
             "B": identify(
                 ledger,
                 "KEN",
@@ -117,47 +115,29 @@ def build(ledger: Any) -> World:
                 "B",
             ),
             "C": identify(ledger, "KEN", 15, ["capacity-building"], "current", "medium", None, "C"),
-            "D": identify(
-                ledger, "UGA", 9, ["action-plan"], "current", "high", ("20000", "GBP"), "D"
-            ),
-            "E": identify(
-                ledger, "KEN", 9, ["capacity-building"], "current", "low", ("999", "USD"), "E"
-            ),
-            "G": identify(
-                ledger, "KEN", 15, ["capacity-building"], "current", "low", ("10000", "USD"), "G"
-            ),
+            "D": identify(ledger, "UGA", 9, ["action-plan"], "current", "high", ("20000", "GBP"), "D"),
+            "E": identify(ledger, "KEN", 9, ["capacity-building"], "current", "low", ("999", "USD"), "E"),
+            "G": identify(ledger, "KEN", 15, ["capacity-building"], "current", "low", ("10000", "USD"), "G"),
             "H": identify(ledger, "KEN", 10, ["other"], "current", "high", None, "H"),
         }
         ledger.change_need(n["E"], lambda x: x.withdraw("no longer needed"))
         p = {
-            "P": programme(
-                ledger, "Procurement and audit", [one], [impl], ["KEN"], DAY, date(2025, 12, 31), 2
-            ),
+            "P": programme(ledger, "Procurement and audit", [one], [impl], ["KEN"], DAY, date(2025, 12, 31), 2),
             "Q": programme(ledger, "Regional pipeline", [two], [], ["KEN", "UGA"], None, None, 1),
-            "R": programme(
-                ledger, "Audit institutions", [two], [], ["KEN"], date(2024, 6, 1), None, 2
-            ),
+            "R": programme(ledger, "Audit institutions", [two], [], ["KEN"], date(2024, 6, 1), None, 2),
         }
         ledger.link_need(p["P"], n["A"], "0.5")
         ledger.link_need(p["P"], n["B"])
         ledger.link_need(p["P"], n["C"])
-        ledger.change_programme(
-            p["P"], lambda x: x.record_commitment("c1", one, "80000", "USD", DAY)
-        )
+        ledger.change_programme(p["P"], lambda x: x.record_commitment("c1", one, "80000", "USD", DAY))
         ledger.change_programme(p["P"], lambda x: x.record_pledge("pl1", one, "20000", "USD", DAY))
-        ledger.change_programme(
-            p["P"], lambda x: x.record_disbursement("d1", "10000", "EUR", date(2024, 3, 1), one)
-        )
+        ledger.change_programme(p["P"], lambda x: x.record_disbursement("d1", "10000", "EUR", date(2024, 3, 1), one))
         ledger.link_need(p["Q"], n["A"])
         ledger.link_need(p["Q"], n["D"])
-        ledger.change_programme(
-            p["Q"], lambda x: x.record_commitment("q1", two, "5000", "USD", DAY)
-        )
+        ledger.change_programme(p["Q"], lambda x: x.record_commitment("q1", two, "5000", "USD", DAY))
         ledger.change_programme(p["Q"], lambda x: x.cancel_commitment("q1"))
         ledger.link_need(p["R"], n["G"])
-        w = ledger.change_programme(
-            p["R"], lambda x: x.record_commitment("r1", two, "30000", "USD", DAY)
-        )
+        w = ledger.change_programme(p["R"], lambda x: x.record_commitment("r1", two, "30000", "USD", DAY))
     return World(one, two, impl, n, p, w.position)
 
 

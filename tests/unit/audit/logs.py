@@ -45,10 +45,7 @@ def hashes(records: list[LogRecord]) -> list[tuple[bytes, bytes]]:
 
 def stored_chain(records: list[LogRecord]) -> list[tuple[int, str, str]]:
     """What the database keeps beside the events: (position, leaf hex, chain hex)."""
-    return [
-        (r.position, leaf.hex(), head.hex())
-        for r, (leaf, head) in zip(records, hashes(records), strict=True)
-    ]
+    return [(r.position, leaf.hex(), head.hex()) for r, (leaf, head) in zip(records, hashes(records), strict=True)]
 
 
 def sign_every(records: list[LogRecord], key: SigningKey, every: int = 1) -> list[Checkpoint]:
@@ -69,9 +66,7 @@ def export(
     edited lines keep the stored hashes of their position; a forged line gets hashes chained on
     the line before it, so it looks plausible on its own."""
     tampered = original if tampered is None else tampered
-    stored = {
-        r.position: (leaf, head) for r, (leaf, head) in zip(original, hashes(original), strict=True)
-    }
+    stored = {r.position: (leaf, head) for r, (leaf, head) in zip(original, hashes(original), strict=True)}
     rows, previous = [], bytes(32)
     for record in tampered:
         if record.position in stored:

@@ -59,9 +59,14 @@ def test_a_topic_is_framed_by_its_utf8_byte_length_not_its_character_count():
     # given a topic with accented letters (25 characters, 27 UTF-8 bytes) and an empty state
     topic = SECOND.topic.encode("utf-8")
     by_hand = (
-        b"\x00" + (259).to_bytes(8, "big") + bytes(16) + (1).to_bytes(8, "big")
-        + (27).to_bytes(4, "big") + topic + (0).to_bytes(4, "big")
-    )  # fmt: skip
+        b"\x00"
+        + (259).to_bytes(8, "big")
+        + bytes(16)
+        + (1).to_bytes(8, "big")
+        + (27).to_bytes(4, "big")
+        + topic
+        + (0).to_bytes(4, "big")
+    )
     # when its leaf is computed
     # then the length prefix counts bytes
     assert len(SECOND.topic) == 25 and len(topic) == 27
@@ -185,10 +190,15 @@ def test_the_chain_equals_the_formula_applied_by_hand(rows):
         leaf, got = chain.append(record)
         topic = record.topic.encode()
         expected_leaf = hashlib.sha256(
-            b"\x00" + record.position.to_bytes(8, "big") + record.stream_id.bytes
-            + record.version.to_bytes(8, "big") + len(topic).to_bytes(4, "big") + topic
-            + len(record.state).to_bytes(4, "big") + record.state
-        ).digest()  # fmt: skip
+            b"\x00"
+            + record.position.to_bytes(8, "big")
+            + record.stream_id.bytes
+            + record.version.to_bytes(8, "big")
+            + len(topic).to_bytes(4, "big")
+            + topic
+            + len(record.state).to_bytes(4, "big")
+            + record.state
+        ).digest()
         head = hashlib.sha256(b"\x01" + head + expected_leaf).digest()
         # then both agree at every step
         assert (leaf, got) == (expected_leaf, head)

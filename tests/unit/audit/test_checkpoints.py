@@ -126,9 +126,7 @@ def test_an_unreadable_public_key_is_the_callers_error():
 def test_signing_takes_the_time_as_given_a_utc_datetime_or_now(key_a):
     # given the three ways to give the time
     given = key_a.sign(1, 1, HEAD, "2025-11-28T12:00:00+00:00")
-    aware = key_a.sign(
-        1, 1, HEAD, datetime(2025, 11, 28, 13, 0, tzinfo=timezone(timedelta(hours=1)))
-    )
+    aware = key_a.sign(1, 1, HEAD, datetime(2025, 11, 28, 13, 0, tzinfo=timezone(timedelta(hours=1))))
     before = datetime.now(UTC)
     now = key_a.sign(1, 1, HEAD)
     # then a string is kept verbatim, a datetime is written in UTC with Z, and now is now
@@ -246,13 +244,9 @@ def test_an_auditor_verifies_a_checkpoint_with_openssl_alone(tmp_path, key_a):
     (tmp_path / "msg").write_bytes(message.encode())
     (tmp_path / "sig").write_bytes(bytes.fromhex(checkpoint.signature))
     command = ["openssl", "pkeyutl", "-verify", "-pubin", "-inkey", "public.pem", "-rawin"]
-    ok = subprocess.run(
-        [*command, "-in", "msg", "-sigfile", "sig"], cwd=tmp_path, capture_output=True
-    )
+    ok = subprocess.run([*command, "-in", "msg", "-sigfile", "sig"], cwd=tmp_path, capture_output=True)
     (tmp_path / "msg").write_bytes(message.replace("1187", "1186").encode())
-    bad = subprocess.run(
-        [*command, "-in", "msg", "-sigfile", "sig"], cwd=tmp_path, capture_output=True
-    )
+    bad = subprocess.run([*command, "-in", "msg", "-sigfile", "sig"], cwd=tmp_path, capture_output=True)
     # then openssl agrees: the signature holds, and not over an edited message
     assert ok.returncode == 0, ok.stderr
     assert bad.returncode != 0
@@ -269,12 +263,8 @@ def test_an_auditor_verifies_a_checkpoint_with_openssl_alone(tmp_path, key_a):
         (250, 600.0, True),
     ],
 )
-def test_a_checkpoint_is_due_after_n_events_or_t_seconds_with_something_new(
-    since_count, since_seconds, due
-):
-    assert (
-        CheckpointPolicy(every_events=100, every_seconds=60).due(since_count, since_seconds) is due
-    )
+def test_a_checkpoint_is_due_after_n_events_or_t_seconds_with_something_new(since_count, since_seconds, due):
+    assert CheckpointPolicy(every_events=100, every_seconds=60).due(since_count, since_seconds) is due
 
 
 def test_a_zero_interval_turns_that_trigger_off():

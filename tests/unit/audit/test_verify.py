@@ -217,9 +217,7 @@ def test_deleting_the_last_record_is_caught_by_the_checkpoint_that_signed_it():
     assert failed_at(by_stored_chain(records)) == ("record missing", P[11])
     assert failed_at(by_checkpoints(records, every=4)) == ("log ends before checkpoint", P[11])
     lines = export(LOG, records, sign_every(LOG, KEY, every=4))
-    assert failed_at(verify_log(lines, public_key=KEY.public_key_pem()))[0] == (
-        "log ends before checkpoint"
-    )
+    assert failed_at(verify_log(lines, public_key=KEY.public_key_pem()))[0] == ("log ends before checkpoint")
 
 
 def test_an_export_rehashed_after_tampering_is_still_caught_by_its_signed_checkpoints():
@@ -303,9 +301,7 @@ def test_an_export_file_round_trips_and_verifies(tmp_path):
     # given the log exported to a JSON Lines file, with checkpoints
     checkpoints = sign_every(LOG, KEY, every=4)
     path = tmp_path / "log.jsonl"
-    path.write_text(
-        "".join(json.dumps(line) + "\n" for line in export(LOG, checkpoints=checkpoints))
-    )
+    path.write_text("".join(json.dumps(line) + "\n" for line in export(LOG, checkpoints=checkpoints)))
     # when read back
     objects = list(read_jsonl_log(path))
     # then it starts with the format header, its events decode to the same records,
@@ -410,9 +406,7 @@ def test_with_stored_hashes_and_checkpoints_together_the_earliest_failure_is_nam
     # given a record deleted from the database, whose stored chain and checkpoints still list it
     records = deleted(LOG, 5)
     # when verified with both
-    result = verify_log(
-        records, sign_every(LOG, KEY, every), KEY.public_key_pem(), expected=stored_chain(LOG)
-    )
+    result = verify_log(records, sign_every(LOG, KEY, every), KEY.public_key_pem(), expected=stored_chain(LOG))
     # then the stored chain names the missing position itself, not a later checkpoint
     assert failed_at(result) == ("record missing", P[5])
 

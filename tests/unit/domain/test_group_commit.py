@@ -15,8 +15,16 @@ def test_concurrent_commands_each_get_their_own_outcome_and_position(ledger) -> 
     # Given one programme and 40 threads each recording a distinct commitment, a few of them bad
     org = ledger.register_organisation("GB-GOV-1", "FCDO", "10").id
     programme = ledger.register_programme(
-        title="Procurement reform", description="", reporting_org=org, funders=[org], implementers=[],
-        states=["KEN"], start=date(2024, 1, 1), end=date(2026, 1, 1), status=2).id
+        title="Procurement reform",
+        description="",
+        reporting_org=org,
+        funders=[org],
+        implementers=[],
+        states=["KEN"],
+        start=date(2024, 1, 1),
+        end=date(2026, 1, 1),
+        status=2,
+    ).id
     results: dict[int, object] = {}
 
     def commit(i: int) -> None:
@@ -24,7 +32,8 @@ def test_concurrent_commands_each_get_their_own_outcome_and_position(ledger) -> 
             try:
                 amount = "-1" if i % 10 == 0 else f"{1000 + i}"
                 w = ledger.change_programme(
-                    programme, lambda p: p.record_commitment(f"c{i}", org, amount, "USD", date(2024, 2, 1)))
+                    programme, lambda p: p.record_commitment(f"c{i}", org, amount, "USD", date(2024, 2, 1))
+                )
                 results[i] = w.position
             except Exception as e:
                 results[i] = e
@@ -70,8 +79,15 @@ def test_a_need_created_while_others_commit_is_never_lost(ledger) -> None:
     lock = threading.Lock()
 
     def identify(i: int) -> None:
-        w = ledger.identify_need(state="KEN", article=5 + i % 50, ta_types=["other"], description=f"n{i}",
-                                 horizon="current", priority="low", source=source("other", "x"))
+        w = ledger.identify_need(
+            state="KEN",
+            article=5 + i % 50,
+            ta_types=["other"],
+            description=f"n{i}",
+            horizon="current",
+            priority="low",
+            source=source("other", "x"),
+        )
         with lock:
             ids.append(w.id)
 
@@ -89,12 +105,26 @@ def test_bulk_loading_saves_in_large_transactions_and_atomic_blocks_stay_whole(l
     head = ledger.recorder.max_notification_id() or 0
     with ledger.bulk(flush_every=10):
         for i in range(30):
-            ledger.identify_need(state="GHA", article=5 + i, ta_types=["other"], description=f"n{i}",
-                                 horizon="current", priority="low", source=source("other", "x"))
+            ledger.identify_need(
+                state="GHA",
+                article=5 + i,
+                ta_types=["other"],
+                description=f"n{i}",
+                horizon="current",
+                priority="low",
+                source=source("other", "x"),
+            )
         try:
             with ledger.atomic():
-                w = ledger.identify_need(state="GHA", article=9, ta_types=["other"], description="kept?",
-                                         horizon="current", priority="low", source=source("other", "x"))
+                w = ledger.identify_need(
+                    state="GHA",
+                    article=9,
+                    ta_types=["other"],
+                    description="kept?",
+                    horizon="current",
+                    priority="low",
+                    source=source("other", "x"),
+                )
                 ledger.change_need(w.id, lambda n: n.mark_met("done"))
                 ledger.change_need(w.id, lambda n: n.revise(description="closed: refused"))
         except RuleBroken:
@@ -107,8 +137,15 @@ def test_a_command_that_fails_half_way_leaves_the_batch_as_it_found_the_aggregat
     from domain.group_commit import Unit
 
     # Given a need, and a batch in which one command changes it properly first
-    need_id = ledger.identify_need(state="KEN", article=9, ta_types=["other"], description="as stored",
-                                   horizon="current", priority="low", source=source("other", "x")).id
+    need_id = ledger.identify_need(
+        state="KEN",
+        article=9,
+        ta_types=["other"],
+        description="as stored",
+        horizon="current",
+        priority="low",
+        source=source("other", "x"),
+    ).id
     unit = Unit(ledger._load, load_at=lambda i, v: ledger.repository.get(i, version=v))
 
     def prioritise(u: Unit):

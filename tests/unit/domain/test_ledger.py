@@ -12,8 +12,15 @@ from domain.needs import source
 
 
 def need_fields(**overrides: object) -> dict:
-    fields = dict(state="KEN", article=9, ta_types=["legal-advice"], description="Procurement law",
-                  horizon="current", priority="high", source=source("self-assessment", "SA 2019"))
+    fields = dict(
+        state="KEN",
+        article=9,
+        ta_types=["legal-advice"],
+        description="Procurement law",
+        horizon="current",
+        priority="high",
+        source=source("self-assessment", "SA 2019"),
+    )
     fields.update(overrides)
     return fields
 

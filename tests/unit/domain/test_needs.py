@@ -13,8 +13,13 @@ from domain.needs import Need, money, source
 
 def identify(**overrides: Any) -> Need:
     fields: dict[str, Any] = dict(
-        state="KEN", article=9, ta_types=["legal-advice"], description="Procurement law review",
-        horizon="current", priority="high", source=source("self-assessment", "SA 2019", 1, date(2019, 3, 1)),
+        state="KEN",
+        article=9,
+        ta_types=["legal-advice"],
+        description="Procurement law review",
+        horizon="current",
+        priority="high",
+        source=source("self-assessment", "SA 2019", 1, date(2019, 3, 1)),
     )
     fields.update(overrides)
     return Need.identify(**fields)

@@ -55,9 +55,7 @@ def new_events(p: Programme) -> list[str]:
     return [type(e).__name__ for e in p.collect_events()]
 
 
-def refused(
-    p: Programme, command: Callable[[Programme], None], error: type[DomainError], code: str
-) -> None:
+def refused(p: Programme, command: Callable[[Programme], None], error: type[DomainError], code: str) -> None:
     """The command raises its code and leaves no new event behind."""
     version = p.version
     with pytest.raises(error) as caught:
@@ -89,9 +87,7 @@ def test_a_programme_with_an_iati_identifier_has_the_same_id_every_time() -> Non
         ({"title": " "}, "title-required"),
     ],
 )
-def test_a_programme_with_invalid_input_is_refused_with_its_code(
-    overrides: dict, code: str
-) -> None:
+def test_a_programme_with_invalid_input_is_refused_with_its_code(overrides: dict, code: str) -> None:
     with pytest.raises(InvalidInput) as caught:
         register(**overrides)
     assert caught.value.code == code
@@ -247,14 +243,9 @@ def test_deliveries_are_recorded_only_while_delivering_and_name_linked_needs() -
     )
     # When it is in implementation, then deliveries are recorded with what they were
     p.change_status(IMPLEMENTATION)
-    p.record_delivery(
-        "v1", "workshop", D, [KEN_NEED], "Judges' workshop", participants=40, outputs="Manual"
-    )
+    p.record_delivery("v1", "workshop", D, [KEN_NEED], "Judges' workshop", participants=40, outputs="Manual")
     assert new_events(p) == ["ProgrammeStatusChanged", "DeliveryRecorded"]
-    assert (
-        p.deliveries["v1"]["participants"] == 40
-        and p.deliveries["v1"]["description"] == "Judges' workshop"
-    )
+    assert p.deliveries["v1"]["participants"] == 40 and p.deliveries["v1"]["description"] == "Judges' workshop"
     # And the rules on deliveries hold
     refused(
         p,
@@ -268,9 +259,7 @@ def test_deliveries_are_recorded_only_while_delivering_and_name_linked_needs() -
         RuleBroken,
         "need-not-linked",
     )
-    refused(
-        p, lambda q: q.record_delivery("v1", "study", D, [], "x"), RuleBroken, "duplicate-delivery"
-    )
+    refused(p, lambda q: q.record_delivery("v1", "study", D, [], "x"), RuleBroken, "duplicate-delivery")
     refused(
         p,
         lambda q: q.record_delivery("v2", "study", D, [], " "),
@@ -305,9 +294,7 @@ def test_status_and_period_changes_record_only_real_changes() -> None:
 NEEDS = [(KEN_NEED, "KEN"), (KEN_NEED_2, "KEN"), (UGA_NEED, "UGA")]
 amounts = st.sampled_from(["100", "2500.50", "0", "-1", "abc", 3.5])
 commands = st.one_of(
-    st.tuples(
-        st.just("link"), st.sampled_from(NEEDS), st.sampled_from([None, "0.3", "0.5", "0.8", "1.2"])
-    ),
+    st.tuples(st.just("link"), st.sampled_from(NEEDS), st.sampled_from([None, "0.3", "0.5", "0.8", "1.2"])),
     st.tuples(st.just("unlink"), st.sampled_from(NEEDS)),
     st.tuples(
         st.just("commit"),

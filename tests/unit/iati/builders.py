@@ -9,8 +9,7 @@ from api.iati.parse import iter_activities
 PARTS = {
     "iati_identifier": "<iati-identifier>XM-DAC-1-PROG-7</iati-identifier>",
     "reporting_org": (
-        '<reporting-org ref="XM-DAC-1" type="10"><narrative>Ministry of Justice</narrative>'
-        "</reporting-org>"
+        '<reporting-org ref="XM-DAC-1" type="10"><narrative>Ministry of Justice</narrative></reporting-org>'
     ),
     "title": "<title><narrative>Asset recovery training</narrative></title>",
     "description": "<description><narrative>Courses for prosecutors</narrative></description>",
@@ -21,10 +20,7 @@ PARTS = {
         "</participating-org>"
     ),
     "activity_status": '<activity-status code="2"/>',
-    "activity_date": (
-        '<activity-date type="2" iso-date="2024-01-15"/>'
-        '<activity-date type="3" iso-date="2025-12-31"/>'
-    ),
+    "activity_date": ('<activity-date type="2" iso-date="2024-01-15"/><activity-date type="3" iso-date="2025-12-31"/>'),
     "recipient_country": '<recipient-country code="KE" percentage="100"/>',
     "sector": '<sector vocabulary="1" code="15113"/>',
     "tag": '<tag vocabulary="99" code="UNCAC-5"/>',

@@ -13,8 +13,10 @@ from tests import paths
 
 ROOT = paths.ROOT
 SHIPPED = ROOT / "api" / "iati"
-UN_GROUPS = [ROOT / "domain" / "data" / "un-regional-groups.csv",
-             Path("/work/shared/data/uncac/un-regional-groups.csv")]
+UN_GROUPS = [
+    ROOT / "domain" / "data" / "un-regional-groups.csv",
+    Path("/work/shared/data/uncac/un-regional-groups.csv"),
+]
 
 
 def _country_codelist() -> list[str]:

@@ -39,9 +39,19 @@ PROGRAMME = Activity(
 )
 
 # The order of iati-activity's children that the 2.03 schema requires (the ones we write).
-SCHEMA_ORDER = ["iati-identifier", "reporting-org", "title", "description", "participating-org",
-                "activity-status", "activity-date", "recipient-country", "sector", "tag",
-                "transaction"]
+SCHEMA_ORDER = [
+    "iati-identifier",
+    "reporting-org",
+    "title",
+    "description",
+    "participating-org",
+    "activity-status",
+    "activity-date",
+    "recipient-country",
+    "sector",
+    "tag",
+    "transaction",
+]
 
 
 def _exported(*activities: Activity) -> bytes:
@@ -80,7 +90,9 @@ def test_the_anti_corruption_sector_is_added_once_and_shares_sum_to_100_per_voca
     sectors = _activity_tree(PROGRAMME).findall("sector")
     # Then 15113 is added under vocabulary 1, and each vocabulary's percentages make 100
     assert [(s.get("vocabulary"), s.get("code"), s.get("percentage")) for s in sectors] == [
-        ("2", "151", "100"), ("1", "15113", "100")]
+        ("2", "151", "100"),
+        ("1", "15113", "100"),
+    ]
     # And a programme already carrying 15113 gets it once
     already = replace(PROGRAMME, sectors=[("1", "15113"), ("1", "15130")])
     codes = [s.get("code") for s in _activity_tree(already).findall("sector")]
@@ -99,8 +111,7 @@ def test_recipient_countries_are_alpha2_with_percentages_summing_to_100():
 def test_uncac_articles_are_vocabulary_99_tags():
     # Given articles 5 and 52, when exported, then they are UNCAC tags
     tags = _activity_tree(PROGRAMME).findall("tag")
-    assert [(t.get("vocabulary"), t.get("code")) for t in tags] == [
-        ("99", "UNCAC-5"), ("99", "UNCAC-52")]
+    assert [(t.get("vocabulary"), t.get("code")) for t in tags] == [("99", "UNCAC-5"), ("99", "UNCAC-52")]
 
 
 @pytest.mark.parametrize(
@@ -131,8 +142,7 @@ def test_transactions_carry_their_ref_date_value_and_provider():
     assert transaction.find("transaction-type").get("code") == "2"
     assert transaction.find("transaction-date").get("iso-date") == "2024-01-20"
     value = transaction.find("value")
-    assert (value.text, value.get("currency"), value.get("value-date")) == (
-        "250000.00", "EUR", "2024-01-20")
+    assert (value.text, value.get("currency"), value.get("value-date")) == ("250000.00", "EUR", "2024-01-20")
     assert transaction.find("provider-org").get("ref") == "XM-DAC-1"
 
 
@@ -174,8 +184,8 @@ def test_write_activities_streams_to_a_binary_file_and_counts():
     # Given a binary stream, when two activities are written
     out = io.BytesIO()
     count = write_activities(
-        [PROGRAMME, replace(PROGRAMME, iati_identifier="XM-DAC-1-PROG-8")], out,
-        generated_at=GENERATED_AT)
+        [PROGRAMME, replace(PROGRAMME, iati_identifier="XM-DAC-1-PROG-8")], out, generated_at=GENERATED_AT
+    )
     # Then both are in the stream, which is valid
     assert count == 2
     assert validate(out.getvalue()) == []
@@ -199,7 +209,8 @@ def test_validate_reports_schema_problems_and_malformed_xml():
 _CURRENCIES = ["EUR", "USD", "GBP", "JPY", "CHF", "XOF"]
 _text = st.text(
     alphabet=st.characters(categories=["L", "N", "P", "Zs"], exclude_characters="\r"),
-    min_size=0, max_size=40,
+    min_size=0,
+    max_size=40,
 ).map(str.strip)
 _code = st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-", min_size=1, max_size=20)
 _org_type = st.none() | st.sampled_from(["10", "21", "40", "70", "80"])
@@ -226,8 +237,7 @@ def _transactions(draw: st.DrawFn) -> list[Transaction]:
 
 @st.composite
 def _activities(draw: st.DrawFn) -> Activity:
-    start, end = draw(st.tuples(st.none() | _dates, st.none() | _dates).filter(
-        lambda period: period != (None, None)))
+    start, end = draw(st.tuples(st.none() | _dates, st.none() | _dates).filter(lambda period: period != (None, None)))
     return Activity(
         iati_identifier=draw(_code),
         title=draw(_text.filter(bool)),
@@ -235,19 +245,24 @@ def _activities(draw: st.DrawFn) -> Activity:
         reporting_org=OrgRef(draw(_code), draw(_text), draw(_org_type)),
         funders=draw(st.lists(_org, unique=True, max_size=3)),
         implementers=draw(st.lists(_org, unique=True, max_size=3)),
-        states=draw(st.lists(st.sampled_from(sorted(alpha2_by_alpha3())), unique=True,
-                             max_size=4)),
+        states=draw(st.lists(st.sampled_from(sorted(alpha2_by_alpha3())), unique=True, max_size=4)),
         start=start,
         end=end,
         status=draw(st.integers(1, 6)),
-        sectors=draw(st.lists(st.tuples(st.sampled_from(["1", "2", "99"]),
-                                        st.from_regex(r"[0-9]{3,5}", fullmatch=True)),
-                              unique=True, max_size=4)),
+        sectors=draw(
+            st.lists(
+                st.tuples(st.sampled_from(["1", "2", "99"]), st.from_regex(r"[0-9]{3,5}", fullmatch=True)),
+                unique=True,
+                max_size=4,
+            )
+        ),
         uncac_articles=draw(st.lists(st.integers(5, 62), unique=True, max_size=5)),
         transactions=draw(_transactions()),
         default_currency=draw(st.none() | st.sampled_from(_CURRENCIES)),
-        last_updated=draw(st.none() | st.datetimes(min_value=datetime(2000, 1, 1)).map(
-            lambda moment: moment.isoformat(timespec="seconds"))),
+        last_updated=draw(
+            st.none()
+            | st.datetimes(min_value=datetime(2000, 1, 1)).map(lambda moment: moment.isoformat(timespec="seconds"))
+        ),
     )
 
 

@@ -21,9 +21,7 @@ def _error(source) -> IatiFileError:
     return caught.value
 
 
-@pytest.mark.parametrize(
-    "path", [SAMPLES / "worldbank-v1-legacy.xml", FIXTURES / "legacy-v1.03.xml"], ids=str
-)
+@pytest.mark.parametrize("path", [SAMPLES / "worldbank-v1-legacy.xml", FIXTURES / "legacy-v1.03.xml"], ids=str)
 def test_a_version_1_file_is_refused_with_a_clear_message_before_anything_is_yielded(path):
     # Given an IATI 1.x file
     activities = iter_activities(path)
@@ -59,8 +57,7 @@ def test_broken_xml_midway_raises_after_the_activities_before_it_with_the_line()
     assert "line 20" in str(caught.value)
 
 
-@pytest.mark.parametrize("source", [FIXTURES / "empty.xml", FIXTURES / "declaration-only.xml",
-                                    b"", b"  \n "])
+@pytest.mark.parametrize("source", [FIXTURES / "empty.xml", FIXTURES / "declaration-only.xml", b"", b"  \n "])
 def test_a_file_without_any_element_is_empty(source):
     # Given a file with no element at all, when read, then it is reported empty
     assert _error(source).code == "iati-empty"

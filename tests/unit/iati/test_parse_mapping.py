@@ -34,9 +34,7 @@ def test_a_complete_activity_maps_every_field():
         status=2,
         sectors=[("1", "15113")],
         uncac_articles=[5],
-        transactions=[
-            Transaction("c-1", "2", Decimal("250000.00"), "EUR", date(2024, 1, 20), "XM-DAC-1")
-        ],
+        transactions=[Transaction("c-1", "2", Decimal("250000.00"), "EUR", date(2024, 1, 20), "XM-DAC-1")],
         default_currency="USD",
         last_updated="2024-02-01T10:00:00Z",
     )
@@ -57,10 +55,7 @@ def test_the_english_narrative_is_taken_when_there_is_one():
 
 def test_a_narrative_inherits_its_language_from_the_activity():
     # Given an English activity whose title narratives declare no language but a French one
-    title = (
-        '<title><narrative xml:lang="fr">Recouvrement</narrative>'
-        "<narrative>Asset recovery</narrative></title>"
-    )
+    title = '<title><narrative xml:lang="fr">Recouvrement</narrative><narrative>Asset recovery</narrative></title>'
     xml = activity_xml('xml:lang="en" default-currency="USD"', title=title)
     # When parsed, then the undeclared narrative counts as English
     assert parse_activity(xml).title == "Asset recovery"
@@ -68,10 +63,7 @@ def test_a_narrative_inherits_its_language_from_the_activity():
 
 def test_a_narrative_inherits_its_language_from_its_element():
     # Given a funder element declared English, as in the MAEC sample
-    funder = (
-        '<participating-org role="1" type="10" xml:lang="en"><narrative>Spain</narrative>'
-        "</participating-org>"
-    )
+    funder = '<participating-org role="1" type="10" xml:lang="en"><narrative>Spain</narrative></participating-org>'
     # When parsed, then its narrative is read
     assert parse_activity(activity_xml(participating_org=funder)).funders[0].name == "Spain"
 
@@ -142,8 +134,11 @@ def _dates(*pairs: tuple[int, str]) -> str:
         # actual start and planned end
         (_dates((2, "2024-01-15"), (3, "2025-12-31")), date(2024, 1, 15), date(2025, 12, 31)),
         # actual wins over planned, whatever the order
-        (_dates((4, "2025-06-30"), (3, "2025-12-31"), (1, "2024-01-01"), (2, "2024-02-01")),
-         date(2024, 2, 1), date(2025, 6, 30)),
+        (
+            _dates((4, "2025-06-30"), (3, "2025-12-31"), (1, "2024-01-01"), (2, "2024-02-01")),
+            date(2024, 2, 1),
+            date(2025, 6, 30),
+        ),
         # only planned dates
         (_dates((1, "2024-01-01"), (3, "2025-12-31")), date(2024, 1, 1), date(2025, 12, 31)),
         # no dates at all
@@ -247,8 +242,10 @@ def test_derived_transaction_refs_are_stable_and_tell_identical_transactions_apa
 
 def test_negative_values_of_types_the_ledger_only_counts_are_kept():
     # Given a negative expenditure (type 4), a correction the ledger does not book
-    tx = ('<transaction><transaction-type code="4"/>'
-          '<value currency="EUR" value-date="2024-03-01">-50.5</value></transaction>')
+    tx = (
+        '<transaction><transaction-type code="4"/>'
+        '<value currency="EUR" value-date="2024-03-01">-50.5</value></transaction>'
+    )
     # When parsed, then the activity is imported with the negative value
     activity = parse_activity(activity_xml(transaction=tx))
     assert activity.transactions[0].amount == Decimal("-50.5")
@@ -258,14 +255,19 @@ def test_negative_values_of_types_the_ledger_only_counts_are_kept():
 
 
 def _three_activities() -> bytes:
-    dac = activity_xml(iati_identifier="<iati-identifier>A</iati-identifier>",
-                       sector='<sector vocabulary="1" code="15130"/>')
-    other = activity_xml(iati_identifier="<iati-identifier>B</iati-identifier>",
-                         sector='<sector vocabulary="1" code="43081"/>', title="")
+    dac = activity_xml(
+        iati_identifier="<iati-identifier>A</iati-identifier>", sector='<sector vocabulary="1" code="15130"/>'
+    )
+    other = activity_xml(
+        iati_identifier="<iati-identifier>B</iati-identifier>", sector='<sector vocabulary="1" code="43081"/>', title=""
+    )
     by_transaction = activity_xml(
-        iati_identifier="<iati-identifier>C</iati-identifier>", sector="",
-        transaction=_transaction('<value currency="EUR" value-date="2024-03-01">1</value>'
-                                 '<sector vocabulary="1" code="15113"/>'))
+        iati_identifier="<iati-identifier>C</iati-identifier>",
+        sector="",
+        transaction=_transaction(
+            '<value currency="EUR" value-date="2024-03-01">1</value><sector vocabulary="1" code="15113"/>'
+        ),
+    )
     return document(dac, other, by_transaction)
 
 
@@ -301,8 +303,7 @@ def test_a_file_can_be_read_from_a_path_a_string_path_bytes_or_a_stream(tmp_path
     path = tmp_path / "activities.xml"
     path.write_bytes(data)
     # When each source is read, then each gives the same activity
-    results = [list(iter_activities(source))
-               for source in (path, str(path), data, io.BytesIO(data))]
+    results = [list(iter_activities(source)) for source in (path, str(path), data, io.BytesIO(data))]
     assert all(result == results[0] and len(result) == 1 for result in results)
 
 

@@ -22,65 +22,82 @@ def _tx(body: str, type_code: str = "2", ref: str = "") -> str:
 SKIPS = {
     # name: (builder arguments, reason code, text the reason must name)
     "missing identifier": (dict(iati_identifier=""), "missing-identifier", "iati-identifier"),
-    "blank identifier": (
-        dict(iati_identifier="<iati-identifier>  </iati-identifier>"), "missing-identifier", ""),
+    "blank identifier": (dict(iati_identifier="<iati-identifier>  </iati-identifier>"), "missing-identifier", ""),
     "missing title": (dict(title=""), "missing-title", "title"),
     "title without text": (dict(title="<title><narrative/></title>"), "missing-title", "title"),
     "reporting org without ref": (
         dict(reporting_org='<reporting-org type="10"><narrative>M</narrative></reporting-org>'),
-        "missing-reporting-org-ref", "reporting-org"),
+        "missing-reporting-org-ref",
+        "reporting-org",
+    ),
     "missing status": (dict(activity_status=""), "missing-status", "activity-status"),
-    "status out of range": (
-        dict(activity_status='<activity-status code="9"/>'), "bad-status", "'9'"),
+    "status out of range": (dict(activity_status='<activity-status code="9"/>'), "bad-status", "'9'"),
     "impossible date": (
         dict(activity_date='<activity-date type="1" iso-date="2012-13-01"/>'),
-        "bad-date", "activity-date type 1 iso-date '2012-13-01'"),
+        "bad-date",
+        "activity-date type 1 iso-date '2012-13-01'",
+    ),
     "words for a date": (
         dict(activity_date='<activity-date type="3" iso-date="end of 2024"/>'),
-        "bad-date", "'end of 2024'"),
-    "date without iso-date": (
-        dict(activity_date='<activity-date type="2"/>'), "bad-date", "activity-date type 2"),
+        "bad-date",
+        "'end of 2024'",
+    ),
+    "date without iso-date": (dict(activity_date='<activity-date type="2"/>'), "bad-date", "activity-date type 2"),
     "bad value date": (
         dict(transaction=_tx('<value currency="EUR" value-date="01/02/2024">1</value>')),
-        "bad-date", "transaction 1 value-date '01/02/2024'"),
+        "bad-date",
+        "transaction 1 value-date '01/02/2024'",
+    ),
     "amount with thousands separator": (
         dict(transaction=_tx('<value currency="EUR" value-date="2024-01-01">1,000</value>')),
-        "bad-amount", "'1,000'"),
+        "bad-amount",
+        "'1,000'",
+    ),
     "amount in words": (
         dict(transaction=_tx('<value currency="EUR" value-date="2024-01-01">ten</value>')),
-        "bad-amount", "'ten'"),
+        "bad-amount",
+        "'ten'",
+    ),
     "no value": (dict(transaction=_tx("")), "bad-amount", "transaction 1"),
     "negative commitment": (
         dict(transaction=_tx('<value currency="EUR" value-date="2024-01-01">-5</value>')),
-        "negative-amount", "'-5'"),
+        "negative-amount",
+        "'-5'",
+    ),
     "negative disbursement": (
         dict(transaction=_tx('<value currency="EUR" value-date="2024-01-01">-5</value>', "3")),
-        "negative-amount", "type 3"),
+        "negative-amount",
+        "type 3",
+    ),
     "unknown currency": (
         dict(transaction=_tx('<value currency="EUX" value-date="2024-01-01">1</value>')),
-        "unknown-currency", "'EUX'"),
-    "unknown default currency": ({"attributes": 'default-currency="DOLLAR"'},
-                                 "unknown-currency", "default-currency"),
+        "unknown-currency",
+        "'EUX'",
+    ),
+    "unknown default currency": ({"attributes": 'default-currency="DOLLAR"'}, "unknown-currency", "default-currency"),
     "no currency anywhere": (
         {"attributes": "", "transaction": _tx('<value value-date="2024-01-01">1</value>')},
-        "missing-currency", "transaction 1"),
+        "missing-currency",
+        "transaction 1",
+    ),
     "no date on a transaction": (
         dict(transaction=_tx('<value currency="EUR">1</value>')),
-        "missing-value-date", "transaction 1"),
+        "missing-value-date",
+        "transaction 1",
+    ),
     "no transaction type": (
-        dict(transaction='<transaction><value currency="EUR" value-date="2024-01-01">1</value>'
-                         "</transaction>"),
-        "missing-transaction-type", "transaction 1"),
-    "unknown country": (
-        dict(recipient_country='<recipient-country code="QQ"/>'), "unknown-country", "'QQ'"),
-    "article out of range": (
-        dict(tag='<tag vocabulary="99" code="UNCAC-99"/>'), "unknown-article", "'UNCAC-99'"),
-    "article not a number": (
-        dict(tag='<tag vocabulary="99" code="UNCAC-x"/>'), "unknown-article", "'UNCAC-x'"),
+        dict(transaction='<transaction><value currency="EUR" value-date="2024-01-01">1</value></transaction>'),
+        "missing-transaction-type",
+        "transaction 1",
+    ),
+    "unknown country": (dict(recipient_country='<recipient-country code="QQ"/>'), "unknown-country", "'QQ'"),
+    "article out of range": (dict(tag='<tag vocabulary="99" code="UNCAC-99"/>'), "unknown-article", "'UNCAC-99'"),
+    "article not a number": (dict(tag='<tag vocabulary="99" code="UNCAC-x"/>'), "unknown-article", "'UNCAC-x'"),
     "duplicate transaction refs": (
-        dict(transaction=2 * _tx('<value currency="EUR" value-date="2024-01-01">1</value>',
-                                 ref="t1")),
-        "duplicate-transaction-ref", "'t1'"),
+        dict(transaction=2 * _tx('<value currency="EUR" value-date="2024-01-01">1</value>', ref="t1")),
+        "duplicate-transaction-ref",
+        "'t1'",
+    ),
 }
 
 
@@ -117,8 +134,16 @@ _messy = st.text(alphabet=st.characters(categories=["L", "N", "P", "S", "Zs"]), 
 
 
 @settings(max_examples=200, deadline=None)
-@given(identifier=_messy, iso_date=_messy, status=_messy, country=_messy, tag=_messy,
-       currency=_messy, amount=_messy, value_date=_messy)
+@given(
+    identifier=_messy,
+    iso_date=_messy,
+    status=_messy,
+    country=_messy,
+    tag=_messy,
+    currency=_messy,
+    amount=_messy,
+    value_date=_messy,
+)
 def test_whatever_the_values_reading_never_raises_and_each_activity_comes_out_once(
     identifier, iso_date, status, country, tag, currency, amount, value_date
 ):
@@ -130,8 +155,7 @@ def test_whatever_the_values_reading_never_raises_and_each_activity_comes_out_on
         activity_date=f'<activity-date type="1" iso-date={a(iso_date)}/>',
         recipient_country=f"<recipient-country code={a(country)}/>",
         tag=f'<tag vocabulary="99" code={a(tag)}/>',
-        transaction=_tx(f"<value currency={a(currency)} value-date={a(value_date)}>"
-                        f"{escape(amount)}</value>"),
+        transaction=_tx(f"<value currency={a(currency)} value-date={a(value_date)}>{escape(amount)}</value>"),
     )
     # When the file is read
     reader = ActivityReader(document(xml, xml))

@@ -41,8 +41,7 @@ def test_the_real_sample_maps_funders_without_ref_and_spanish_titles():
     assert first.title == "Personas cooperantes voluntarias en organismos internacionales"
     assert first.funders == [OrgRef(None, "Spain", "10")]
     assert first.states == ["IDN"]
-    assert [(t.type_code, t.amount) for t in first.transactions] == [
-        ("2", Decimal("15450")), ("3", Decimal("9270"))]
+    assert [(t.type_code, t.amount) for t in first.transactions] == [("2", Decimal("15450")), ("3", Decimal("9270"))]
 
 
 def test_the_annotated_2_03_example_parses():
@@ -63,8 +62,7 @@ def test_the_annotated_2_03_example_parses():
         status=2,
         sectors=[("2", "111"), ("2", "112"), ("99", "A1")],
         uncac_articles=[],
-        transactions=[Transaction("1234", "1", Decimal("1000"), "EUR", date(2012, 1, 1),
-                                  "BB-BBB-123456789")],
+        transactions=[Transaction("1234", "1", Decimal("1000"), "EUR", date(2012, 1, 1), "BB-BBB-123456789")],
         default_currency="USD",
         last_updated="2014-09-10T07:15:37Z",
     )
@@ -83,7 +81,7 @@ def test_the_export_of_a_parsed_sample_is_valid_iati_2_03(sample):
 # --- memory ------------------------------------------------------------------------------------
 
 LEAN_ACTIVITY = (
-    "<iati-activity default-currency=\"EUR\"><iati-identifier>XM-{n}</iati-identifier>"
+    '<iati-activity default-currency="EUR"><iati-identifier>XM-{n}</iati-identifier>'
     '<reporting-org ref="XM-DAC-1" type="10"><narrative>Ministry</narrative></reporting-org>'
     "<title><narrative>Programme {n} with a title of a realistic length</narrative></title>"
     "<description><narrative>{filler}</narrative></description>"
