@@ -16,9 +16,8 @@ from api.demo.data import (
     RATE_BASES,
     RATES_FROM,
     STATES,
-    THEMES,
-    Theme,
 )
+from api.demo.themes import THEMES, Theme
 from domain import reference
 from domain.needs import money, source
 from domain.programmes import programme_id_for

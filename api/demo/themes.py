@@ -1,0 +1,321 @@
+"""The demo's need themes: one per UNCAC article it uses, with the TA types and a short title.
+
+Every need is fictitious; the descriptions read like those of real country review reports.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class Theme(NamedTuple):
+    article: int
+    paragraph: str | None
+    description: str
+    ta_types: tuple[str, ...]
+    short: str  # for programme titles
+
+
+THEMES = [
+    Theme(
+        5,
+        "5(1)",
+        "Monitoring and evaluation framework for the national anti-corruption strategy",
+        ("policymaking", "research-data-analysis"),
+        "Anti-corruption strategy monitoring",
+    ),
+    Theme(
+        5,
+        "5(3)",
+        "Periodic evaluation of anti-corruption laws and administrative measures",
+        ("research-data-analysis",),
+        "Evaluation of anti-corruption measures",
+    ),
+    Theme(
+        6,
+        "6(2)",
+        "Operational independence, staffing and budget of the anti-corruption agency",
+        ("institution-building", "action-plan"),
+        "Anti-corruption agency strengthening",
+    ),
+    Theme(
+        7,
+        "7(3)",
+        "Transparency in the funding of candidates and political parties",
+        ("legislative-assistance",),
+        "Political finance transparency",
+    ),
+    Theme(
+        7,
+        "7(4)",
+        "Conflict-of-interest rules and their management in the civil service",
+        ("legal-advice", "capacity-building"),
+        "Conflict-of-interest management",
+    ),
+    Theme(
+        8,
+        "8(5)",
+        "Electronic asset and interest declarations with risk-based verification",
+        ("institution-building", "capacity-building"),
+        "Asset declaration verification",
+    ),
+    Theme(
+        9,
+        "9(1)",
+        "E-procurement platform and integrity training for procurement officers",
+        ("institution-building", "capacity-building"),
+        "Public procurement integrity",
+    ),
+    Theme(
+        9,
+        "9(2)",
+        "Budget transparency and internal audit in public financial management",
+        ("policymaking", "capacity-building"),
+        "Public finance transparency",
+    ),
+    Theme(
+        10,
+        "10(a)",
+        "Implementation of the access-to-information law by public bodies",
+        ("legislative-assistance", "capacity-building"),
+        "Access to information",
+    ),
+    Theme(
+        11,
+        "11(1)",
+        "Judicial integrity: code of conduct, training and random case allocation",
+        ("capacity-building", "good-practices"),
+        "Judicial integrity",
+    ),
+    Theme(
+        12,
+        "12(2)(c)",
+        "Beneficial ownership register for companies and legal arrangements",
+        ("legislative-drafting", "institution-building"),
+        "Beneficial ownership transparency",
+    ),
+    Theme(
+        13,
+        "13(1)",
+        "Participation of civil society and media in anti-corruption monitoring",
+        ("capacity-building",),
+        "Civil society engagement",
+    ),
+    Theme(
+        14,
+        "14(1)(a)",
+        "Risk-based anti-money-laundering supervision of banks and DNFBPs",
+        ("capacity-building", "institution-building"),
+        "AML supervision",
+    ),
+    Theme(
+        15,
+        None,
+        "Criminal code amendments on active and passive bribery of national officials",
+        ("legislative-drafting",),
+        "Bribery offences reform",
+    ),
+    Theme(
+        16,
+        "16(1)",
+        "Criminalisation of bribery of foreign public officials",
+        ("legislative-drafting", "model-legislation"),
+        "Foreign bribery",
+    ),
+    Theme(
+        17,
+        None,
+        "Investigation of embezzlement in state-owned enterprises",
+        ("capacity-building",),
+        "SOE embezzlement investigations",
+    ),
+    Theme(
+        20,
+        None,
+        "Illicit enrichment: offence design and financial investigation",
+        ("legal-advice", "on-site-expert"),
+        "Illicit enrichment",
+    ),
+    Theme(
+        23,
+        "23(1)",
+        "Investigation and prosecution of laundering of proceeds of corruption",
+        ("capacity-building",),
+        "Money-laundering prosecutions",
+    ),
+    Theme(
+        26,
+        "26(1)",
+        "Liability of legal persons for corruption offences",
+        ("legislative-drafting", "legal-advice"),
+        "Corporate liability",
+    ),
+    Theme(
+        30,
+        "30(1)",
+        "Sentencing data and case-tracking for corruption offences",
+        ("research-data-analysis",),
+        "Corruption case statistics",
+    ),
+    Theme(
+        31,
+        "31(3)",
+        "Asset management office for seized and confiscated property",
+        ("institution-building",),
+        "Seized asset management",
+    ),
+    Theme(
+        32,
+        None,
+        "Witness and expert protection programme",
+        ("legislative-assistance", "institution-building"),
+        "Witness protection",
+    ),
+    Theme(
+        33,
+        None,
+        "Whistle-blower protection law and secure reporting channels",
+        ("legislative-drafting", "capacity-building"),
+        "Whistle-blower protection",
+    ),
+    Theme(
+        36,
+        None,
+        "Specialised anti-corruption prosecutors: financial investigation skills",
+        ("capacity-building", "on-site-expert"),
+        "Specialised prosecution",
+    ),
+    Theme(
+        38,
+        None,
+        "Inter-agency cooperation and information sharing in corruption cases",
+        ("policymaking", "good-practices"),
+        "Inter-agency cooperation",
+    ),
+    Theme(
+        39,
+        "39(1)",
+        "Reporting by financial institutions and companies to investigators",
+        ("good-practices",),
+        "Private-sector cooperation",
+    ),
+    Theme(
+        40,
+        None,
+        "Timely access to bank records in corruption investigations",
+        ("legal-advice",),
+        "Bank secrecy",
+    ),
+    Theme(
+        42,
+        "42(2)",
+        "Jurisdiction over corruption offences committed abroad by nationals",
+        ("legislative-drafting",),
+        "Extraterritorial jurisdiction",
+    ),
+    Theme(
+        44,
+        None,
+        "Extradition law and procedures of the central authority",
+        ("legislative-assistance", "international-cooperation"),
+        "Extradition",
+    ),
+    Theme(
+        46,
+        "46(13)",
+        "Central authority for mutual legal assistance: case management system",
+        ("institution-building", "international-cooperation"),
+        "Mutual legal assistance",
+    ),
+    Theme(
+        46,
+        "46(9)",
+        "Mutual legal assistance in the absence of dual criminality",
+        ("legal-advice",),
+        "MLA without dual criminality",
+    ),
+    Theme(
+        48,
+        "48(1)",
+        "Police cooperation and secure information exchange with foreign counterparts",
+        ("international-cooperation", "capacity-building"),
+        "Law enforcement cooperation",
+    ),
+    Theme(
+        49,
+        None,
+        "Joint investigation teams with neighbouring States",
+        ("international-cooperation",),
+        "Joint investigations",
+    ),
+    Theme(
+        50,
+        "50(1)",
+        "Special investigative techniques in corruption cases",
+        ("capacity-building", "legislative-assistance"),
+        "Special investigative techniques",
+    ),
+    Theme(
+        51,
+        None,
+        "National asset recovery strategy and coordination body",
+        ("policymaking", "action-plan"),
+        "Asset recovery strategy",
+    ),
+    Theme(
+        52,
+        "52(1)",
+        "Enhanced due diligence on politically exposed persons",
+        ("capacity-building", "good-practices"),
+        "PEP due diligence",
+    ),
+    Theme(
+        53,
+        None,
+        "Civil actions by foreign States to recover corruption proceeds",
+        ("legal-advice",),
+        "Direct recovery",
+    ),
+    Theme(
+        54,
+        "54(1)(c)",
+        "Non-conviction-based confiscation of proceeds of corruption",
+        ("legislative-drafting", "model-legislation"),
+        "Non-conviction-based confiscation",
+    ),
+    Theme(
+        55,
+        "55(1)",
+        "Execution of foreign confiscation orders",
+        ("legal-advice", "international-cooperation"),
+        "Foreign confiscation orders",
+    ),
+    Theme(
+        56,
+        None,
+        "Spontaneous sharing of information on proceeds of crime",
+        ("international-cooperation",),
+        "Spontaneous information sharing",
+    ),
+    Theme(
+        57,
+        "57(3)",
+        "Transparent return and disposal of confiscated assets",
+        ("policymaking", "international-cooperation"),
+        "Asset return",
+    ),
+    Theme(
+        58,
+        None,
+        "Financial intelligence unit: analysis capacity and IT systems",
+        ("institution-building", "capacity-building"),
+        "FIU strengthening",
+    ),
+    Theme(
+        59,
+        None,
+        "Bilateral agreements on asset recovery cooperation",
+        ("international-cooperation", "other"),
+        "Asset recovery agreements",
+    ),
+]
