@@ -12,7 +12,7 @@ from uuid import UUID
 
 import pytest
 
-from api.demo import build, load
+from api.demo.load import build, load
 from api.demo.data import ANCHOR, SEED
 from api.root.services import Services
 from api.root.settings import Settings
