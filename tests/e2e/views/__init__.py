@@ -1,0 +1,1 @@
+"""End-to-end: the views and reports over real HTTP."""
