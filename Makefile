@@ -1,16 +1,24 @@
 # The two commands of the README: `make run` and `make test`.
+# Installs come from the hashed locks in requirements/; pyproject.toml keeps the declared ranges.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+LOCK := requirements/lock.txt
+RUNTIME_LOCK := requirements/runtime.txt
+BENCH_LOCK := requirements/bench.txt
+UV_VERSION := 0.13.9
+COMPILE := $(BIN)/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes \
+	--custom-compile-command 'make lock'
 
-.PHONY: install run test lint bench bench-quick soak clean
+.PHONY: install run test lint lock upgrade bench bench-quick soak clean
 
-$(BIN)/.installed: pyproject.toml
+$(BIN)/.installed: pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/pip install --quiet --no-deps -e .
+	$(BIN)/pip check  # fails when pyproject.toml needs a package the lock lacks: run make lock
 	touch $@
 
 install: $(BIN)/.installed
@@ -24,11 +32,29 @@ run: install
 test: install
 	$(BIN)/pytest -q -p no:cacheprovider
 
+## lint: the gate before the tests (mypy strict on domain/ and projections/, see [tool.mypy])
 lint: install
-	$(BIN)/ruff check domain projections api tests
+	$(BIN)/ruff check
+	$(BIN)/ruff format --check
+	$(BIN)/mypy
 
-$(BIN)/.bench: $(BIN)/.installed
-	$(BIN)/pip install --quiet -e '.[dev,bench]'
+$(BIN)/uv: $(BIN)/.installed
+	$(BIN)/pip install --quiet uv==$(UV_VERSION)
+
+## lock: re-resolve requirements/ after a change to pyproject.toml, keeping every pin that still fits
+lock: $(BIN)/uv
+	$(COMPILE) $(UPGRADE) pyproject.toml --extra dev -o $(LOCK)
+	$(COMPILE) $(UPGRADE) pyproject.toml -c $(LOCK) -o $(RUNTIME_LOCK)
+	$(COMPILE) $(UPGRADE) pyproject.toml --extra bench -c $(LOCK) -o $(BENCH_LOCK)
+
+## upgrade: move every pin to the newest release pyproject.toml allows, on purpose
+upgrade:
+	@echo "make upgrade: moving every pin in requirements/ to the newest release pyproject.toml allows"
+	$(MAKE) lock UPGRADE=--upgrade
+	@echo "make upgrade: review git diff requirements/, then make test before committing the locks"
+
+$(BIN)/.bench: $(BIN)/.installed $(BENCH_LOCK)
+	$(BIN)/pip install --quiet --require-hashes -r $(BENCH_LOCK)
 	touch $@
 
 bench: $(BIN)/.bench
