@@ -20,6 +20,7 @@ import psycopg
 import pytest
 import uvicorn
 
+from api.demo.load import load
 from api.http.app import create_app
 from api.root.services import Services
 from api.root.settings import Settings
@@ -103,6 +104,14 @@ def services(settings: Settings) -> Iterator[Services]:
 @pytest.fixture
 def ledger(services: Services) -> Any:
     return services.ledger
+
+
+@pytest.fixture
+def demo(services: Services) -> Services:
+    """A store holding the realistic demo data set (about 1,300 events), chained and checkpointed."""
+    load(services.ledger)
+    services.runner.catch_up()
+    return services
 
 
 def free_port() -> int:

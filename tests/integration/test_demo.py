@@ -12,8 +12,8 @@ from uuid import UUID
 
 import pytest
 
-from api.demo.load import build, load
 from api.demo.data import ANCHOR, SEED
+from api.demo.load import build, load
 from api.root.services import Services
 from api.root.settings import Settings
 from domain import reference

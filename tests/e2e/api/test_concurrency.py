@@ -12,7 +12,7 @@ import httpx
 
 from domain.errors import ConcurrentChange
 from tests.conftest import client_for
-from tests.programmes import kenyan_programme
+from tests.support.ledgers import kenyan_programme
 
 THREADS = 8
 

@@ -1,4 +1,4 @@
-"""A store holding the realistic demo data set (≈1,300 events), chained and checkpointed."""
+"""The real `ledger` commands an auditor or operator runs against a store: verify, export, restore."""
 
 from __future__ import annotations
 
@@ -10,20 +10,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-from api.demo.load import load
 from api.root.services import Services
 from api.root.settings import Settings
 from tests.conftest import _admin_url, drop_postgres_database, new_postgres_database
 from tests.e2e.api.process import environment, ledger
-
-
-@pytest.fixture
-def demo(services: Services) -> Services:
-    load(services.ledger)
-    services.runner.catch_up()
-    return services
 
 
 def run(svc: Services | Settings, *args: str) -> subprocess.CompletedProcess[str]:

@@ -12,8 +12,8 @@ from api.demo.load import load
 from api.root.services import Services
 from projections.audit import projection as audit
 from tests.conftest import require_postgres
-from tests.integration.audit_store.conftest import empty_store, export, opened, run, verdict
-from tests.unit.audit.logs import edit_state_b64
+from tests.e2e.audit.commands import empty_store, export, opened, run, verdict
+from tests.support.audit_logs import edit_state_b64
 
 
 def kind_of(svc: Services) -> str:

@@ -9,8 +9,8 @@ import pytest
 
 from api.root.services import Services
 from projections.audit.checkpoints import SigningKey
-from tests.integration.audit_store import tamper
-from tests.integration.audit_store.conftest import run, verdict
+from tests.e2e.audit.commands import run, verdict
+from tests.support import tamper
 
 TARGET = 700  # inside the log, between two checkpoints, with room for a swap partner after it
 

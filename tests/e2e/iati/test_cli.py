@@ -12,7 +12,7 @@ from api.iati.export import validate
 from api.iati.parse import iter_activities
 from api.root.services import Services
 from tests import paths
-from tests.integration.iati_import.helpers import LEGACY, MAEC, MAEC_ACTIVITIES, identify
+from tests.support.iati_import import LEGACY, MAEC, MAEC_ACTIVITIES, identify
 
 ROOT = paths.ROOT
 

@@ -7,8 +7,8 @@ from datetime import date
 from api.iati.export import validate
 from api.iati.parse import iter_activities
 from tests.conftest import client_for
-from tests.integration.iati_import.helpers import LEGACY, MAEC, events_after, head, programme
-from tests.unit.iati.builders import activity_xml, document
+from tests.support.iati_import import LEGACY, MAEC, events_after, head, programme
+from tests.support.iati_xml import activity_xml, document
 
 XML = {"Content-Type": "application/xml"}
 

@@ -28,7 +28,8 @@ from tests.e2e.reliability.load import (
     views,
 )
 from tests.e2e.reliability.processes import Server, cli, worker
-from tests.programmes import kenyan_programme
+from tests.support.ledgers import kenyan_programme
+from tests.support.stores import assert_each_event_applied_once
 
 
 @pytest.fixture
@@ -123,7 +124,8 @@ def test_a_worker_killed_mid_catch_up_resumes_where_its_last_whole_batch_ended(
         assert second.wait(30) == 0
     finally:
         second.stop()
-    # Then its views equal a fresh rebuild
+    # Then every event is applied and chained exactly once, and the views equal a fresh rebuild
+    assert_each_event_applied_once(svc)
     assert_views_equal_a_fresh_rebuild(opened())
 
 

@@ -1,11 +1,11 @@
-"""The view and report routes over real HTTP, on both stores: JSON, CSV, Markdown, as_of."""
+"""The view and report routes over real HTTP, on both stores: JSON, CSV, Markdown, as_of, overlap warnings."""
 
 from __future__ import annotations
 
 import csv
 import io
 import time
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import httpx
@@ -13,7 +13,7 @@ import httpx
 from api.root.services import Services
 from projections.views import funding_gaps, irg_report, programme_monitoring
 from tests.conftest import LiveServer, client_for
-from tests.integration.views.world import World, build
+from tests.support.views_world import World, build, identify, programme
 
 VIEWS = (
     "unmet-needs",
@@ -272,3 +272,19 @@ def test_each_list_view_pages_with_a_cursor_in_list_order_and_counts_them_all(
         # And a cursor this API never gave is a 422 problem
         r = http.get(f"/v1/views/{name}", params={"cursor": "%%%"})
         assert r.status_code == 422 and r.json()["code"] == "invalid-cursor", name
+
+
+def test_linking_a_need_over_http_answers_with_the_overlap_warning(services: Services, http: httpx.Client) -> None:
+    # Given two funders' programmes in Kenya, the first already linked to a need
+    ledger = services.ledger
+    a = ledger.register_organisation("XM-A", "Agency A", "10").id
+    b = ledger.register_organisation("XM-B", "Agency B", "10").id
+    need = identify(ledger, "KEN", 52, ["international-cooperation"], "current", "high")
+    first = programme(ledger, "Asset recovery A", [a], [], ["KEN"], date(2024, 1, 1), None, 2)
+    second = programme(ledger, "Asset recovery B", [b], [], ["KEN"], date(2024, 6, 1), None, 2)
+    ledger.link_need(first, need)
+    # When the second programme links the same need over HTTP
+    r = http.post(f"/v1/programmes/{second}/link-need", json={"need_id": str(need)})
+    # Then the link is written and the answer names the first programme
+    assert r.status_code == 200, r.text
+    assert [(x["code"], x["title"]) for x in r.json()["warnings"]] == [("provider-overlap", "Asset recovery A")]

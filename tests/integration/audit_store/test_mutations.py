@@ -7,7 +7,7 @@ import random
 
 from api.root.services import Services
 from projections.audit.verify_store import verify_store
-from tests.integration.audit_store import tamper
+from tests.support import tamper
 
 ROUNDS = 100
 SEED = 20240611

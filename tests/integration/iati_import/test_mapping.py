@@ -10,7 +10,7 @@ import pytest
 from domain.errors import InvalidInput
 from domain.organisations import Organisation
 from domain.programmes import CLOSED, IMPLEMENTATION, Programme, programme_id_for
-from tests.integration.iati_import.helpers import (
+from tests.support.iati_import import (
     FIXTURES,
     events_after,
     head,
@@ -20,7 +20,7 @@ from tests.integration.iati_import.helpers import (
     org_id,
     programme,
 )
-from tests.unit.iati.builders import PARTS, activity_xml, document
+from tests.support.iati_xml import PARTS, activity_xml, document
 
 IDENTIFIER = "XM-DAC-1-PROG-7"  # the builders' activity
 

@@ -22,7 +22,7 @@ from api.iati.parse import iter_activities
 from domain import context
 from domain.programmes import CLOSED, FINALISATION, IMPLEMENTATION, PIPELINE
 from projections.views.programme_monitoring import monitor
-from tests.integration.iati_import.helpers import head, identify, imported
+from tests.support.iati_import import head, identify, imported
 
 DAY = date(2024, 1, 1)
 TODAY = date(2025, 6, 1)

@@ -9,7 +9,7 @@ import pytest
 from lxml import etree
 
 from domain.errors import InvalidInput
-from tests.integration.iati_import.helpers import (
+from tests.support.iati_import import (
     ANNOTATED,
     LEGACY,
     MAEC,

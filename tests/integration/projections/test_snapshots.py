@@ -6,7 +6,7 @@ import json
 import zlib
 
 from api.root.services import Services
-from tests.integration.projections.test_runner_resumes import identify_many
+from tests.support.ledgers import identify_many
 
 
 def snapshots(svc: Services) -> list[tuple[int, int]]:

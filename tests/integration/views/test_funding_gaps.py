@@ -8,7 +8,7 @@ import pytest
 
 from api.root.services import Services
 from projections.views import funding_gaps
-from tests.integration.views.world import build, current_rows
+from tests.support.views_world import build, current_rows
 
 NOTHING_UNCONVERTED = {"estimated": {}, "committed": {}, "pledged": {}, "disbursed": {}}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from api.root.services import Services
 from projections.views import irg_report
-from tests.integration.views.world import build, current_rows
+from tests.support.views_world import build, current_rows
 
 
 def test_kenyas_report_splits_current_and_anticipated_needs_addressed_or_unmet(

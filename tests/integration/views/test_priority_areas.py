@@ -6,7 +6,7 @@ import pytest
 
 from api.root.services import Services
 from projections.views import priority_areas
-from tests.integration.views.world import build, current_rows, identify
+from tests.support.views_world import build, current_rows, identify
 
 
 def test_articles_rank_by_states_then_unmet_share_then_gap(services: Services) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 from api.root.services import Services
 from projections.views import programme_monitoring
-from tests.integration.views.world import programme
+from tests.support.views_world import programme
 
 TODAY = date(2025, 1, 31)
 

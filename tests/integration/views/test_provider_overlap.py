@@ -7,7 +7,7 @@ from datetime import date
 from api.root.services import Services
 from projections.views import provider_overlap
 from projections.views.provider_overlap import duplicates, period_overlap
-from tests.integration.views.world import build, current_rows, identify, programme
+from tests.support.views_world import build, current_rows, identify, programme
 
 
 def cells(answer: dict) -> dict[tuple, dict]:

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 from api.cli import report
 from api.root.services import Services
 from api.root.settings import Settings
-from tests.integration.views.world import build
+from tests.support.views_world import build
 
 
 def cli() -> typer.Typer:

@@ -3,13 +3,9 @@ and its answer names the other providers' active programmes on that cell."""
 
 from __future__ import annotations
 
-from datetime import date
-
-import httpx
-
 from api.http.warnings import overlap_warnings
 from api.root.services import Services
-from tests.integration.views.world import build, identify, programme
+from tests.support.views_world import build
 
 
 def test_a_programme_overlapping_another_funders_programme_is_warned_about_it(
@@ -43,19 +39,3 @@ def test_a_write_the_views_have_not_reached_says_the_overlap_was_not_checked(
     services.settings.read_wait_seconds = 0.2
     # Then the warning says it could not check, rather than falsely reporting no overlap
     assert [x["code"] for x in overlap_warnings(services, w.programmes["P"], w.position)] == ["overlap-not-checked"]
-
-
-def test_linking_a_need_over_http_answers_with_the_overlap_warning(services: Services, http: httpx.Client) -> None:
-    # Given two funders' programmes in Kenya, the first already linked to a need
-    ledger = services.ledger
-    a = ledger.register_organisation("XM-A", "Agency A", "10").id
-    b = ledger.register_organisation("XM-B", "Agency B", "10").id
-    need = identify(ledger, "KEN", 52, ["international-cooperation"], "current", "high")
-    first = programme(ledger, "Asset recovery A", [a], [], ["KEN"], date(2024, 1, 1), None, 2)
-    second = programme(ledger, "Asset recovery B", [b], [], ["KEN"], date(2024, 6, 1), None, 2)
-    ledger.link_need(first, need)
-    # When the second programme links the same need over HTTP
-    r = http.post(f"/v1/programmes/{second}/link-need", json={"need_id": str(need)})
-    # Then the link is written and the answer names the first programme
-    assert r.status_code == 200, r.text
-    assert [(x["code"], x["title"]) for x in r.json()["warnings"]] == [("provider-overlap", "Asset recovery A")]

@@ -19,8 +19,7 @@ from projections.audit.chain import (
     leaf_input,
     to_hex,
 )
-
-from .logs import make_log
+from tests.support.audit_logs import make_log
 
 KNOWN = LogRecord(
     position=258,

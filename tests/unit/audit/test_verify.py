@@ -24,8 +24,7 @@ from projections.audit.verify import (
     record_from_json,
     verify_log,
 )
-
-from .logs import (
+from tests.support.audit_logs import (
     altered,
     deleted,
     edit_state_b64,

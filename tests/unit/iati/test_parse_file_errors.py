@@ -8,8 +8,7 @@ import pytest
 
 from api.iati.model import IatiFileError
 from api.iati.parse import ActivityReader, iter_activities
-
-from .builders import activity_xml, document
+from tests.support.iati_xml import activity_xml, document
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SAMPLES = Path(__file__).parent / "samples"

@@ -11,8 +11,7 @@ import pytest
 
 from api.iati.model import Activity, OrgRef, Skipped, Transaction
 from api.iati.parse import ActivityReader, iter_activities
-
-from .builders import activity_xml, document, parse_activity
+from tests.support.iati_xml import activity_xml, document, parse_activity
 
 
 def test_a_complete_activity_maps_every_field():

@@ -10,8 +10,7 @@ from hypothesis import strategies as st
 
 from api.iati.model import Activity, Skipped
 from api.iati.parse import ActivityReader
-
-from .builders import activity_xml, document, parse_skipped
+from tests.support.iati_xml import activity_xml, document, parse_skipped
 
 
 def _tx(body: str, type_code: str = "2", ref: str = "") -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from projections.views.common import Tally
+from projections.kept import Tally
 
 
 def need(need_id: str, state: str, gap: str | None, pledged_eur: str | None, classification: str) -> dict[str, Any]:
