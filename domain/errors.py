@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 
-class DomainError(Exception):
+class Refused(Exception):
+    """A command refused with a stable `code`: nothing of it is written (every `DomainError`, and the
+    HTTP layer's own problem raised inside a command); the group commit puts back what it touched."""
+
+    code: str
+
+
+class DomainError(Refused):
     """Base class. `code` is stable and part of the contract; `detail` is for people."""
 
     def __init__(self, code: str, detail: str) -> None:

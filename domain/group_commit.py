@@ -1,10 +1,17 @@
 """Group commit: concurrent commands share one transaction, each keeping its own outcome.
 
-A command is a `decide(unit)` function. The first waiting thread becomes the leader, takes every
-queued command, runs them in order against one `Unit` (so a command sees the effects of those
-before it, even on the same aggregate), and saves all their events in one transaction. A command
-that raises keeps its error and leaves the aggregates as they were. If the shared save conflicts
-with another process, each command is retried alone on fresh state.
+A command is a `decide(unit)` function answering the aggregate it changed. Commands queue in arrival
+order; when no one leads, the submitting thread leads, and after each batch the oldest waiting command's
+thread leads the next (the others wait on their own event, woken when their batch is done). A batch is
+up to MAX_BATCH queued commands, run in order against one `Unit`, so each sees the effects of those
+before it, and saved in one transaction. A command that raises gets its error and its aggregates are put
+back as they were (a `Refused` one raised before applying changed nothing; any pending event or other
+error has them rebuilt), so nothing of it is saved while the rest of its batch is. If the save
+conflicts (IntegrityError), each command is retried alone on fresh state, RETRIES times at most; if the
+store is away (OperationalError, InterfaceError), every command of the batch, and every one queued behind
+it, gets that error and nothing is written. A command answers its aggregate and the log position of its
+last event; one that recorded no event answers the position the ledger is at after its batch, as a
+write that finds nothing to do outside a batch does. The rules are written out in docs/group-commit.md.
 """
 
 from __future__ import annotations
@@ -20,30 +27,29 @@ from uuid import UUID
 
 from eventsourcing.persistence import InterfaceError, OperationalError, RecordConflictError
 
+from domain.errors import Refused
+
 MAX_BATCH = 256
 RETRIES = 5
+
+Load = Callable[[UUID], Any]
+LoadAt = Callable[[UUID, int], Any]
 
 
 class Unit:
     """One batch's view of the aggregates: loaded once, changed in order, events kept in order."""
 
-    def __init__(
-        self,
-        load: Callable[[UUID], Any],
-        fresh: bool = False,
-        careful: bool = True,
-        load_at: Callable[[UUID, int], Any] | None = None,
-    ) -> None:
+    def __init__(self, load: Load, fresh: bool = False, careful: bool = True, load_at: LoadAt | None = None) -> None:
         self.load = load
-        self.load_at = load_at or (lambda aggregate_id, version: load(aggregate_id))
-        # careful: undo a failed command and answer copies. Bulk loads skip both (commands decide
-        # before they apply, so a refused one changed nothing; atomic blocks still undo).
+        self.load_at: LoadAt = load_at or (lambda aggregate_id, version: load(aggregate_id))
+        # careful: rebuild after a crash and answer copies. Bulk loads skip both (a crash ends the
+        # load); a half-applied command and atomic blocks are undone in bulk too.
         self.careful = careful
         self.fresh = fresh  # a retry after a conflict: never trust what the caller preloaded
         self.aggregates: dict[UUID, Any] = {}
         self.saved: dict[UUID, type] = {}  # a bulk load's aggregates already saved: their ids and types
         self.events: list[Any] = []
-        self._touched: set[UUID] = set()  # what the running command got hold of
+        self._touched: dict[UUID, None] = {}  # what the running command got hold of, in order
         self._base: dict[UUID, int | None] = {}  # each aggregate's version when the batch took it
         self._handed: set[UUID] = set()  # aggregates an earlier command answered with, as they are
         self._blocks: list[tuple[int, dict[UUID, Any]]] = []  # open atomic blocks: (events mark, undo)
@@ -85,7 +91,7 @@ class Unit:
             # An earlier command of this batch answered with this object: change a copy instead.
             self.aggregates[aggregate_id] = copy.deepcopy(self.aggregates[aggregate_id])
             self._handed.discard(aggregate_id)
-        self._touched.add(aggregate_id)
+        self._touched[aggregate_id] = None
         return self.aggregates[aggregate_id]
 
     def _restore(self, aggregate_id: UUID) -> None:
@@ -97,63 +103,82 @@ class Unit:
                 aggregate = event.mutate(aggregate)
         self.aggregates[aggregate_id] = aggregate
 
+    def _put_back(self, error: BaseException) -> None:
+        """The aggregates a failed command touched, as they were: rebuilt if it may have changed them."""
+        crashed = self.careful and not isinstance(error, Refused)
+        for aggregate_id in self._touched:
+            held = self.aggregates.get(aggregate_id)
+            if crashed or (held is not None and held.pending_events):
+                self._restore(aggregate_id)  # a new object: the failed command's pending events go with the old
+
     def known(self, aggregate_id: UUID) -> Any:
         """An aggregate this batch has, without a read; a retry (fresh) reads the store."""
         if self.fresh:
             return self.get(aggregate_id)
         return self.aggregates.get(aggregate_id)
 
-    def run(self, decide: Callable[[Unit], Any]) -> tuple[Any, int]:
-        """Run one command; on error, put back the aggregates it touched."""
-        self._touched = set()
+    def run(self, decide: Callable[[Unit], Any]) -> tuple[Any, int | None]:
+        """Run one command: answers its aggregate and the index of its last event (None if it recorded none)."""
+        self._touched = {}
         try:
             aggregate = decide(self)
         except BaseException as e:
-            # A refusal (a domain or HTTP problem, with a code) is decided before anything applies;
-            # anything else may have stopped half-way, so the aggregates it held are rebuilt.
-            if self.careful and not hasattr(e, "code"):
-                for aggregate_id in self._touched:
-                    self._restore(aggregate_id)
+            self._put_back(e)
             raise
         self._remember(aggregate.id)
         self.aggregates[aggregate.id] = aggregate
+        recorded = len(self.events)
+        for aggregate_id in self._touched:  # every aggregate it changed, the one it answers last
+            held = self.aggregates[aggregate_id]
+            if aggregate_id != aggregate.id and held is not None:
+                self.events.extend(held.collect_events())
         self.events.extend(aggregate.collect_events())
         if self.careful:
             self._handed.add(aggregate.id)
-        return aggregate, len(self.events) - 1
+        return aggregate, (len(self.events) - 1 if len(self.events) > recorded else None)
 
 
 @dataclass
 class _Request:
     decide: Callable[[Unit], Any]
     context: contextvars.Context
-    done: threading.Event = field(default_factory=threading.Event)
-    result: Any = None
+    woken: threading.Event = field(default_factory=threading.Event)  # finished, or made the next leader
+    finished: bool = False
+    aggregate: Any = None
+    index: int | None = None  # its last event's place among the batch's events
+    position: int | None = None
     error: BaseException | None = None
-    index: int = -1
+
+    def finish(self, position: int | None = None, error: BaseException | None = None) -> None:
+        self.position, self.error, self.finished = position, error, True
+        self.woken.set()
 
 
 class GroupCommit:
+    """Commands from many threads, saved in shared transactions; the rules are in the module docstring."""
+
     def __init__(
         self,
-        load: Callable[[UUID], Any],
+        load: Load,
         save: Callable[[list[Any]], list[Any]],
-        load_at: Callable[[UUID, int], Any] | None = None,
+        position: Callable[[], int],
+        load_at: LoadAt | None = None,
         enabled: bool = True,
     ) -> None:
         self.load = load
         self.load_at = load_at
         self.save = save
+        self.position = position  # the ledger's current log position
         self.enabled = enabled
         self._queue: list[_Request] = []
-        self._queue_lock = threading.Lock()
-        self._leader = threading.Lock()
+        self._lock = threading.Lock()  # guards the queue and the leading flag
+        self._leading = False  # a thread is running a batch; the queue is empty whenever this is False
         self._local = threading.local()
 
     @contextmanager
     def bulk(self, flush_every: int = 2000) -> Iterator[Unit]:
         """Bulk loading in this thread: commands collect into large transactions (positions unknown)."""
-        unit = Unit(self.load, careful=False)
+        unit = Unit(self.load, careful=False, load_at=self.load_at)
         self._local.bulk = (unit, flush_every)
         try:
             yield unit
@@ -200,72 +225,78 @@ class GroupCommit:
                 self._flush(unit)
             return aggregate, None
         request = _Request(decide, contextvars.copy_context())
-        with self._queue_lock:
+        with self._lock:
             self._queue.append(request)
-        while not request.done.is_set():
-            # Lead if no one is; else wait for the leader's batch (or a turn to lead the next).
-            if self._leader.acquire(blocking=False):
-                try:
-                    self._lead(request)
-                finally:
-                    self._leader.release()
-            else:
-                request.done.wait(0.002)
+            leads = not self._leading
+            self._leading = True
+        if not leads:
+            request.woken.wait()  # until its batch is done, or until it is made the next leader
+        if not request.finished:
+            self._lead()
         if request.error is not None:
             raise request.error
-        return request.result
+        return request.aggregate, request.position
 
-    def _lead(self, own: _Request) -> None:
-        while not own.done.is_set():
-            with self._queue_lock:
-                batch = self._queue[:MAX_BATCH] if self.enabled else self._queue[:1]
-                del self._queue[: len(batch)]
-            if not batch:
-                return
+    def _lead(self) -> None:
+        """Run the next batch (the leader's own command heads the queue), then hand the lead on."""
+        with self._lock:
+            batch = self._queue[: MAX_BATCH if self.enabled else 1]
+            del self._queue[: len(batch)]
+        try:
             self._run(batch)
+        except BaseException as e:  # a fault of the group commit itself: no command may wait forever
+            for request in batch:
+                if not request.finished:
+                    request.finish(error=e)
+        finally:
+            with self._lock:
+                if self._queue:
+                    self._queue[0].woken.set()  # the oldest waiting command leads the next batch
+                else:
+                    self._leading = False
 
     def _run(self, batch: list[_Request], attempt: int = 0) -> None:
         unit = Unit(self.load, fresh=attempt > 0, load_at=self.load_at)
         decided = []
         for request in batch:
             try:
-                aggregate, request.index = request.context.run(unit.run, request.decide)
-                request.result = aggregate
+                request.aggregate, request.index = request.context.run(unit.run, request.decide)
                 decided.append(request)
             except BaseException as e:  # the command's own error, delivered to its caller
-                request.error = e
-                request.done.set()
+                request.finish(error=e)
+        if not decided:
+            return
         if not unit.events:
+            position = self.position()  # nothing to save: the ledger is where it was
             for request in decided:
-                request.result = (request.result, None)
-                request.done.set()
+                request.finish(position)
             return
         try:
             recordings = self.save(unit.events)
         except RecordConflictError as e:
-            for request in decided:  # someone else wrote one of these aggregates: go one by one
-                request.result, request.error = None, None
-                if attempt + 1 >= RETRIES:
-                    request.error = e
-                    request.done.set()
-                else:
-                    self._run([request], attempt + 1)
+            self._retry_alone(decided, attempt, e)
             return
         except (OperationalError, InterfaceError) as e:
             # The store is away: this batch fails, and so do those queued behind it, at once,
             # rather than each batch waiting out the store's timeouts in turn.
-            with self._queue_lock:
+            with self._lock:
                 waiting = self._queue[:]
                 del self._queue[:]
             for request in decided + waiting:
-                request.error = e
-                request.done.set()
+                request.finish(error=e)
             return
         except BaseException as e:  # any other failure of the save: every command in the batch alike
             for request in decided:
-                request.error = e
-                request.done.set()
+                request.finish(error=e)
             return
+        last = recordings[-1].notification.id
         for request in decided:
-            request.result = (request.result, recordings[request.index].notification.id)
-            request.done.set()
+            request.finish(last if request.index is None else recordings[request.index].notification.id)
+
+    def _retry_alone(self, decided: list[_Request], attempt: int, conflict: RecordConflictError) -> None:
+        """Someone else wrote one of these aggregates: each command again, alone, on fresh state."""
+        for request in decided:
+            if attempt + 1 >= RETRIES:
+                request.finish(error=conflict)
+            else:
+                self._run([request], attempt + 1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -34,21 +34,24 @@ A = TypeVar("A", bound=Aggregate)
 
 @dataclass(frozen=True)
 class Written:
-    """What a write answers: the aggregate as it now stands and the log position of its last event."""
+    """What a write answers: the aggregate as it now stands and the log position of its last event.
+
+    A write that recorded nothing answers the position the ledger is at; inside `bulk()`, None.
+    """
 
     aggregate: Any
-    position: int
+    position: int | None
 
     @property
     def id(self) -> UUID:
-        return self.aggregate.id
+        return cast(UUID, self.aggregate.id)
 
     @property
     def version(self) -> int:
-        return self.aggregate.version
+        return cast(int, self.aggregate.version)
 
 
-class Ledger(Application):
+class Ledger(Application[UUID]):
     name = "ledger"
 
     def __init__(self, env: dict[str, str] | None = None, reporting_currency: str = "USD") -> None:
@@ -56,8 +59,15 @@ class Ledger(Application):
         self.reporting_currency = reference.currency(reporting_currency)
         self.listeners: list[Callable[[], None]] = []
         self.commits = GroupCommit(
-            self._load, lambda events: self.save(*events), load_at=lambda i, v: self.repository.get(i, version=v)
+            self._load,
+            lambda events: self.save(*events),
+            self.position,
+            load_at=lambda i, v: self.repository.get(i, version=v),
         )
+
+    def position(self) -> int:
+        """The log position the ledger is at: what a write that records nothing answers."""
+        return self.recorder.max_notification_id() or 0
 
     def _notify(self, recordings: list[Any]) -> None:
         # Wakes the projection runner in this process; other processes poll or LISTEN.
@@ -72,7 +82,7 @@ class Ledger(Application):
 
     def get(self, cls: type[A], aggregate_id: UUID) -> A:
         try:
-            aggregate = self.repository.get(aggregate_id)
+            aggregate: Any = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
             aggregate = None
         if not isinstance(aggregate, cls):
@@ -103,11 +113,11 @@ class Ledger(Application):
                 )
             if not unit.fresh:
                 return aggregate
-            rebuilt = None  # a retry after a conflict: the first attempt's events were collected
+            rebuilt: Any = None  # a retry after a conflict: the first attempt's events were collected
             for event in created:
                 rebuilt = event.mutate(rebuilt)
             rebuilt.pending_events.extend(created)
-            return rebuilt
+            return cast(Aggregate, rebuilt)
 
         return Written(*self.commits.submit(decide))
 
@@ -224,7 +234,7 @@ class Ledger(Application):
                 "rate-already-recorded",
                 f"{currency} on {on} is already recorded at {existing.rate}",
             )
-        return Written(existing, self.recorder.max_notification_id() or 0)
+        return Written(existing, self.position())
 
     # ---- API keys ----
 

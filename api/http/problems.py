@@ -19,6 +19,7 @@ from domain.errors import (
     DomainError,
     InvalidInput,
     NotFound,
+    Refused,
     RuleBroken,
     VersionMismatch,
 )
@@ -59,7 +60,7 @@ class Problem(BaseModel):
     errors: list[dict[str, Any]] | None = None
 
 
-class ApiProblem(Exception):
+class ApiProblem(Refused):
     """An error raised by the HTTP layer itself (auth, limits, preconditions)."""
 
     def __init__(self, status: int, code: str, detail: str, headers: dict[str, str] | None = None) -> None:

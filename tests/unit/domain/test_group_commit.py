@@ -4,11 +4,23 @@ from __future__ import annotations
 
 import contextlib
 import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
+from typing import Any
+from uuid import UUID
 
+import pytest
+from eventsourcing.persistence import IntegrityError, OperationalError
+
+from api.http.problems import ApiProblem
 from domain import context
-from domain.errors import RuleBroken
-from domain.needs import source
+from domain.errors import DomainError, Refused, RuleBroken
+from domain.ledger import Ledger, Written
+from domain.needs import Need, source
+from domain.programmes import Programme
+from tests.support.ledgers import kenyan_programme
 
 
 def test_concurrent_commands_each_get_their_own_outcome_and_position(ledger) -> None:
@@ -165,3 +177,249 @@ def test_a_command_that_fails_half_way_leaves_the_batch_as_it_found_the_aggregat
     # Then the batch's aggregate is as stored plus the earlier command's event, nothing of the crash
     held = unit.aggregates[need_id]
     assert (held.description, held.priority, held.version) == ("as stored", "high", 2)
+
+
+# ---- the rules, deterministically: batches formed on purpose, faults injected at the recorder ----
+
+
+@pytest.fixture
+def sqlite_ledger(tmp_path: Path) -> Iterator[Ledger]:
+    ledger = Ledger(env={"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(tmp_path / "ledger.db")})
+    try:
+        yield ledger
+    finally:
+        ledger.close()
+
+
+@dataclass
+class World:
+    ledger: Ledger
+    funder: UUID
+    programme: UUID
+    need: UUID  # the aggregate the leader holds on to, recording nothing
+
+
+@pytest.fixture
+def world(sqlite_ledger: Ledger) -> World:
+    funder = sqlite_ledger.register_organisation("GB-GOV-1", "FCDO", "10").id
+    programme = kenyan_programme(sqlite_ledger, funder)
+    need = sqlite_ledger.identify_need(
+        state="KEN",
+        article=9,
+        ta_types=["other"],
+        description="held",
+        horizon="current",
+        priority="low",
+        source=source("other", "x"),
+    ).id
+    return World(sqlite_ledger, funder, programme, need)
+
+
+class Recorder:
+    """The recorder's inserts as they happen: events per transaction; queued faults raise instead."""
+
+    def __init__(self, ledger: Ledger, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.transactions: list[int] = []
+        self.faults: list[BaseException] = []
+        insert = ledger.recorder.insert_events
+
+        def insert_or_fail(events: list[Any], **kwargs: Any) -> Any:
+            if self.faults:
+                raise self.faults.pop(0)
+            self.transactions.append(len(events))
+            return insert(events, **kwargs)
+
+        monkeypatch.setattr(ledger.recorder, "insert_events", insert_or_fail)
+
+
+class Queue(list[Any]):
+    """The group commit's queue, observed: a test waits until the commands it started are queued."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.grew = threading.Condition()
+
+    def append(self, item: Any) -> None:
+        with self.grew:
+            super().append(item)
+            self.grew.notify_all()
+
+    def wait_for_length(self, n: int) -> None:
+        with self.grew:
+            assert self.grew.wait_for(lambda: len(self) >= n, timeout=30), f"{n} commands never queued"
+
+
+def one_batch(world: World, commands: list[Callable[[], Written]]) -> tuple[Any, list[Any]]:
+    """Run `commands` as one batch, queued in this order: a first command, recording nothing, holds the
+    lead until all are queued. Answers the holder's outcome and each command's (a Written or its error)."""
+    queue = Queue()
+    world.ledger.commits._queue = queue
+    holding, release = threading.Event(), threading.Event()
+    outcomes: dict[int, Any] = {}
+
+    def hold(need: Need) -> None:
+        holding.set()
+        release.wait(30)
+
+    def run(i: int, command: Callable[[], Written]) -> None:
+        try:
+            outcomes[i] = command()
+        except Exception as e:
+            outcomes[i] = e
+
+    threads = [threading.Thread(target=run, args=(-1, lambda: world.ledger.change_need(world.need, hold)))]
+    threads[0].start()
+    assert holding.wait(30), "the leader never ran its command"
+    for i, command in enumerate(commands):
+        threads.append(threading.Thread(target=run, args=(i, command)))
+        threads[-1].start()
+        queue.wait_for_length(i + 1)
+    release.set()
+    for thread in threads:
+        thread.join(30)
+    assert not any(thread.is_alive() for thread in threads), "a command never got its answer"
+    return outcomes[-1], [outcomes[i] for i in range(len(commands))]
+
+
+def commitment(world: World, commitment_id: str) -> Callable[[], Written]:
+    return lambda: world.ledger.change_programme(
+        world.programme,
+        lambda p: p.record_commitment(commitment_id, world.funder, "1000", "USD", date(2024, 2, 1)),
+    )
+
+
+def test_commands_queued_behind_a_leader_are_saved_together_in_one_transaction(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a leader holding its batch open, and five commitments queued behind it
+    recorder = Recorder(world.ledger, monkeypatch)
+    head = world.ledger.position()
+    # When the leader lets go
+    held, written = one_batch(world, [commitment(world, f"c{i}") for i in range(5)])
+    # Then the five were saved in one transaction, each answering the position of its own event
+    assert recorder.transactions == [5]
+    assert sorted(w.position for w in written) == list(range(head + 1, head + 6))
+    assert [w.aggregate.commitments.keys() for w in written][-1] == {f"c{i}" for i in range(5)}
+    # And the leader, whose batch saved nothing, answered the position the ledger was at
+    assert held.position == head
+
+
+def test_a_command_that_records_nothing_answers_the_position_its_batch_leaves_the_ledger_at(
+    world: World,
+) -> None:
+    # Given a batch where a command that records nothing sits between two that record
+    def nothing(p: Programme) -> None:
+        pass
+
+    def records_nothing() -> Written:
+        return world.ledger.change_programme(world.programme, nothing)
+
+    # When the batch is saved
+    _, (first, quiet, last) = one_batch(world, [commitment(world, "c1"), records_nothing, commitment(world, "c2")])
+    # Then it answers the ledger's position after the batch, as a write outside a batch would
+    assert quiet.position == last.position == world.ledger.position()
+    assert first.position == last.position - 1
+
+
+def test_a_conflicting_save_is_retried_one_command_at_a_time_and_each_is_saved_once(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a recorder that refuses the batch's first insert as a conflict
+    recorder = Recorder(world.ledger, monkeypatch)
+    recorder.faults.append(IntegrityError("duplicate key (originator_id, originator_version)"))
+    head = world.ledger.position()
+    # When three commitments are saved as one batch
+    _, written = one_batch(world, [commitment(world, f"c{i}") for i in range(3)])
+    # Then each was retried alone on fresh state, saved once, in its own transaction
+    assert recorder.transactions == [1, 1, 1]
+    assert sorted(w.position for w in written) == [head + 1, head + 2, head + 3]
+    assert sorted(world.ledger.programme(world.programme).commitments) == ["c0", "c1", "c2"]
+
+
+def test_a_store_outage_fails_every_command_of_the_batch_and_writes_nothing(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a store that is away when the batch is saved
+    recorder = Recorder(world.ledger, monkeypatch)
+    recorder.faults.append(OperationalError("server closed the connection unexpectedly"))
+    head = world.ledger.position()
+    # When three commitments are saved as one batch
+    _, outcomes = one_batch(world, [commitment(world, f"c{i}") for i in range(3)])
+    # Then every one of them got the outage, and nothing was written
+    assert all(isinstance(o, OperationalError) for o in outcomes)
+    assert recorder.transactions == []
+    assert world.ledger.position() == head
+    assert world.ledger.programme(world.programme).commitments == {}
+    # And once the store is back, the next command leads and is saved
+    assert commitment(world, "c9")().position == head + 1
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        RuleBroken("funder-not-on-programme", "not a funder"),
+        ApiProblem(403, "forbidden", "not yours"),
+        RuntimeError("crashed half-way"),
+    ],
+    ids=["domain refusal", "http refusal", "crash"],
+)
+def test_a_composite_command_that_fails_half_way_saves_nothing_and_the_rest_of_its_batch_is_saved(
+    world: World, monkeypatch: pytest.MonkeyPatch, error: Exception
+) -> None:
+    # Given a command that records a commitment, then fails, between two good commands of one batch
+    recorder = Recorder(world.ledger, monkeypatch)
+
+    def record_then_fail(p: Programme) -> None:
+        p.record_commitment("half", world.funder, "500", "USD", date(2024, 2, 1))
+        raise error
+
+    def composite() -> Written:
+        return world.ledger.change_programme(world.programme, record_then_fail)
+
+    # When the batch is saved
+    _, (before, failed, after) = one_batch(world, [commitment(world, "c1"), composite, commitment(world, "c2")])
+    # Then the failed command got its error, and nothing of it was saved, not even its first event
+    assert failed is error
+    assert recorder.transactions == [2]
+    assert sorted(world.ledger.programme(world.programme).commitments) == ["c1", "c2"]
+    assert (before.version, after.version) == (2, 3)
+
+
+def test_every_domain_error_and_the_http_problem_are_refusals() -> None:
+    # Given the errors a command may refuse with
+    refusals = [*DomainError.__subclasses__(), ApiProblem]
+    # Then each is a Refused, so a batch knows a refusal by its type, not by an attribute
+    assert all(issubclass(cls, Refused) for cls in refusals)
+    assert not issubclass(RuntimeError, Refused)
+
+
+def test_a_command_that_changes_two_aggregates_keeps_the_events_of_both(world: World) -> None:
+    from domain.group_commit import Unit
+
+    # Given a second need beside the world's
+    other = world.ledger.identify_need(
+        state="KEN",
+        article=10,
+        ta_types=["other"],
+        description="other",
+        horizon="current",
+        priority="low",
+        source=source("other", "x"),
+    ).id
+    unit = Unit(world.ledger._load)
+
+    def prioritise_both(u: Unit) -> Need:
+        first, second = u.get(world.need), u.get(other)
+        second.prioritise("high")
+        first.prioritise("high")
+        return first
+
+    # When one command prioritises both and answers the first
+    _, index = unit.run(prioritise_both)
+    # Then the batch holds both events, the answered aggregate's last, and no pending event is left behind
+    assert [(e.originator_id, type(e).__name__) for e in unit.events] == [
+        (other, "NeedPrioritised"),
+        (world.need, "NeedPrioritised"),
+    ]
+    assert index == 1
+    assert not any(a.pending_events for a in unit.aggregates.values())
