@@ -23,11 +23,9 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from api.iati.model import Activity, OrgRef, Transaction, alpha2_by_alpha3
+from api.iati.model import TRANSACTION_TYPE_OF, Activity, OrgRef, Transaction, alpha2_by_alpha3
 from domain.organisations import organisation_id
 from domain.programmes import Programme
-
-TYPE_CODES = {"pledge": "12", "commitment": "2"}
 
 
 @dataclass(frozen=True)
@@ -101,7 +99,7 @@ def _transactions(p: Programme, source: ExportSource) -> list[Transaction]:
     out = [
         Transaction(
             ref=cid,
-            type_code=TYPE_CODES[c["kind"]],
+            type_code=TRANSACTION_TYPE_OF[c["kind"]],
             amount=c["amount"],
             currency=c["currency"],
             value_date=c["value_date"],
@@ -113,7 +111,7 @@ def _transactions(p: Programme, source: ExportSource) -> list[Transaction]:
     out += [
         Transaction(
             ref=did,
-            type_code="3",
+            type_code=TRANSACTION_TYPE_OF["disbursement"],
             amount=d["amount"],
             currency=d["currency"],
             value_date=d["value_date"],

@@ -17,10 +17,16 @@ from datetime import date
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
+from types import MappingProxyType
 
 from lxml import etree
 
 _HERE = Path(__file__).parent
+
+# The IATI TransactionType codes the ledger records, and the entry each becomes on a programme.
+# Other types are read, then only counted by the importer.
+TRANSACTION_KINDS: Mapping[str, str] = MappingProxyType({"12": "pledge", "2": "commitment", "3": "disbursement"})
+TRANSACTION_TYPE_OF: Mapping[str, str] = MappingProxyType({kind: code for code, kind in TRANSACTION_KINDS.items()})
 
 
 @dataclass(frozen=True)
@@ -37,7 +43,7 @@ class Transaction:
     """One transaction; `ref` is unique within its activity (see parse for derived refs)."""
 
     ref: str
-    type_code: str  # IATI TransactionType code: "12" pledge, "2" commitment, "3" disbursement, ...
+    type_code: str  # IATI TransactionType code; the ledger records those of TRANSACTION_KINDS
     amount: Decimal
     currency: str  # ISO 4217, always resolved (the activity's default-currency applied)
     value_date: date

@@ -60,6 +60,7 @@ from typing import BinaryIO
 from lxml import etree
 
 from .model import (
+    TRANSACTION_KINDS,
     Activity,
     IatiFileError,
     OrgRef,
@@ -72,7 +73,6 @@ from .model import (
 Source = str | os.PathLike[str] | bytes | BinaryIO
 
 SUPPORTED_VERSIONS = ("2.01", "2.02", "2.03")
-LEDGER_TRANSACTION_TYPES = frozenset({"12", "2", "3"})  # pledge, commitment, disbursement
 DAC_VOCABULARIES = frozenset({"1", "2"})
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 _ZONE = r"(?:Z|[+-]\d{2}:\d{2})?"
@@ -398,7 +398,7 @@ def _transaction(element: etree._Element, where: str, default_currency: str | No
     if not _DECIMAL.fullmatch(text):
         raise _Reject(f"bad-amount: {where} value {text!r} is not a decimal number")
     amount = Decimal(text)
-    if amount < 0 and type_code in LEDGER_TRANSACTION_TYPES:
+    if amount < 0 and type_code in TRANSACTION_KINDS:
         raise _Reject(f"negative-amount: {where} (type {type_code}) value {text!r}")
     currency = _attr(value, "currency") or default_currency
     if currency is None:

@@ -28,12 +28,11 @@ from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
-from api.iati.model import Activity, Transaction
+from api.iati.model import TRANSACTION_KINDS, Activity, Transaction
 from domain.errors import RuleBroken
 from domain.organisations import organisation_id as _organisation_id
 from domain.programmes import CANCELLED, CLOSED, Programme
 
-KINDS = {"12": "pledge", "2": "commitment", "3": "disbursement"}
 DERIVED = "tx-"
 Command = Callable[[Programme], None]
 org_id = lru_cache(maxsize=4096)(_organisation_id)  # a file names few organisations, many times
@@ -63,7 +62,7 @@ def closes(status: int) -> bool:
 
 def money_in(activity: Activity) -> bool:
     """Whether the activity carries money the ledger records (which a closed programme refuses)."""
-    return any(t.type_code in KINDS and t.amount > 0 for t in activity.transactions)
+    return any(t.type_code in TRANSACTION_KINDS and t.amount > 0 for t in activity.transactions)
 
 
 @dataclass
@@ -116,7 +115,7 @@ def _money(plan: Plan, p: Programme, a: Activity) -> None:
     ]
     paired: list[str] = []
     for t in a.transactions:
-        kind = KINDS.get(t.type_code)
+        kind = TRANSACTION_KINDS.get(t.type_code)
         if kind is None or t.amount == 0:
             plan.ignored[t.type_code] += 1
         elif kind == "disbursement":
