@@ -8,6 +8,7 @@ PORT ?= 8000
 LOCK := requirements/lock.txt
 RUNTIME_LOCK := requirements/runtime.txt
 BENCH_LOCK := requirements/bench.txt
+SOURCES := domain projections api tests bench
 UV_VERSION := 0.13.9
 COMPILE := $(BIN)/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes \
 	--custom-compile-command 'make lock'
@@ -18,7 +19,8 @@ $(BIN)/.installed: pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --require-hashes -r $(LOCK)
 	$(BIN)/pip install --quiet --no-deps -e .
-	$(BIN)/pip check  # fails when pyproject.toml needs a package the lock lacks: run make lock
+	@# pip check fails when pyproject.toml needs a package the lock lacks: run make lock
+	$(BIN)/pip check
 	touch $@
 
 install: $(BIN)/.installed
@@ -34,8 +36,8 @@ test: install
 
 ## lint: the gate before the tests (mypy strict on domain/ and projections/, see [tool.mypy])
 lint: install
-	$(BIN)/ruff check
-	$(BIN)/ruff format --check
+	$(BIN)/ruff check $(SOURCES)
+	$(BIN)/ruff format --check $(SOURCES)
 	$(BIN)/mypy
 
 $(BIN)/uv: $(BIN)/.installed
