@@ -13,7 +13,6 @@ from domain import reference
 from domain.errors import InvalidInput, RuleBroken
 from domain.events import LedgerAggregate
 
-ROLES = ("admin", "coordinator", "state", "provider", "auditor")
 PREFIX = "lk"
 
 
@@ -38,7 +37,7 @@ class ApiKey(LedgerAggregate):
         cls, name: str, role: str, organisation: UUID | None = None, state: str | None = None
     ) -> tuple[ApiKey, str]:
         """A new key and its one-time plain text."""
-        role = reference.one_of("invalid-role", role, ROLES)
+        role = reference.one_of("invalid-role", role, reference.ROLES)
         if role == "state" and not state:
             raise InvalidInput("scope-required", "a state key is bound to one State party (--state)")
         if role == "provider" and not organisation:

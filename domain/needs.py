@@ -13,7 +13,7 @@ from domain import reference
 from domain.errors import InvalidInput, RuleBroken
 from domain.events import LedgerAggregate
 
-OPEN, MET, WITHDRAWN = "open", "met", "withdrawn"
+OPEN, MET, WITHDRAWN = reference.NEED_STATUSES
 
 
 def money(amount: object, currency: str, value_date: date) -> dict[str, Any]:

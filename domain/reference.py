@@ -32,6 +32,8 @@ DELIVERY_KINDS = (
     "equipment",
     "other",
 )
+ROLES = ("admin", "coordinator", "state", "provider", "auditor")
+NEED_STATUSES = ("open", "met", "withdrawn")
 OTHER_REGION = "Other"
 MAX_AMOUNT_DIGITS, MAX_DECIMAL_PLACES = 15, 10
 

@@ -14,7 +14,7 @@ CENT = Decimal("0.01")
 FRACTION = Decimal("0.0001")
 BOOKS = ("estimated", "committed", "pledged", "disbursed")
 AREAS = ("state", "region", "chapter", "article", "ta_type")
-PRIORITY_ORDER = {"high": 0, "medium": 1, "low": 2}
+PRIORITY_ORDER = {p: n for n, p in enumerate(reference.PRIORITIES)}
 
 
 def money(value: Decimal) -> str:

@@ -12,7 +12,6 @@ from typing import Any
 from domain import reference
 from projections.views.common import PRIORITY_ORDER, ZERO, Unconverted, money, open_needs, text
 
-HORIZONS = ("current", "anticipated")
 COLUMNS = [
     "state",
     "horizon",
@@ -111,13 +110,13 @@ def view(need_rows: list[dict[str, Any]], state: str, currency: str) -> dict[str
         "state_name": s.name,
         "region": s.region,
         "currency": currency,
-        **{h: _horizon([r for r in mine if r["horizon"] == h]) for h in HORIZONS},
+        **{h: _horizon([r for r in mine if r["horizon"] == h]) for h in reference.HORIZONS},
     }
 
 
 def csv_rows(answer: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
     out = []
-    for h in HORIZONS:
+    for h in reference.HORIZONS:
         for i in answer[h]["items"]:
             out.append(
                 [
@@ -241,6 +240,6 @@ def markdown(answer: dict[str, Any]) -> str:
     ]
     if answer.get("position") is not None:
         lines[-1:-1] = [f"As of ledger position {answer['position']}."]
-    for h in HORIZONS:
+    for h in reference.HORIZONS:
         lines += _section(f"{h.capitalize()} needs", answer[h], currency)
     return "\n".join(lines).rstrip() + "\n"

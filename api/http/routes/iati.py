@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from api.http.auth import PROVIDER, PrincipalDep
 from api.http.deps import MinPositionQ, ServicesDep, read_position
 from api.http.problems import ApiProblem, responses
+from api.http.schemas.queries import Iso3Q
 from api.iati.export import export_bytes
 from api.iati.exporter import ExportSource, NotExported, programme_activities
 from api.iati.importer import import_into
@@ -129,7 +130,7 @@ def export_iati(
     svc: ServicesDep,
     who: PrincipalDep,
     funder: FunderQ = None,
-    state: Annotated[str | None, Query(pattern="^[A-Za-z]{3}$", description="ISO alpha-3")] = None,
+    state: Iso3Q = None,
     min_position: MinPositionQ = None,
 ) -> Response:
     """The programmes as IATI 2.03 XML, valid against the IATI activities schema.

@@ -6,7 +6,7 @@ Issuing and revoking are events like any other: the audit log says who did it, w
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter, Response
@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 from api.http.auth import PrincipalDep
 from api.http.deps import CursorQ, LimitQ, ServicesDep, paginate, read_position
 from api.http.problems import responses
+from api.http.schemas.codelists import Role
 from api.http.schemas.common import Empty, In, Iso3, Short, Written
 from api.root.services import Services
 from domain.keys import ApiKey
@@ -27,7 +28,7 @@ router = APIRouter(prefix="/v1/keys", tags=["keys"])
 
 class KeyCreate(In):
     name: Short = Field(description="who holds the key, e.g. 'Kenya focal point'")
-    role: Literal["admin", "coordinator", "state", "provider", "auditor"]
+    role: Role
     organisation: Short | None = Field(default=None, description="IATI ref of its organisation (provider keys)")
     state: Iso3 | None = Field(default=None, description="ISO alpha-3 of its State party (state keys)")
 

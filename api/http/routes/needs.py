@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Any
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Response
 
 from api.http.auth import Principal, PrincipalDep
 from api.http.deps import (
@@ -29,6 +29,7 @@ from api.http.schemas.common import (
     Page,
     Reason,
 )
+from api.http.schemas.queries import ArticleQ, ChapterQ, HorizonQ, NeedStatusQ, StateQ
 from api.root.services import Services
 from domain import reference
 from domain.needs import Need, money, source
@@ -81,11 +82,11 @@ def identify(body: NeedCreate, svc: ServicesDep, who: PrincipalDep, response: Re
 def list_(
     svc: ServicesDep,
     who: PrincipalDep,
-    state: Annotated[str | None, Query(max_length=3)] = None,
-    article: Annotated[int | None, Query(ge=5, le=62)] = None,
-    chapter: Annotated[str | None, Query(pattern="^(II|III|IV|V|VI)$")] = None,
-    status: Annotated[str | None, Query(pattern="^(open|met|withdrawn)$")] = None,
-    horizon: Annotated[str | None, Query(pattern="^(current|anticipated)$")] = None,
+    state: StateQ = None,
+    article: ArticleQ = None,
+    chapter: ChapterQ = None,
+    status: NeedStatusQ = None,
+    horizon: HorizonQ = None,
     min_position: MinPositionQ = None,
     limit: LimitQ = 100,
     cursor: CursorQ = None,

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Any
 from uuid import UUID, uuid4
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Response
 
 from api.http.auth import Principal, PrincipalDep
 from api.http.deps import (
@@ -34,6 +34,7 @@ from api.http.schemas.programmes import (
     ProgrammeWritten,
     StatusChange,
 )
+from api.http.schemas.queries import StateQ
 from api.http.warnings import overlap_warnings
 from api.root.services import Services
 from domain import reference
@@ -90,7 +91,7 @@ def register(body: ProgrammeCreate, svc: ServicesDep, who: PrincipalDep, respons
 def list_(
     svc: ServicesDep,
     who: PrincipalDep,
-    state: Annotated[str | None, Query(max_length=3)] = None,
+    state: StateQ = None,
     funder: UUID | None = None,
     min_position: MinPositionQ = None,
     limit: LimitQ = 100,

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path
 from fastapi.responses import PlainTextResponse
 
 from api.http.auth import PrincipalDep
 from api.http.deps import AsOfQ, MinPositionQ, ServicesDep, csv_response
 from api.http.problems import responses
 from api.http.routes.views import open_needs, positions
+from api.http.schemas.codelists import STATE_CODES
+from api.http.schemas.queries import ReportFormatQ
 from domain import reference
 from projections.views import irg_report
 
@@ -27,8 +29,8 @@ OK = {
 def irg(
     svc: ServicesDep,
     who: PrincipalDep,
-    state: Annotated[str, Path(max_length=3, description="ISO alpha-3 of a State party")],
-    format: Annotated[str, Query(pattern="^(json|csv|md)$")] = "json",
+    state: Annotated[Annotated[str, STATE_CODES], Path(max_length=3, description="ISO alpha-3 of a State party")],
+    format: ReportFormatQ = "json",
     as_of: AsOfQ = None,
     min_position: MinPositionQ = None,
 ) -> Any:

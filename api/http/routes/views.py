@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 
 from api.http.auth import Principal, PrincipalDep
@@ -23,6 +23,18 @@ from api.http.deps import (
     read_position,
 )
 from api.http.problems import responses
+from api.http.schemas.queries import (
+    AreaQ,
+    ArticleQ,
+    ChapterQ,
+    ClassificationQ,
+    FlagQ,
+    FormatQ,
+    PriorityAreaQ,
+    RegionQ,
+    StateQ,
+    TaTypeQ,
+)
 from api.root.services import Services
 from domain import reference
 from projections.views import as_of as moments
@@ -36,13 +48,6 @@ from projections.views import (
 from projections.views.common import sort_key
 
 router = APIRouter(prefix="/v1/views", tags=["views"])
-
-StateQ = Annotated[str | None, Query(max_length=3, description="ISO alpha-3")]
-RegionQ = Annotated[str | None, Query(max_length=60, description="UN regional group, or Other")]
-ChapterQ = Annotated[str | None, Query(pattern="^(II|III|IV|V|VI)$")]
-ArticleQ = Annotated[int | None, Query(ge=5, le=62)]
-TaTypeQ = Annotated[str | None, Query(max_length=60, description="TA type (v2 codelist)")]
-FormatQ = Annotated[str, Query(pattern="^(json|csv)$")]
 
 
 @dataclass
@@ -108,7 +113,7 @@ def unmet(
     svc: ServicesDep,
     who: PrincipalDep,
     f: FiltersDep,
-    classification: Annotated[str | None, Query(pattern="^(unmet|partially-funded|funded)$")] = None,
+    classification: ClassificationQ = None,
     format: FormatQ = "json",
     limit: LimitQ = MAX_LIMIT,
     cursor: CursorQ = None,
@@ -135,7 +140,7 @@ def gaps(
     svc: ServicesDep,
     who: PrincipalDep,
     f: FiltersDep,
-    group_by: Annotated[str, Query(pattern="^(state|region|chapter|article|ta_type)$")] = "state",
+    group_by: AreaQ = "state",
     format: FormatQ = "json",
 ) -> Any:
     """Σ estimated, committed, pledged, disbursed and gap of open needs, per group."""
@@ -175,7 +180,7 @@ def priorities(
     svc: ServicesDep,
     who: PrincipalDep,
     f: FiltersDep,
-    group_by: Annotated[str, Query(pattern="^(article|chapter|ta_type|region)$")] = "article",
+    group_by: PriorityAreaQ = "article",
     format: FormatQ = "json",
 ) -> Any:
     """Areas where open needs recur across States parties, ranked (see `ranking` in the answer)."""
@@ -190,7 +195,7 @@ def monitoring(
     svc: ServicesDep,
     who: PrincipalDep,
     f: FiltersDep,
-    flag: Annotated[str | None, Query(pattern="^(over-disbursed|stalled|overdue)$")] = None,
+    flag: FlagQ = None,
     format: FormatQ = "json",
     limit: LimitQ = MAX_LIMIT,
     cursor: CursorQ = None,

@@ -5,15 +5,25 @@ from __future__ import annotations
 from datetime import date as Date
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from api.http.schemas.codelists import (
+    ArticleNumber,
+    CurrencyCode,
+    Horizon,
+    Iso3,
+    OrganisationType,
+    Priority,
+    ReviewCycle,
+    SourceKind,
+    TaType,
+)
+
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)]
 Short = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
-Iso3 = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Za-z]{3}$")]
-CurrencyCode = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Za-z]{3}$")]
 
 
 def _no_float(v: Any) -> Any:
@@ -47,7 +57,7 @@ class Written(BaseModel):
 class OrganisationCreate(In):
     ref: Short = Field(description="IATI organisation identifier, e.g. GB-GOV-1")
     name: Short
-    org_type: Annotated[str, StringConstraints(pattern=r"^\d{2}$")] = Field(description="IATI OrganisationType code")
+    org_type: OrganisationType
     country: Iso3 | None = None
 
 
@@ -72,35 +82,33 @@ class OrganisationWritten(OrganisationPublic, Written):
 
 
 class Source(In):
-    kind: Literal[
-        "self-assessment", "country-review-report", "executive-summary", "national-strategy", "other-mechanism", "other"
-    ]
+    kind: SourceKind
     reference: Short
-    cycle: Literal[1, 2] | None = None
+    cycle: ReviewCycle | None = None
     date: Date | None = None
 
 
 class NeedCreate(In):
     state: Iso3
-    article: int = Field(ge=5, le=62)
+    article: ArticleNumber
     paragraph: Annotated[str, StringConstraints(max_length=40)] | None = None
-    ta_types: list[Short] = Field(min_length=1, max_length=20)
+    ta_types: list[TaType] = Field(min_length=1, max_length=20)
     description: Text
-    horizon: Literal["current", "anticipated"]
-    priority: Literal["high", "medium", "low"]
+    horizon: Horizon
+    priority: Priority
     source: Source
     estimated_cost: Amount | None = None
 
 
 class NeedRevise(In):
     description: Text | None = None
-    ta_types: list[Short] | None = Field(default=None, min_length=1, max_length=20)
+    ta_types: list[TaType] | None = Field(default=None, min_length=1, max_length=20)
     paragraph: Annotated[str, StringConstraints(max_length=40)] | None = None
-    horizon: Literal["current", "anticipated"] | None = None
+    horizon: Horizon | None = None
 
 
 class NeedPrioritise(In):
-    priority: Literal["high", "medium", "low"]
+    priority: Priority
 
 
 class Reason(In):

@@ -17,6 +17,7 @@ from pydantic import (
     WithJsonSchema,
 )
 
+from api.http.schemas.codelists import CURRENCY_CODES, STATE_CODES, ActivityStatus, DeliveryKind
 from api.http.schemas.common import In, Short, Written
 
 # Any scalar reaches the domain, which answers `invalid-amount` (floats, zero, negatives, junk).
@@ -33,6 +34,7 @@ DecimalText = Annotated[
 CurrencyText = Annotated[
     str,
     StringConstraints(strip_whitespace=True, to_upper=True, max_length=10),
+    CURRENCY_CODES,
     Field(description="ISO 4217 code, e.g. EUR"),
 ]
 Note = Annotated[str, StringConstraints(max_length=10_000)]
@@ -45,13 +47,10 @@ class ProgrammeCreate(In):
     reporting_org: UUID = Field(description="organisation id of the reporting organisation")
     funders: list[UUID] = Field(max_length=50, description="organisation ids (IATI role 1)")
     implementers: list[UUID] = Field(default=[], max_length=50, description="organisation ids (IATI role 4)")
-    states: list[Annotated[str, StringConstraints(max_length=3)]] = Field(max_length=200)
+    states: list[Annotated[str, StringConstraints(max_length=3), STATE_CODES]] = Field(max_length=200)
     start: Date | None = None
     end: Date | None = None
-    status: int = Field(
-        description="IATI ActivityStatus: 1 pipeline, 2 implementation, 3 finalisation, "
-        "4 closed, 5 cancelled, 6 suspended"
-    )
+    status: ActivityStatus
 
 
 class NeedLink(In):
@@ -85,9 +84,7 @@ class DisbursementCreate(In):
 
 class DeliveryCreate(In):
     delivery_id: Short | None = Field(default=None, description="generated when absent")
-    kind: Annotated[str, StringConstraints(max_length=40)] = Field(
-        description="training, expert-mission, legislative-drafting, workshop, study, equipment or other"
-    )
+    kind: DeliveryKind
     date: Date
     need_ids: list[UUID] = Field(default=[], max_length=200)
     description: Note
@@ -96,7 +93,7 @@ class DeliveryCreate(In):
 
 
 class StatusChange(In):
-    status: int
+    status: ActivityStatus
 
 
 class PeriodChange(In):
