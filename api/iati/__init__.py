@@ -1,8 +1,7 @@
-"""The IATI layer: IATI 2.0x activity XML <-> plain data (`model`), independent of the domain.
-
-`parse` reads activity files incrementally, `export` writes and validates IATI 2.03 XML.
-The wiring to the ledger knows the domain: `importer` (with `plan`, the differences one activity
-makes to its programme) and `exporter` (programmes as activities).
+"""The IATI layer: IATI 2.0x activity XML <-> plain data (`model`), independent of the domain, read by `parse`
+(the file) and `activity` (one activity) and written and validated by `export`; the wiring to the ledger, which
+knows the domain, is `importer` (with `plan`, the differences one activity makes to its programme) and
+`exporter` (programmes as activities). Specifications: docs/iati-import.md and docs/iati-export.md.
 """
 
 from .export import export_bytes, validate, write_activities

@@ -1,29 +1,6 @@
-"""Write activities as IATI 2.03 XML, and validate XML against the shipped 2.03 schema.
-
-API::
-
-    write_activities(activities, out, generated_at=now) -> int   # streams to a binary file
-    export_bytes(activities, generated_at=now) -> bytes
-    activity_element(activity, today) -> lxml element              # one <iati-activity>
-    validate(xml_bytes) -> list[str]                               # [] when schema-valid
-
-The output reads back through `parse` to the same activities, except that sector (1, "15113")
-(DAC "Anti-corruption organisations and institutions") is appended when missing. Transactions are
-written with their `@ref`, so derived refs survive the round trip.
-
-Choices where the model says less than IATI asks:
-
-- Dates: the start is written as actual (type 2) when the status says the activity has started
-  (2 implementation, 3 finalisation, 4 closed, 6 suspended) and the date is not after the
-  generation date, else as planned (type 1). The end likewise: actual (4) for status 3 or 4 and a
-  past date, else planned (3). Reading takes actual over planned, so the round trip holds.
-- Percentages of recipient countries, and of sectors within one vocabulary, are equal shares
-  summing to 100 (the ledger does not record splits).
-- The schema requires a participating-org: when an activity has no funder and no implementer, its
-  reporting org is written as the accountable one (role 2), which reading ignores.
-- The schema requires reporting-org/@type: an unknown type is written as "" (read back as None).
-- An activity the schema cannot express (no date at all, a state without an alpha-2 code such as
-  EUU) raises ValueError before any of it is written; the output so far must then be discarded.
+"""Write activities as IATI 2.03 XML (`write_activities` streams them, `export_bytes` answers bytes) and validate
+XML against the shipped 2.03 schema (`validate`); the output reads back through `parse` to the same activities.
+Specification, with the choices made where the model says less than IATI asks: docs/iati-export.md.
 """
 
 from __future__ import annotations

@@ -1,19 +1,6 @@
-"""The ledger's programmes as IATI activities (DESIGN §9), for `export.write_activities`.
-
-    source = ExportSource.of(svc)                       # rows, organisations, needs: read once
-    for item in programme_activities(svc.ledger, source, funder_ref=None, state=None):
-        ...                                             # Activity, or NotExported(id, reason)
-
-- Which programmes: the durable programme rows, filtered by state and by funder (organisation
-  ref); their money comes from the programme aggregate (the whole book, not the rows' totals).
-- Transactions: pledges (12) and commitments (2) with their ids as refs, disbursements (3); a
-  cancelled commitment or pledge is not exported. provider-org is the funder's ref.
-- Sector: DAC 15113 always; UNCAC tags: the articles of the programme's linked needs.
-- A programme registered without an iati-identifier is exported as "<reporting org ref>-<id>";
-  the importer recognises that form, so importing the export back finds the same programme.
-- Deliveries and need links have no IATI form and are not exported.
-- Programmes IATI cannot express (no start and no end date, a state without an ISO alpha-2 code)
-  are yielded as `NotExported` rather than breaking the file.
+"""The ledger's programmes as IATI activities, for `export.write_activities`: `programme_activities` yields an
+`Activity` per programme (rows filtered by state and funder, money from the aggregate), or `NotExported` with the
+reason IATI cannot express it. Specification: docs/iati-export.md.
 """
 
 from __future__ import annotations

@@ -1,30 +1,7 @@
-"""Import an IATI file into the ledger (DESIGN §9): each activity whole or not at all, no crash.
-
-    report = import_file(ledger, source, "file.xml", needs=NeedIndex.of(need_rows),
-                         sectors={"15113"}, acting_org=None, on_progress=None)
-    report = import_into(svc, source, "file.xml", ...)    # the same, needs read from svc's views
-
-- The file is checked whole first (`check_file`): a 1.x version, broken XML or an empty file is
-  refused with `InvalidInput(<IatiFileError code>)` before anything is written.
-- Commands run in `ledger.bulk()` (large transactions, not one per event) and each activity's
-  commands in `ledger.atomic()`: a `DomainError` skips that activity with its reason, the others
-  proceed. Events carry the reason "IATI import of <filename>" (the actor is the caller's).
-- Idempotent: an activity's programme (id = uuid5 of its iati-identifier) is compared with the
-  file and only the differences are appended (see `plan`); unchanged activities append nothing.
-- Organisations: the reporting org and participating orgs of roles 1 and 4 with a ref are
-  registered when missing (type from @type, "90" Other when absent or unknown; name from the
-  narrative, else the ref). Existing organisations are never renamed from a file.
-- States: recipient countries that are not UNCAC parties are dropped (noted); an activity without
-  a party among them is skipped ("no-party-state"), one without any ("no-recipient-country").
-- Funders: role 1 with a ref; none -> the reporting org is the funder (noted).
-- `acting_org` (a provider key's organisation): an activity is imported only when that
-  organisation reports it or funds it, in the file and on the programme already in the ledger;
-  others are skipped one by one ("forbidden-scope"), like any activity that cannot be imported.
-- A duplicate iati-identifier within one file skips the later activity.
-- An identifier "<reporting ref>-<programme uuid>" (how the exporter names a programme registered
-  without one) finds that programme, so an export imported back adds nothing.
-- A concurrent writer touching the same programme or organisation makes a chunk's save fail:
-  `ConcurrentChange`; importing the file again appends only what is still missing.
+"""Import an IATI file into the ledger, each activity whole or not at all, reporting every activity it skips and
+why: `import_into(svc, source, filename)` (or `import_file` with a ledger and the needs) checks the file whole,
+then registers organisations and programmes and appends only what differs from the ledger (see `plan`), so a
+file imported twice appends nothing. Specification: docs/iati-import.md.
 """
 
 from __future__ import annotations
@@ -100,11 +77,9 @@ class ImportReport:
 
 @dataclass(frozen=True)
 class Known:
-    """The programmes and organisations the views show, just caught up: only these are read.
-
-    Anything else is taken as new without a read (a file's activities are unique), so a large
-    import reads the store only for programmes it updates. One created meanwhile by another writer
-    makes the save conflict: `ConcurrentChange`, and importing again adds what is missing.
+    """The programmes and organisations the views show, just caught up: only these are read, anything else is
+    taken as new without a read (a file's activities are unique); one created meanwhile by another writer makes
+    the save conflict (`ConcurrentChange`), and importing again adds what is missing.
     """
 
     programmes: frozenset[UUID]

@@ -1,11 +1,7 @@
-"""Plain data of the IATI layer: what one IATI activity means to the ledger.
-
-Nothing here knows the domain. `parse` turns IATI XML into these objects and `export` turns them
-back into IATI 2.03 XML; the importer and the exporter of the ledger translate between them and the
-domain's events.
-
-The code tables the layer needs (ISO 3166-1 alpha-2 <-> alpha-3, the IATI Currency codelist) are
-loaded once from files shipped next to this module.
+"""Plain data of the IATI layer, what one IATI activity means to the ledger, and the code tables the layer needs
+(the transaction types the ledger records; ISO 3166-1 alpha-2 <-> alpha-3 and the IATI Currency codelist, loaded
+once from files shipped next to this module). Nothing here knows the domain: `parse` turns IATI XML into these
+objects and `export` turns them back; the importer and the exporter translate between them and the domain.
 """
 
 from __future__ import annotations
@@ -86,9 +82,8 @@ class Skipped:
 
 
 class IatiFileError(Exception):
-    """The file as a whole cannot be read; `code` is stable, the message is for people.
-
-    Codes: iati-version-unsupported, iati-xml-malformed, iati-empty, iati-not-activities.
+    """The file as a whole cannot be read; `code` is stable (iati-version-unsupported, iati-xml-malformed,
+    iati-empty, iati-not-activities), the message is for people.
     """
 
     def __init__(self, code: str, message: str, line: int | None = None) -> None:

@@ -1,22 +1,7 @@
-"""What one IATI activity changes on its programme: the commands making the ledger say what it says.
-
-    plan = Plan.between(programme, activity, needs)   # pure: reads the aggregate, changes nothing
-    plan.steps      # (kind, type_code, command) in the order they must run
-    plan.apply(p)   # run them all on the aggregate (one ledger change, so one activity stays whole)
-
-The programme is the aggregate as it stands (just registered, or loaded). Differences the domain
-has events for become commands; the others become `notes` for the report. Decisions:
-
-- Order: a status that reopens the programme goes first (money needs it open); one that closes
-  or cancels it goes last (after the money it closed with).
-- Money is matched by transaction ref. A ref the parser derived ("tx-…") encodes the amount, so an
-  amount changed in a file without refs reads as a new ref: it is paired with the ledger's one
-  unmatched derived commitment of the same kind, funder, currency and value date, and revised.
-- Amounts of zero and transaction types other than 12, 2 and 3 are counted as ignored.
-- Money the ledger has and the file no longer lists is never cancelled here: it is noted.
-- Need links follow the UNCAC tags only when the activity has some: the open needs of the
-  programme's states under those articles are linked (equal split, no share); linked needs of
-  articles no longer tagged are unlinked. An activity without UNCAC tags leaves links as they are.
+"""What one IATI activity changes on its programme: `Plan.between(programme, activity, needs)` reads the aggregate
+and lists the commands, in the order they must run, that make the ledger say what the activity says (status,
+period, money matched by transaction ref, need links by UNCAC tag); differences the domain has no event for
+become notes. Specification: docs/iati-import.md, "What one activity changes on its programme".
 """
 
 from __future__ import annotations
@@ -185,8 +170,16 @@ def _links(plan: Plan, p: Programme, a: Activity, needs: NeedIndex) -> None:
         for article in sorted(articles):
             for need_id in needs.open_by_cell.get((state, article), []):
                 if need_id not in p.links:
-                    plan.add("link", None, lambda q, n=need_id, s=state: q.link_need(n, s))
+                    plan.add("link", None, _link(need_id, state))
     for need_id in list(p.links):
         cell = needs.cell_of.get(need_id)
         if cell is not None and cell[1] not in articles:
-            plan.add("unlink", None, lambda q, n=need_id: q.unlink_need(n))
+            plan.add("unlink", None, _unlink(need_id))
+
+
+def _link(need_id: UUID, state: str) -> Command:
+    return lambda q: q.link_need(need_id, state)
+
+
+def _unlink(need_id: UUID) -> Command:
+    return lambda q: q.unlink_need(need_id)

@@ -1,0 +1,297 @@
+"""One <iati-activity> element as an `Activity`, or as `Skipped` naming the first problem found; never raises for
+bad content. The decisions on ambiguous input (narratives, dates, amounts, derived transaction refs) are specified
+in docs/iati-import.md.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from dataclasses import replace
+from datetime import date, datetime
+from decimal import Decimal
+
+from lxml import etree
+
+from .model import (
+    TRANSACTION_KINDS,
+    Activity,
+    OrgRef,
+    Skipped,
+    Transaction,
+    alpha3_by_alpha2,
+    currency_codes,
+)
+
+_XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+_ZONE = r"(?:Z|[+-]\d{2}:\d{2})?"
+_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:T[0-9:.]+)?" + _ZONE, re.ASCII)
+_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?" + _ZONE, re.ASCII)
+_DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)", re.ASCII)
+_UNCAC_TAG = re.compile(r"UNCAC-(\d+)(?:\([^()]*\))*", re.IGNORECASE | re.ASCII)
+
+
+class _Reject(Exception):
+    """Raised by the readers below: the activity cannot be imported whole."""
+
+
+def read_activity(element: etree._Element, index: int) -> Activity | Skipped:
+    """Read one <iati-activity> element; never raises for bad content."""
+    identifier = _text(element.find("iati-identifier")) or None
+    try:
+        return _activity(element, identifier)
+    except _Reject as reject:
+        return Skipped(identifier, index, str(reject))
+
+
+def _activity(element: etree._Element, identifier: str | None) -> Activity:
+    if identifier is None:
+        raise _Reject("missing-identifier: <iati-identifier> is missing or empty")
+    title = _narrative(element.find("title"))
+    if not title:
+        raise _Reject("missing-title: <title> has no narrative text")
+    reporting_org = _reporting_org(element.find("reporting-org"))
+    default_currency = attr(element, "default-currency")
+    if default_currency is not None:
+        default_currency = _currency(default_currency, "activity default-currency")
+    start, end = _period(element)
+    return Activity(
+        iati_identifier=identifier,
+        title=title,
+        description=_description(element),
+        reporting_org=reporting_org,
+        funders=_participants(element, "1"),
+        implementers=_participants(element, "4"),
+        states=_states(element),
+        start=start,
+        end=end,
+        status=_status(element),
+        sectors=_sectors(element),
+        uncac_articles=_articles(element),
+        transactions=_transactions(element, identifier, default_currency),
+        default_currency=default_currency,
+        last_updated=_last_updated(element),
+    )
+
+
+def _reporting_org(element: etree._Element | None) -> OrgRef:
+    ref = attr(element, "ref")
+    if element is None or ref is None:
+        raise _Reject("missing-reporting-org-ref: <reporting-org> has no ref")
+    return OrgRef(ref, _narrative(element), attr(element, "type"))
+
+
+def _participants(activity: etree._Element, role: str) -> list[OrgRef]:
+    orgs: list[OrgRef] = []
+    for element in activity.iterfind("participating-org"):
+        if attr(element, "role") != role:
+            continue
+        org = OrgRef(attr(element, "ref"), _narrative(element), attr(element, "type"))
+        if org not in orgs:
+            orgs.append(org)
+    return orgs
+
+
+def _description(activity: etree._Element) -> str:
+    """The general description (type 1 or untyped) if there is one, else the first."""
+    descriptions = activity.findall("description")
+    general = [d for d in descriptions if attr(d, "type") in (None, "1")]
+    return _narrative((general or descriptions or [None])[0])
+
+
+def _states(activity: etree._Element) -> list[str]:
+    states: list[str] = []
+    for element in activity.iterfind("recipient-country"):
+        code = (element.get("code") or "").strip().upper()
+        alpha3 = alpha3_by_alpha2().get(code)
+        if alpha3 is None:
+            raise _Reject(f"unknown-country: recipient-country code {code!r}")
+        if alpha3 not in states:
+            states.append(alpha3)
+    return states
+
+
+def _period(activity: etree._Element) -> tuple[date | None, date | None]:
+    """Start and end; an actual date (types 2, 4) wins over a planned one (types 1, 3)."""
+    dates: dict[str, date] = {}
+    for element in activity.iterfind("activity-date"):
+        kind = attr(element, "type")
+        if kind in ("1", "2", "3", "4"):
+            when = _date(element.get("iso-date"), f"activity-date type {kind} iso-date")
+            dates.setdefault(kind, when)
+    return dates.get("2") or dates.get("1"), dates.get("4") or dates.get("3")
+
+
+def _status(activity: etree._Element) -> int:
+    code = attr(activity.find("activity-status"), "code")
+    if code is None:
+        raise _Reject("missing-status: <activity-status> is missing or has no code")
+    if code not in ("1", "2", "3", "4", "5", "6"):
+        raise _Reject(f"bad-status: activity-status code {code!r} is not 1-6")
+    return int(code)
+
+
+def _sectors(activity: etree._Element) -> list[tuple[str, str]]:
+    """Activity-level sectors; IATI allows reporting them per transaction instead."""
+    return _sector_list(activity.findall("sector")) or _sector_list(activity.findall("transaction/sector"))
+
+
+def _sector_list(elements: list[etree._Element]) -> list[tuple[str, str]]:
+    sectors: list[tuple[str, str]] = []
+    for element in elements:
+        code = attr(element, "code")
+        pair = (attr(element, "vocabulary") or "1", code or "")
+        if code is not None and pair not in sectors:
+            sectors.append(pair)
+    return sectors
+
+
+def _articles(activity: etree._Element) -> list[int]:
+    articles: list[int] = []
+    for tag in activity.iterfind("tag"):
+        code = attr(tag, "code") or ""
+        if attr(tag, "vocabulary") != "99" or not code.upper().startswith("UNCAC"):
+            continue  # another publisher-defined tag: not ours
+        match = _UNCAC_TAG.fullmatch(code)
+        article = int(match.group(1)) if match else 0
+        if not 5 <= article <= 62:
+            raise _Reject(f"unknown-article: tag code {code!r} is not UNCAC-<5..62>")
+        if article not in articles:
+            articles.append(article)
+    return articles
+
+
+def _last_updated(activity: etree._Element) -> str | None:
+    """Metadata only: a malformed value is dropped rather than skipping the activity."""
+    value = (activity.get("last-updated-datetime") or "").strip()
+    if not _DATETIME.fullmatch(value):
+        return None
+    try:
+        datetime.fromisoformat(value)  # a real moment, not 2024-13-45T99:00:00
+    except ValueError:
+        return None
+    return value
+
+
+# --- transactions ------------------------------------------------------------------------------
+
+
+def _transactions(activity: etree._Element, identifier: str, default_currency: str | None) -> list[Transaction]:
+    transactions: list[Transaction] = []
+    refs: set[str] = set()
+    ordinals: Counter[tuple[str, ...]] = Counter()
+    for position, element in enumerate(activity.iterfind("transaction"), start=1):
+        transaction = _transaction(element, f"transaction {position}", default_currency)
+        ref = attr(element, "ref")
+        if ref is None:
+            key = (
+                identifier,
+                transaction.type_code,
+                transaction.value_date.isoformat(),
+                _plain(transaction.amount),
+                transaction.currency,
+            )
+            ref = _derived_ref(key, ordinals[key])
+            ordinals[key] += 1
+        if ref in refs:
+            raise _Reject(f"duplicate-transaction-ref: two transactions have ref {ref!r}")
+        refs.add(ref)
+        transactions.append(replace(transaction, ref=ref))
+    return transactions
+
+
+def _transaction(element: etree._Element, where: str, default_currency: str | None) -> Transaction:
+    """The transaction with an empty ref: the caller assigns refs, which depend on siblings."""
+    type_code = attr(element.find("transaction-type"), "code")
+    if type_code is None:
+        raise _Reject(f"missing-transaction-type: {where} has no transaction-type code")
+    value = element.find("value")
+    text = _text(value)
+    if not text:
+        raise _Reject(f"bad-amount: {where} has no value")
+    if not _DECIMAL.fullmatch(text):
+        raise _Reject(f"bad-amount: {where} value {text!r} is not a decimal number")
+    amount = Decimal(text)
+    if amount < 0 and type_code in TRANSACTION_KINDS:
+        raise _Reject(f"negative-amount: {where} (type {type_code}) value {text!r}")
+    currency = attr(value, "currency") or default_currency
+    if currency is None:
+        raise _Reject(f"missing-currency: {where} has no currency and no default-currency")
+    return Transaction(
+        ref="",
+        type_code=type_code,
+        amount=amount,
+        currency=_currency(currency, f"{where} value"),
+        value_date=_value_date(element, value, where),
+        provider_ref=attr(element.find("provider-org"), "ref"),
+    )
+
+
+def _value_date(element: etree._Element, value: etree._Element | None, where: str) -> date:
+    """The value-date, else the transaction-date: both say when the money moved."""
+    if (raw := attr(value, "value-date")) is not None:
+        return _date(raw, f"{where} value-date")
+    if (raw := attr(element.find("transaction-date"), "iso-date")) is not None:
+        return _date(raw, f"{where} transaction-date iso-date")
+    raise _Reject(f"missing-value-date: {where} has neither value-date nor transaction-date")
+
+
+def _derived_ref(key: tuple[str, ...], ordinal: int) -> str:
+    digest = hashlib.sha256("\x1f".join((*key, str(ordinal))).encode()).hexdigest()
+    return f"tx-{digest[:20]}"
+
+
+def _plain(amount: Decimal) -> str:
+    """One spelling per amount ("1000", "1000.00" and "1E+3" alike), without exponent."""
+    text = format(amount.normalize(), "f")
+    return "0" if text in ("-0", "0") else text
+
+
+# --- small readers -----------------------------------------------------------------------------
+
+
+def attr(element: etree._Element | None, name: str) -> str | None:
+    """An attribute's stripped value; absent, empty and missing element all read as None."""
+    if element is None:
+        return None
+    return (element.get(name) or "").strip() or None
+
+
+def _text(element: etree._Element | None) -> str:
+    return "".join(element.itertext()).strip() if element is not None else ""
+
+
+def _narrative(element: etree._Element | None) -> str:
+    if element is None:
+        return ""
+    narratives = [(n, text) for n in element.iterfind("narrative") if (text := _text(n))]
+    english = [text for n, text in narratives if _language(n).startswith("en")]
+    return english[0] if english else (narratives[0][1] if narratives else "")
+
+
+def _language(element: etree._Element) -> str:
+    """xml:lang is inherited: the narrative's, else its parent's, ..., else the activity's."""
+    node: etree._Element | None = element
+    while node is not None:
+        if (language := node.get(_XML_LANG)) is not None:
+            return language.strip().lower()
+        node = node.getparent()
+    return ""
+
+
+def _date(raw: str | None, where: str) -> date:
+    match = _DATE.fullmatch((raw or "").strip())
+    try:
+        if match:
+            return date(*(int(part) for part in match.groups()))
+    except ValueError:
+        pass
+    raise _Reject(f"bad-date: {where} {raw!r}" if raw else f"bad-date: {where} is missing")
+
+
+def _currency(code: str, where: str) -> str:
+    normalised = code.strip().upper()
+    if normalised not in currency_codes():
+        raise _Reject(f"unknown-currency: {where} currency {code!r}")
+    return normalised
