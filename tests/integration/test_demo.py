@@ -18,22 +18,19 @@ from api.root.services import Services
 from api.root.settings import Settings
 from domain import reference
 from domain.programmes import CANCELLED, CLOSED, IMPLEMENTATION
-from tests.conftest import PG_URL, drop_postgres_database, new_postgres_database
+from tests.support.stores import new_database
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
 def store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Services]:
     """One store per backend for the whole module: the demo is loaded once per backend."""
     tmp = tmp_path_factory.mktemp("demo")
-    name = new_postgres_database() if request.param == "postgres" else None
-    url = f"{PG_URL.rpartition('/')[0]}/{name}" if name else f"sqlite:///{tmp}/ledger.db"
-    svc = Services(Settings(database_url=url, signing_key_file=tmp / "key.pem", log_format="json"))
-    try:
-        yield svc
-    finally:
-        svc.close()
-        if name:
-            drop_postgres_database(name)
+    with new_database(request.param, tmp) as url:
+        svc = Services(Settings(database_url=url, signing_key_file=tmp / "key.pem", log_format="json"))
+        try:
+            yield svc
+        finally:
+            svc.close()
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,9 @@
-"""The ledger as separate processes (server, worker, CLI), so a test can SIGKILL or SIGTERM them.
+"""The ledger as separate processes, run as an operator runs them: the installed `ledger` command.
 
-Output goes to a file, never a pipe: a busy server would fill a pipe nobody reads and stall.
-Every process is ended by its own id, never by name.
+`ledger(env, ...)` runs a one-shot command and keeps its output; `Process`, `Server`, `worker` and
+`cli` start long-running ones a test can SIGKILL or SIGTERM. Their output goes to a file, never a
+pipe: a busy server would fill a pipe nobody reads and stall. Every process is ended by its own id,
+never by name.
 """
 
 from __future__ import annotations
@@ -13,17 +15,46 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+from api.root.settings import Settings
 from bench.common import wait_listening
 from tests import paths
-from tests.conftest import free_port
+from tests.support.servers import free_port
 
 PYTHON = sys.executable
-ROOT = paths.ROOT
+LEDGER = str(Path(sys.executable).parent / "ledger")  # the console script pyproject.toml installs
+
+
+def environment(database_url: str, key_file: Path, **extra: str) -> dict[str, str]:
+    """This environment without any LEDGER_ setting of the developer's, then the store, the key and `extra`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
+    return {
+        **env,
+        "LEDGER_DATABASE_URL": database_url,
+        "LEDGER_SIGNING_KEY_FILE": str(key_file),
+        "LEDGER_LOG_FORMAT": "json",
+        "PYTHONUNBUFFERED": "1",
+        **extra,
+    }
+
+
+def environment_of(settings: Settings, **extra: str) -> dict[str, str]:
+    return environment(settings.database_url, settings.key_file, **extra)
+
+
+def ledger(env: dict[str, str], *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """`ledger <args>` to its end: its exit code, stdout and stderr."""
+    return subprocess.run([LEDGER, *args], env=env, cwd=paths.ROOT, capture_output=True, text=True, timeout=timeout)
+
+
+def ledger_on(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
+    """`ledger <args>` against the store and key of `settings`."""
+    return ledger(environment_of(settings), *args)
 
 
 class Process:
@@ -33,7 +64,7 @@ class Process:
 
     def start(self) -> Process:
         with open(self.log, "ab") as out:
-            self.popen = subprocess.Popen(self.args, env=self.env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+            self.popen = subprocess.Popen(self.args, env=self.env, cwd=paths.ROOT, stdout=out, stderr=subprocess.STDOUT)
         return self
 
     @property
@@ -87,22 +118,15 @@ class Process:
 class Server(Process):
     """`uvicorn api.http.asgi:app` or `ledger serve`: the app built from the environment, as deployed."""
 
-    def __init__(self, env: dict[str, str], log: Path, command: str = "uvicorn") -> None:
+    def __init__(self, env: dict[str, str], log: Path, command: str = "uvicorn", *options: str) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         where = ["--host", "127.0.0.1", "--port", str(self.port)]
         args = {
-            "uvicorn": [
-                "-m",
-                "uvicorn",
-                "api.http.asgi:app",
-                *where,
-                "--timeout-graceful-shutdown",
-                "20",
-            ],
-            "ledger": ["-m", "api.cli", "serve", *where],
-        }[command]  # `ledger serve`: graceful 20 s
-        super().__init__([PYTHON, *args], env, log)
+            "uvicorn": [PYTHON, "-m", "uvicorn", "api.http.asgi:app", *where, "--timeout-graceful-shutdown", "20"],
+            "ledger": [LEDGER, "serve", *where, *options],  # graceful 20 s too
+        }[command]
+        super().__init__(args, env, log)
 
     def start(self) -> Server:
         super().start()
@@ -140,9 +164,19 @@ class Server(Process):
             time.sleep(0.1)
 
 
+@contextlib.contextmanager
+def serving(env: dict[str, str], log: Path, *options: str) -> Iterator[Server]:
+    """`ledger serve <options>` on a free port until the block ends; its output stays in `log`."""
+    server = Server(env, log, "ledger", *options).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
 def worker(env: dict[str, str], log: Path) -> Process:
-    return Process([PYTHON, "-m", "api.cli", "worker"], env, log).start()
+    return Process([LEDGER, "worker"], env, log).start()
 
 
 def cli(env: dict[str, str], log: Path, *args: str) -> Process:
-    return Process([PYTHON, "-m", "api.cli", *args], env, log).start()
+    return Process([LEDGER, *args], env, log).start()

@@ -16,8 +16,8 @@ from api.http.auth import ANONYMOUS, COORDINATOR, POLICY, READS, allowed_roles
 from api.http.openapi import api_routes, other_routes
 from api.root.services import Services
 from api.root.settings import Settings
-from tests.conftest import LiveServer, client_for
 from tests.e2e.api import world
+from tests.support.servers import LiveServer, client_for
 
 ROLES = ("anonymous", "admin", "coordinator", "state", "provider", "auditor")
 DOCS = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}  # served without a key, by design

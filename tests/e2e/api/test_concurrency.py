@@ -11,8 +11,8 @@ from uuid import UUID
 import httpx
 
 from domain.errors import ConcurrentChange
-from tests.conftest import client_for
 from tests.support.ledgers import kenyan_programme
+from tests.support.servers import client_for
 
 THREADS = 8
 

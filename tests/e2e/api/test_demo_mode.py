@@ -11,7 +11,7 @@ import pytest
 from pydantic import ValidationError
 
 from api.root.settings import Settings
-from tests.e2e.api.process import environment, ledger, serving
+from tests.support.processes import environment, ledger, serving
 
 
 def test_production_settings_refuse_the_demo_mode(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -39,18 +39,18 @@ def test_serve_refuses_the_demo_in_production_before_listening(tmp_path: Path) -
 def test_serve_demo_says_so_and_lets_visitors_read_as_coordinator_but_not_write(tmp_path: Path) -> None:
     env = environment(f"sqlite:///{tmp_path}/ledger.db", tmp_path / "k.pem")
     # given `ledger serve --demo`
-    with serving(env, "--demo") as served:
+    with serving(env, tmp_path / "serve.log", "--demo") as served:
         # when a visitor without a key reads what only keys may read, then it is served
         assert httpx.get(f"{served.url}/v1/programmes").status_code == 200
         # and when it writes, then a key is asked for
         r = httpx.post(f"{served.url}/v1/organisations", json={"ref": "XM-1", "name": "x", "org_type": "40"})
         assert r.status_code == 401 and r.json()["code"] == "unauthenticated"
     # then its start-up output said it runs the demo
-    assert "Demo mode" in served.output and '"event": "demo_mode"' in served.output
+    assert "Demo mode" in served.output() and '"event": "demo_mode"' in served.output()
 
 
 def test_serve_without_the_demo_asks_visitors_for_a_key(tmp_path: Path) -> None:
     env = environment(f"sqlite:///{tmp_path}/ledger.db", tmp_path / "k.pem")
-    with serving(env) as served:
+    with serving(env, tmp_path / "serve.log") as served:
         assert httpx.get(f"{served.url}/v1/programmes").status_code == 401
-    assert "Demo mode" not in served.output
+    assert "Demo mode" not in served.output()

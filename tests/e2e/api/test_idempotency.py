@@ -12,7 +12,7 @@ import psycopg
 import pytest
 
 from api.root.settings import Settings
-from tests.conftest import client_for
+from tests.support.servers import client_for
 
 
 @pytest.fixture

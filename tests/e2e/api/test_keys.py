@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import re
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -14,9 +15,9 @@ import pytest
 
 from api.root.services import Services
 from api.root.settings import Settings
-from tests.conftest import LiveServer, client_for
 from tests.e2e.api import world
-from tests.e2e.api.process import environment, ledger, serving
+from tests.support.processes import environment_of, ledger, ledger_on, serving
+from tests.support.servers import LiveServer, client_for
 
 KEY = re.compile(r"lk_[0-9a-f]{32}_[A-Za-z0-9_-]{20,}")
 
@@ -157,16 +158,12 @@ def test_each_write_is_attributed_to_the_key_and_organisation_that_made_it(
 # ---- the CLI ----
 
 
-def env_of(settings: Settings) -> dict[str, str]:
-    return environment(settings.database_url, settings.key_file)
-
-
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_the_cli_prints_a_new_key_alone_on_stdout_and_it_opens_the_api(
     settings: Settings, services: Services, server: LiveServer
 ) -> None:
     # when a key is issued from the command line
-    done = ledger(env_of(settings), "keys", "issue", "--role", "coordinator", "--name", "UNODC desk")
+    done = ledger_on(settings, "keys", "issue", "--role", "coordinator", "--name", "UNODC desk")
     # then stdout is the key and nothing else, so a script can capture it
     assert done.returncode == 0, done.stderr
     assert KEY.fullmatch(done.stdout.rstrip("\n")) and done.stdout.count("\n") == 1
@@ -177,11 +174,11 @@ def test_the_cli_prints_a_new_key_alone_on_stdout_and_it_opens_the_api(
         assert r.status_code == 201, r.text
     # and `keys list` shows it, without the secret; `keys revoke` ends it
     key_id = str(UUID(hex=key.split("_")[1]))
-    listed = ledger(env_of(settings), "keys", "list")
+    listed = ledger_on(settings, "keys", "list")
     assert listed.returncode == 0 and key_id in listed.stdout and "coordinator" in listed.stdout
     assert key.split("_", 2)[2] not in listed.stdout + listed.stderr
-    assert ledger(env_of(settings), "keys", "revoke", key_id).returncode == 0
-    assert f"{key_id}\tcoordinator\t-\trevoked" in ledger(env_of(settings), "keys", "list").stdout
+    assert ledger_on(settings, "keys", "revoke", key_id).returncode == 0
+    assert f"{key_id}\tcoordinator\t-\trevoked" in ledger_on(settings, "keys", "list").stdout
     with client_for(server, key) as unodc:
         assert unodc.get("/v1/needs").status_code == 401
 
@@ -198,18 +195,18 @@ def test_the_cli_prints_a_new_key_alone_on_stdout_and_it_opens_the_api(
 def test_a_cli_key_command_that_fails_says_why_on_stderr_and_prints_nothing(
     settings: Settings, args: list[str]
 ) -> None:
-    done = ledger(env_of(settings), *args)
+    done = ledger_on(settings, *args)
     assert done.returncode != 0 and done.stdout == "" and "error" in done.stderr
     assert "Traceback" not in done.stderr
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-def test_the_server_log_never_contains_a_key(settings: Settings) -> None:
+def test_the_server_log_never_contains_a_key(settings: Settings, tmp_path: Path) -> None:
     # given an admin key from the CLI and a running `ledger serve`
-    env = env_of(settings)
+    env = environment_of(settings)
     admin = ledger(env, "keys", "issue", "--role", "admin", "--name", "root").stdout.strip()
     with (
-        serving(env) as served,
+        serving(env, tmp_path / "serve.log") as served,
         httpx.Client(base_url=served.url, timeout=30, headers={"Authorization": f"Bearer {admin}"}) as root,
     ):
         # when keys are issued, used, refused, forged and revoked
@@ -222,10 +219,10 @@ def test_the_server_log_never_contains_a_key(settings: Settings) -> None:
         assert root.post(f"/v1/keys/{issued['id']}/revoke").status_code == 200
         assert httpx.get(f"{served.url}/v1/needs", headers=kenya).status_code == 401
     # then the log has a line for each request, naming the key's holder, and no key nor secret
-    lines = [line for line in served.output.splitlines() if '"event": "request"' in line]
+    lines = [line for line in served.output().splitlines() if '"event": "request"' in line]
     assert len(lines) >= 7 and any("Kenya#" in line for line in lines)
     for key in (admin, issued["key"]):
-        assert key.split("_", 2)[2] not in served.output
+        assert key.split("_", 2)[2] not in served.output()
 
 
 def test_an_idempotent_key_issue_keeps_no_copy_of_the_key(http: httpx.Client, services: Services) -> None:

@@ -12,8 +12,8 @@ import pytest
 
 from api.http.app import create_app
 from api.root.services import Services
-from tests.conftest import LiveServer, client_for
 from tests.e2e.api import world
+from tests.support.servers import LiveServer, client_for
 
 LIMIT = 4096
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.conftest import client_for
+from tests.support.servers import client_for
 
 NEED = {
     "state": "KEN",

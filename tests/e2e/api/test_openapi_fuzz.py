@@ -20,8 +20,8 @@ from api.http.auth import ANONYMOUS, allowed_roles
 from api.http.openapi import api_routes
 from api.root.services import Services
 from api.root.settings import Settings
-from tests.conftest import LiveServer, client_for
 from tests.e2e.api import world
+from tests.support.servers import LiveServer, client_for
 
 EXAMPLES = 25  # per operation: ~45 operations stay within a few minutes on SQLite
 PROBLEM = {"$ref": "#/components/schemas/Problem"}

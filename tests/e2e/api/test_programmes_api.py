@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from domain.needs import source
-from tests.conftest import client_for
+from tests.support.servers import client_for
 
 D = "2024-03-01"
 

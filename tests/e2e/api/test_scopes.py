@@ -12,9 +12,9 @@ import pytest
 from api.http.auth import ADMIN, ANONYMOUS, AUDITOR, COORDINATOR, POLICY, PROVIDER, READS, STATE
 from api.http.openapi import api_routes
 from api.root.services import Services
-from tests.conftest import LiveServer, client_for
 from tests.e2e.api import world
 from tests.e2e.api.world import World
+from tests.support.servers import LiveServer, client_for
 
 MONEY = {"amount": "5000", "currency": "USD", "value_date": "2024-02-01"}
 NEED_ACTIONS = {

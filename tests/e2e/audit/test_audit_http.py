@@ -15,8 +15,8 @@ from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 from api.demo.load import load
 from api.root.services import Services
-from tests.conftest import LiveServer, client_for
 from tests.e2e.api.world import NEED
+from tests.support.servers import LiveServer, client_for
 
 
 @pytest.fixture

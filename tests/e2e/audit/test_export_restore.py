@@ -11,9 +11,9 @@ import pytest
 from api.demo.load import load
 from api.root.services import Services
 from projections.audit import projection as audit
-from tests.conftest import require_postgres
-from tests.e2e.audit.commands import empty_store, export, opened, run, verdict
+from tests.e2e.audit.commands import export, run, verdict
 from tests.support.audit_logs import edit_state_b64
+from tests.support.stores import empty_store, opened, require_postgres
 
 
 def kind_of(svc: Services) -> str:

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from api.root.services import Services
-from tests.e2e.api.process import environment, ledger
 from tests.e2e.audit.commands import export, run
 from tests.support.audit_logs import edit_state_b64
+from tests.support.processes import environment, ledger
 
 # the file is the store: one store to export from is enough
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)

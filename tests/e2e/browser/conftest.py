@@ -18,7 +18,8 @@ from api.http.app import create_app
 from api.root.services import Services
 from api.root.settings import Settings
 from tests import paths
-from tests.conftest import IN_CI, LiveServer
+from tests.support.ci import unavailable
+from tests.support.servers import LiveServer
 
 CHROMIUM = Path(os.environ.get("LEDGER_CHROMIUM", "/usr/bin/chromium"))
 ARTIFACTS = paths.ARTIFACTS
@@ -39,9 +40,7 @@ def _unavailable() -> str | None:
 def chromium() -> Iterator[Any]:
     reason = _unavailable()
     if reason is not None:
-        if IN_CI:
-            pytest.fail(f"browser tests must run in CI: {reason}")
-        pytest.skip(reason)
+        unavailable(reason)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

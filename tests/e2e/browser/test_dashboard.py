@@ -14,8 +14,8 @@ import httpx
 from api.root.services import Services
 from domain import reference
 from projections.query import FoldedRows, Scope
-from tests.conftest import LiveServer
 from tests.e2e.browser.conftest import Watched
+from tests.support.servers import LiveServer
 
 
 def api(live: LiveServer, path: str, **params: Any) -> dict[str, Any]:

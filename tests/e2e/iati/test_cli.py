@@ -3,30 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from typing import Any
 
 from api.iati.export import validate
 from api.iati.parse import iter_activities
-from api.root.services import Services
-from tests import paths
 from tests.support.iati_import import LEGACY, MAEC, MAEC_ACTIVITIES, identify
-
-ROOT = paths.ROOT
-
-
-def ledger(settings: Any, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "LEDGER_DATABASE_URL": settings.database_url,
-        "LEDGER_SIGNING_KEY_FILE": str(settings.signing_key_file),
-        "LEDGER_LOG_FORMAT": "json",
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "api.cli", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
-    )
+from tests.support.processes import ledger_on
+from tests.support.stores import opened
 
 
 def flat(text: str) -> str:
@@ -35,7 +17,7 @@ def flat(text: str) -> str:
 
 def test_import_prints_a_json_report_per_file_and_refuses_a_legacy_file_with_exit_1(settings):
     # When MAEC's file and the legacy 1.0 file are imported in one run, with --json
-    run = ledger(settings, "import", "iati", str(MAEC), str(LEGACY), "--json")
+    run = ledger_on(settings, "import", "iati", str(MAEC), str(LEGACY), "--json")
     # Then the command fails (exit 1) and says why on stderr
     assert run.returncode == 1
     assert "IATI version 1.0 (1.x); only IATI versions 2.01–2.03 are accepted" in flat(run.stderr)
@@ -48,7 +30,7 @@ def test_import_prints_a_json_report_per_file_and_refuses_a_legacy_file_with_exi
         "error": {"code": "iati-version-unsupported", "detail": legacy["error"]["detail"]},
     }
     # And a second import of MAEC appends nothing and succeeds
-    again = ledger(settings, "import", "iati", str(MAEC), "--json")
+    again = ledger_on(settings, "import", "iati", str(MAEC), "--json")
     assert again.returncode == 0, again.stderr
     (report,) = json.loads(again.stdout)
     assert report["events"] == 0 and report["position"] == maec["position"]
@@ -56,7 +38,7 @@ def test_import_prints_a_json_report_per_file_and_refuses_a_legacy_file_with_exi
 
 def test_import_with_a_sector_filter_and_a_plain_summary(settings):
     # When MAEC is imported keeping only DAC 15113, which none of its activities has
-    run = ledger(settings, "import", "iati", str(MAEC), "--sector", "15113")
+    run = ledger_on(settings, "import", "iati", str(MAEC), "--sector", "15113")
     # Then every activity is filtered out, and the summary line says so
     assert run.returncode == 0, run.stderr
     summary = f"{MAEC_ACTIVITIES} activities seen, {MAEC_ACTIVITIES} filtered out, 0 imported"
@@ -66,29 +48,26 @@ def test_import_with_a_sector_filter_and_a_plain_summary(settings):
 
 
 def test_an_unreadable_file_is_refused_with_exit_1(settings, tmp_path):
-    run = ledger(settings, "import", "iati", str(tmp_path / "missing.xml"))
+    run = ledger_on(settings, "import", "iati", str(tmp_path / "missing.xml"))
     assert run.returncode == 1 and "missing.xml" in flat(run.stderr)
 
 
 def test_export_writes_valid_iati_and_the_unmet_needs_csv(settings, tmp_path):
     # Given MAEC imported, and an open need of Indonesia
-    assert ledger(settings, "import", "iati", str(MAEC)).returncode == 0
-    svc = Services(settings)
-    try:
+    assert ledger_on(settings, "import", "iati", str(MAEC)).returncode == 0
+    with opened(settings) as svc:
         identify(svc, "IDN", 5, "Asset declarations")
-    finally:
-        svc.close()
     # When the programmes are exported to a file, and only those of another funder to stdout
     out = tmp_path / "out.xml"
-    run = ledger(settings, "export", "iati", "-o", str(out))
-    other = ledger(settings, "export", "iati", "--funder", "XM-NOBODY")
+    run = ledger_on(settings, "export", "iati", "-o", str(out))
+    other = ledger_on(settings, "export", "iati", "--funder", "XM-NOBODY")
     # Then the file is valid IATI 2.03 with the imported programmes, and the filter keeps none
     assert run.returncode == 0, run.stderr
     assert validate(out.read_bytes()) == []
     assert len(list(iter_activities(out))) > 0
     assert other.returncode == 0 and list(iter_activities(other.stdout.encode())) == []
     # And the unmet-needs CSV lists the open need
-    csv_run = ledger(settings, "export", "csv", "--state", "IDN")
+    csv_run = ledger_on(settings, "export", "csv", "--state", "IDN")
     assert csv_run.returncode == 0, csv_run.stderr
     header, row = csv_run.stdout.splitlines()
     assert header.startswith("need_id,state,state_name") and ",IDN,Indonesia," in row

@@ -6,9 +6,9 @@ from datetime import date
 
 from api.iati.export import validate
 from api.iati.parse import iter_activities
-from tests.conftest import client_for
 from tests.support.iati_import import LEGACY, MAEC, events_after, head, programme
 from tests.support.iati_xml import activity_xml, document
+from tests.support.servers import client_for
 
 XML = {"Content-Type": "application/xml"}
 

@@ -14,21 +14,8 @@ from uuid import UUID
 
 import httpx
 
-NEED = {
-    "state": "KEN",
-    "article": 9,
-    "paragraph": None,
-    "ta_types": ["legal-advice"],
-    "description": "Review of the public procurement law",
-    "horizon": "current",
-    "priority": "high",
-    "source": {
-        "kind": "country-review-report",
-        "reference": "CRR Kenya",
-        "cycle": 2,
-        "date": "2021-06-01",
-    },
-}
+from projections.query import FoldedRows
+from tests.e2e.api.world import NEED
 
 
 @dataclass
@@ -224,3 +211,11 @@ def assert_views_equal_a_fresh_rebuild(svc: Any) -> None:
     before = views(svc)
     svc.runner.rebuild(svc.views)
     assert views(svc) == before
+
+
+def assert_views_are_the_fold_at_their_position(svc: Any) -> None:
+    """No half batch: the views equal the log folded up to exactly the position they record."""
+    position = svc.runner.position("views")
+    folded = FoldedRows.of(svc.ledger, position, svc.currency)
+    assert svc.durable.needs() == folded.needs()
+    assert svc.durable.programmes() == folded.programmes()

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import psycopg
 
-from tests.conftest import free_port
+from tests.support.servers import free_port
 
 SERVER_USER = "postgres"
 

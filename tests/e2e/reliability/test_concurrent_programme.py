@@ -21,8 +21,8 @@ import pytest
 from api.http.app import create_app
 from api.root.services import Services
 from api.root.settings import Settings
-from tests.conftest import LiveServer
 from tests.support.ledgers import kenyan_programme
+from tests.support.servers import LiveServer
 
 CLIENTS = 12
 INTENTS = 5  # commitments each client means to record

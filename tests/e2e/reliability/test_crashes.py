@@ -18,17 +18,16 @@ import pytest
 from api.root.services import Services
 from api.root.settings import Settings
 from bench.generate import generate
-from projections.query import FoldedRows
-from tests.e2e.api.process import environment
 from tests.e2e.reliability.load import (
     Writers,
     assert_acknowledged_commitments_are_stored,
     assert_acknowledged_writes_are_stored,
+    assert_views_are_the_fold_at_their_position,
     assert_views_equal_a_fresh_rebuild,
     views,
 )
-from tests.e2e.reliability.processes import Server, cli, worker
 from tests.support.ledgers import kenyan_programme
+from tests.support.processes import Server, cli, environment_of, worker
 from tests.support.stores import assert_each_event_applied_once
 
 
@@ -58,7 +57,7 @@ def test_a_server_killed_mid_load_loses_no_acknowledged_write_and_its_views_matc
     settings: Settings, opened: Any, tmp_path: Path
 ) -> None:
     admin, programme = world(opened())
-    env = environment(settings.database_url, settings.key_file)
+    env = environment_of(settings)
     server = Server(env, tmp_path / "server.log").start()
     try:
         with Writers(server.url, admin, n=4, programme=programme) as writers:
@@ -102,7 +101,7 @@ def test_a_worker_killed_mid_catch_up_resumes_where_its_last_whole_batch_ended(
     svc = opened()
     generate(svc.ledger, 2000)
     head = svc.runner.head()
-    env = environment(settings.database_url, settings.key_file, LEDGER_RUNNER_BATCH_SIZE="40")
+    env = environment_of(settings, LEDGER_RUNNER_BATCH_SIZE="40")
     # When a worker has applied part of it, and is killed outright
     first = worker(env, tmp_path / "worker.log")
     try:
@@ -113,9 +112,7 @@ def test_a_worker_killed_mid_catch_up_resumes_where_its_last_whole_batch_ended(
     position = svc.runner.position("views")
     assert 0 < position < head
     # Then the views are exactly the log folded up to the position they record: no half batch
-    folded = FoldedRows.of(svc.ledger, position, svc.currency)
-    assert svc.durable.needs() == folded.needs()
-    assert svc.durable.programmes() == folded.programmes()
+    assert_views_are_the_fold_at_their_position(svc)
     # When a worker starts again, it goes on to the end, and stops on SIGTERM
     second = worker(env, tmp_path / "worker2.log")
     try:
@@ -137,7 +134,7 @@ def test_a_rebuild_killed_midway_leaves_the_previous_views_whole(
     generate(svc.ledger, 7_000)
     svc.runner.catch_up()
     before, position = views(svc), svc.runner.position()
-    env = environment(settings.database_url, settings.key_file)
+    env = environment_of(settings)
     # When `ledger rebuild` is killed after its first batch
     rebuild = cli(env, tmp_path / "rebuild.log", "rebuild")
     try:

@@ -18,9 +18,8 @@ import pytest
 from api.http.app import create_app
 from api.root.services import Services
 from api.root.settings import Settings
-from tests.conftest import LiveServer
+from tests.e2e.api.world import NEED
 from tests.e2e.reliability.load import (
-    NEED,
     Answer,
     Writers,
     assert_acknowledged_writes_are_stored,
@@ -28,6 +27,7 @@ from tests.e2e.reliability.load import (
     assert_views_equal_a_fresh_rebuild,
 )
 from tests.e2e.reliability.pgcluster import Cluster
+from tests.support.servers import LiveServer
 
 BOUND = 30.0  # seconds: no request may take longer while the store is away (measured ~12 s)
 

@@ -19,10 +19,13 @@ import httpx
 from api.root.services import Services
 from api.root.settings import Settings
 from bench.generate import generate
-from projections.query import FoldedRows
-from tests.e2e.api.process import environment
-from tests.e2e.reliability.load import NEED, Writers, assert_acknowledged_writes_are_stored
-from tests.e2e.reliability.processes import Server, worker
+from tests.e2e.api.world import NEED
+from tests.e2e.reliability.load import (
+    Writers,
+    assert_acknowledged_writes_are_stored,
+    assert_views_are_the_fold_at_their_position,
+)
+from tests.support.processes import Server, environment_of, worker
 
 SLOW = 8  # uploads in flight at the signal
 GRACE = 20  # seconds: `ledger serve`'s graceful timeout
@@ -48,14 +51,6 @@ def upload(url: str, key: str, text: str, sending: threading.Semaphore) -> httpx
         )
 
 
-def assert_views_are_the_fold_at_their_position(svc: Services) -> None:
-    """No half batch: the views equal the log folded up to exactly the position they record."""
-    position = svc.runner.position("views")
-    folded = FoldedRows.of(svc.ledger, position, svc.currency)
-    assert svc.durable.needs() == folded.needs()
-    assert svc.durable.programmes() == folded.programmes()
-
-
 def test_sigterm_lets_in_flight_requests_finish_and_the_server_exit_within_its_grace(
     settings: Settings, tmp_path: Path
 ) -> None:
@@ -63,7 +58,7 @@ def test_sigterm_lets_in_flight_requests_finish_and_the_server_exit_within_its_g
     try:
         admin = svc.ledger.issue_key("shutdown admin", "admin")[1]
         server = Server(
-            environment(settings.database_url, settings.key_file),
+            environment_of(settings),
             tmp_path / "serve.log",
             command="ledger",
         ).start()
@@ -104,7 +99,7 @@ def test_sigterm_stops_a_worker_mid_catch_up_after_its_batch(settings: Settings,
         # Given a worker catching up on about 2,000 events, 40 at a time
         generate(svc.ledger, 2000)
         head = svc.runner.head()
-        env = environment(settings.database_url, settings.key_file, LEDGER_RUNNER_BATCH_SIZE="40")
+        env = environment_of(settings, LEDGER_RUNNER_BATCH_SIZE="40")
         process = worker(env, tmp_path / "worker.log")
         try:
             deadline = time.monotonic() + 120

@@ -23,8 +23,9 @@ from eventsourcing.persistence import OperationalError
 from api.http.app import create_app
 from api.root.services import Services
 from api.root.settings import Settings
-from tests.conftest import LiveServer, _admin_url, drop_postgres_database, new_postgres_database
-from tests.e2e.reliability.load import NEED
+from tests.e2e.api.world import NEED
+from tests.support.servers import LiveServer
+from tests.support.stores import new_database
 
 LOCK_TIMEOUT = 1  # seconds, so the test is short; the default is 2
 STATEMENT_TIMEOUT = 3  # also the idle-in-transaction timeout
@@ -32,23 +33,21 @@ STATEMENT_TIMEOUT = 3  # also the idle-in-transaction timeout
 
 @pytest.fixture
 def live(tmp_path: Path) -> Iterator[tuple[Services, LiveServer, str, str]]:
-    name = new_postgres_database()
-    url = _admin_url(name)
-    settings = Settings(
-        database_url=url,
-        signing_key_file=tmp_path / "key.pem",
-        log_format="json",
-        lock_timeout_seconds=LOCK_TIMEOUT,
-        statement_timeout_seconds=STATEMENT_TIMEOUT,
-    )
-    svc = Services(settings)
-    admin = svc.ledger.issue_key("lock admin", "admin")[1]
-    try:
-        with LiveServer(create_app(settings, services=svc)) as server:
-            yield svc, server, admin, url
-    finally:
-        svc.close()
-        drop_postgres_database(name)
+    with new_database("postgres", tmp_path) as url:
+        settings = Settings(
+            database_url=url,
+            signing_key_file=tmp_path / "key.pem",
+            log_format="json",
+            lock_timeout_seconds=LOCK_TIMEOUT,
+            statement_timeout_seconds=STATEMENT_TIMEOUT,
+        )
+        svc = Services(settings)
+        admin = svc.ledger.issue_key("lock admin", "admin")[1]
+        try:
+            with LiveServer(create_app(settings, services=svc)) as server:
+                yield svc, server, admin, url
+        finally:
+            svc.close()
 
 
 def post_need(server: LiveServer, key: str, text: str) -> tuple[httpx.Response, float]:

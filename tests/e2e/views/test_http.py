@@ -12,7 +12,7 @@ import httpx
 
 from api.root.services import Services
 from projections.views import funding_gaps, irg_report, programme_monitoring
-from tests.conftest import LiveServer, client_for
+from tests.support.servers import LiveServer, client_for
 from tests.support.views_world import World, build, identify, programme
 
 VIEWS = (

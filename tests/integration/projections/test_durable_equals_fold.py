@@ -5,10 +5,10 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 
 from api.root.services import Services
-from projections import store
 from projections.query import FoldedRows
 from projections.views import unmet_needs
-from tests.histories import histories, play
+from tests.support.histories import Player, histories
+from tests.support.stores import wipe
 
 PROPERTY = settings(
     max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
@@ -28,23 +28,11 @@ def assert_equal_to_fold(svc: Services) -> None:
     )
 
 
-def wipe(svc: Services) -> None:
-    """A fresh start for each hypothesis example on the same database."""
-    with svc.db.transaction() as tx:
-        for table in (*store.VIEW_TABLES, "audit_log", "audit_checkpoints"):
-            tx.execute(f"DELETE FROM {table}")
-        svc.db.reset_tracking(tx, "views")
-        svc.db.reset_tracking(tx, "audit")
-        events = svc.ledger.recorder.events_table_name
-        # TRUNCATE: the append-only trigger refuses DELETE on PostgreSQL, as it should.
-        tx.execute(f"TRUNCATE {events}" if svc.db.dialect == "postgres" else f"DELETE FROM {events}")
-
-
 @PROPERTY
 @given(steps=histories)
 def test_the_durable_unmet_needs_view_equals_its_fold_over_random_histories(services: Services, steps) -> None:
     wipe(services)
-    play(services.ledger, steps)
+    Player(services.ledger).play(steps)
     services.runner.catch_up()
     assert_equal_to_fold(services)
 
@@ -55,12 +43,12 @@ def test_the_views_equal_the_fold_after_a_restart_half_way(services: Services, s
     wipe(services)
     half = len(steps) // 2
     # Given half the history applied by one process
-    play(services.ledger, steps[:half])
+    Player(services.ledger).play(steps[:half])
     services.runner.catch_up()
     # When a new process (new Services on the same database) takes over for the rest
     fresh = Services(services.settings)
     try:
-        play(fresh.ledger, steps[half:])
+        Player(fresh.ledger).play(steps[half:])
         fresh.runner.catch_up()
         # Then its views equal the fold of the whole log
         assert_equal_to_fold(fresh)
@@ -72,7 +60,7 @@ def test_the_views_equal_the_fold_after_a_restart_half_way(services: Services, s
 @given(steps=histories)
 def test_a_rebuild_from_position_zero_equals_the_live_views(services: Services, steps) -> None:
     wipe(services)
-    play(services.ledger, steps)
+    Player(services.ledger).play(steps)
     services.runner.catch_up()
     live = (services.durable.needs(), services.durable.programmes())
     services.runner.rebuild(services.views)
@@ -87,7 +75,7 @@ def test_as_of_from_the_nearest_snapshot_equals_the_fold_from_the_start(services
     wipe(services)
     services.views.snapshot_every = 7
     services.runner.batch_size = 5
-    play(services.ledger, steps)
+    Player(services.ledger).play(steps)
     services.runner.catch_up()
     head = services.runner.head()
     # Then at every position, folding from the nearest snapshot gives what folding from 0 gives

@@ -9,7 +9,6 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 
 from api.root.services import Services
-from projections import store
 from projections.query import FoldedRows, Scope
 from projections.runner import Runner, ViewsProjection
 from projections.views import (
@@ -21,7 +20,8 @@ from projections.views import (
     unmet_needs,
 )
 from projections.views.common import AREAS, sort_key
-from tests.integration.views.history import RICH, STATES, TODAY, Player, histories
+from tests.support.histories import RICH, STATES, TODAY, Player, histories
+from tests.support.stores import wipe
 
 PROPERTY = settings(
     max_examples=25,
@@ -100,18 +100,6 @@ def folded(svc: Services, position: int | None = None) -> dict[str, Any]:
 
 def durable(svc: Services) -> dict[str, Any]:
     return all_views(svc.durable, svc.currency)
-
-
-def wipe(svc: Services) -> None:
-    """A fresh start for each hypothesis example on the same database."""
-    with svc.db.transaction() as tx:
-        for table in (*store.VIEW_TABLES, "audit_log", "audit_checkpoints"):
-            tx.execute(f"DELETE FROM {table}")
-        svc.db.reset_tracking(tx, "views")
-        svc.db.reset_tracking(tx, "audit")
-        events = svc.ledger.recorder.events_table_name
-        # TRUNCATE: the append-only trigger refuses DELETE on PostgreSQL, as it should.
-        tx.execute(f"TRUNCATE {events}" if svc.db.dialect == "postgres" else f"DELETE FROM {events}")
 
 
 @PROPERTY

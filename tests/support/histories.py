@@ -1,7 +1,8 @@
-"""Random histories rich in what the coordination views weigh: shares, periods, money in several
-currencies, rates, revisions, cancellations, unlinking, deliveries, status and period changes.
+"""Random ledger histories for property tests, rich in what the views weigh: shares, periods, money
+in several currencies (NOK never gets a rate), rates, revisions, re-prioritising, cancellations,
+unlinking, deliveries, status and period changes, renamed organisations.
 
-Hypothesis draws steps; the Ledger judges them (a step that breaks a rule records nothing).
+Hypothesis draws steps; the Ledger judges them (a step that breaks a rule records nothing, as in life).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ ORGS = [
     ("XM-V2", "Provider Two", "40"),
     ("XM-V3", "Provider Three", "21"),
 ]
-CURRENCIES = ["USD", "EUR", "GBP"]
+CURRENCIES = ["USD", "EUR", "GBP", "NOK"]
 TA = [["capacity-building"], ["legal-advice", "capacity-building"], ["action-plan"]]
 TODAY = date(2025, 6, 1)
 
@@ -34,7 +35,7 @@ ends = st.one_of(st.none(), days)
 need = st.tuples(
     st.just("need"),
     st.sampled_from(STATES),
-    st.sampled_from([9, 15]),
+    st.sampled_from([9, 15, 9, 15, 46, 52]),  # chapters II to V, with cells shared often
     st.sampled_from(TA),
     st.sampled_from(["current", "anticipated"]),
     st.sampled_from(["high", "low"]),
@@ -67,7 +68,9 @@ STEPS = {
     "need_action": st.tuples(
         st.just("need_action"),
         i,
-        st.sampled_from(["publish", "met", "withdraw", "reopen", "estimate", "revise_ta", "revise_horizon"]),
+        st.sampled_from(
+            ["publish", "met", "withdraw", "reopen", "prioritise", "estimate", "revise_ta", "revise_horizon"]
+        ),
         amounts,
         st.sampled_from(CURRENCIES),
         st.sampled_from(TA),
@@ -147,6 +150,7 @@ class Player:
             "met": lambda x: x.mark_met("met"),
             "withdraw": lambda x: x.withdraw("gone"),
             "reopen": lambda x: x.reopen("back"),
+            "prioritise": lambda x: x.prioritise("low" if x.priority == "high" else "high"),
             "estimate": lambda x: x.estimate(amount, currency, date(2024, 3, 1)),
             "revise_ta": lambda x: x.revise(ta_types=ta),
             "revise_horizon": lambda x: x.revise(horizon="anticipated" if x.horizon == "current" else "current"),
