@@ -1,5 +1,7 @@
-"""Every coordination view over the durable rows equals the same view over the fold of the log:
-live, after a rebuild, after an interrupted runner resumes, and as of any past position."""
+"""The durable views equal their pure fold over the log, on random histories: every row and every
+coordination view, for three reader scopes (all, published only, a state's own), live, after a
+rebuild, after a runner killed mid-batch is resumed by a new process that writes the rest, and as of
+past positions, whether folded from a snapshot the runner took or from the start."""
 
 from __future__ import annotations
 
@@ -74,6 +76,7 @@ def all_views(rows: Any, currency: str) -> dict[str, Any]:
         "a state's own": Scope(published_only=True, states=(STATES[0],)),
     }
     return {
+        "rows": {"needs": needs, "programmes": programmes},
         "kept": {
             name: {
                 "funding-gaps": {g: funding_gaps.answer(*rows.grouped(g, scope), currency, g) for g in AREAS},
@@ -109,7 +112,8 @@ def test_every_durable_view_equals_its_fold_over_random_histories(services: Serv
     # Given a random history with revisions, cancellations, unlinking, currencies and rates
     wipe(services)
     Player(services.ledger).play(steps)
-    # When the runner catches up
+    # When the runner catches up, a few events a batch
+    services.runner.batch_size = 5
     services.runner.catch_up()
     # Then every view over the durable rows equals the view over the fold of the whole log
     assert durable(services) == folded(services)
@@ -125,8 +129,9 @@ def test_a_rebuild_from_position_zero_gives_the_live_views(services: Services, s
     live = durable(services)
     # When every view is rebuilt from position 0
     services.runner.rebuild(services.views)
-    # Then it is the same as the live one
+    # Then it is the same as the live one, at the head of the log
     assert durable(services) == live
+    assert services.runner.position("views") == services.runner.head()
 
 
 class Killed(Exception):
@@ -144,18 +149,22 @@ class KilledMidBatch(ViewsProjection):
 @PROPERTY
 @given(steps=histories)
 @example(steps=RICH)
-def test_an_interrupted_runner_resumes_in_a_new_process_to_the_same_views(services: Services, steps) -> None:
+def test_a_runner_killed_mid_batch_is_resumed_by_a_new_process_to_the_same_views(services: Services, steps) -> None:
     wipe(services)
-    Player(services.ledger).play(steps)
-    # Given a runner that applied one event (of at least the three organisations' registrations),
-    # and another killed in the middle of its next batch
+    player = Player(services.ledger)
+    half = len(steps) // 2
+    player.play(steps[:half])
+    # Given half a history, a runner that applied one event of it (of at least the three
+    # organisations' registrations), and another killed in the middle of its next batch
     services.runner.batch_size = 1
     services.runner.run_once()
     with pytest.raises(Killed):
         Runner(services.ledger, services.db, [KilledMidBatch(services.currency)], batch_size=3).run_once()
-    # When a new process (new Services on the same database) continues
+    # When a new process (new Services on the same database) writes the rest and catches up
     fresh = Services(services.settings)
     try:
+        player.ledger = fresh.ledger
+        player.play(steps[half:])
         fresh.runner.catch_up()
         # Then its views equal the fold of the whole log
         assert durable(fresh) == folded(fresh)
@@ -185,3 +194,23 @@ def test_a_view_as_of_a_past_position_is_the_view_as_it_stood_then(services: Ser
     for position, then in seen.items():
         # Then the answer is what the views were at that position
         assert all_views(services.rows(position), services.currency) == then
+
+
+@settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(steps=histories)
+@example(steps=RICH)
+def test_folding_from_the_runners_nearest_snapshot_equals_folding_from_the_start(services: Services, steps) -> None:
+    # Given views that snapshot every 7 events, kept by a runner working 5 events a batch
+    wipe(services)
+    services.views.snapshot_every = 7
+    services.runner.batch_size = 5
+    Player(services.ledger).play(steps)
+    services.runner.catch_up()
+    head = services.runner.head()
+    # Then at past positions, folding from the nearest snapshot gives what folding from 0 gives
+    for position in sorted({0, 1, head // 3, head // 2, head - 1, head}):
+        assert all_views(services.rows(position), services.currency) == folded(services, position)
