@@ -2,7 +2,7 @@
 
 from fastapi import FastAPI
 
-from api.http.schemas.common import NeedCreate
+from api.http.schemas.needs import NeedCreate
 
 app = FastAPI()
 

@@ -6,11 +6,11 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from pydantic import BaseModel
 
 from api.http.auth import PROVIDER, PrincipalDep
 from api.http.deps import MinPositionQ, ServicesDep, read_position
 from api.http.problems import ApiProblem, responses
+from api.http.schemas.iati import IatiImportReport
 from api.http.schemas.queries import Iso3Q
 from api.iati.export import export_bytes
 from api.iati.exporter import ExportSource, NotExported, programme_activities
@@ -31,34 +31,6 @@ FilenameQ = Annotated[
     Query(max_length=200, description="the file's name for a raw body: events record 'IATI import of <filename>'"),
 ]
 FunderQ = Annotated[str | None, Query(max_length=200, description="funder's organisation ref")]
-
-
-class Skipped(BaseModel):
-    iati_identifier: str | None
-    index: int
-    code: str
-    reason: str
-
-
-class Note(BaseModel):
-    iati_identifier: str
-    index: int
-    note: str
-
-
-class IatiImportReport(BaseModel):
-    """What an import did: counts, every skipped activity with its reason, and the log head."""
-
-    file: str
-    activities: dict[str, int]
-    skipped: list[Skipped]
-    transactions: dict[str, dict[str, int]]
-    organisations_registered: int
-    needs_linked: int
-    needs_unlinked: int
-    events: int
-    notes: list[Note]
-    position: int
 
 
 async def uploaded(request: Request) -> tuple[bytes, str]:

@@ -5,18 +5,16 @@ Issuing and revoking are events like any other: the audit log says who did it, w
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter, Response
-from pydantic import BaseModel, Field
 
 from api.http.auth import PrincipalDep
 from api.http.deps import CursorQ, LimitQ, ServicesDep, paginate, read_position
 from api.http.problems import responses
-from api.http.schemas.codelists import Role
-from api.http.schemas.common import Empty, In, Iso3, Short, Written
+from api.http.schemas.common import Empty
+from api.http.schemas.keys import KeyCreate, KeyIssued, KeyPage, KeyWritten
 from api.root.services import Services
 from domain.keys import ApiKey
 from domain.organisations import organisation_id
@@ -24,44 +22,6 @@ from projections import model
 from projections.store import entities
 
 router = APIRouter(prefix="/v1/keys", tags=["keys"])
-
-
-class KeyCreate(In):
-    name: Short = Field(description="who holds the key, e.g. 'Kenya focal point'")
-    role: Role
-    organisation: Short | None = Field(default=None, description="IATI ref of its organisation (provider keys)")
-    state: Iso3 | None = Field(default=None, description="ISO alpha-3 of its State party (state keys)")
-
-
-class KeyPublic(BaseModel):
-    id: UUID
-    name: str
-    role: str
-    organisation: UUID | None
-    organisation_ref: str | None
-    state: str | None
-    revoked: bool
-    version: int
-
-
-class KeyListed(KeyPublic):
-    issued_at: datetime
-    issued_by: str
-    revoked_at: datetime | None = None
-
-
-class KeyPage(BaseModel):
-    items: list[KeyListed]
-    next_cursor: str | None = None
-    position: int
-
-
-class KeyWritten(KeyPublic, Written):
-    pass
-
-
-class KeyIssued(KeyWritten):
-    key: str = Field(description="the API key itself: shown in this answer only, stored only as a hash")
 
 
 def public(svc: Services, key: ApiKey) -> dict[str, Any]:

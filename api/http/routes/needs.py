@@ -18,17 +18,8 @@ from api.http.deps import (
     read_position,
 )
 from api.http.problems import responses
-from api.http.schemas.common import (
-    Amount,
-    Empty,
-    NeedCreate,
-    NeedPrioritise,
-    NeedPublic,
-    NeedRevise,
-    NeedWritten,
-    Page,
-    Reason,
-)
+from api.http.schemas.common import Amount, Empty, Page
+from api.http.schemas.needs import NeedCreate, NeedPrioritise, NeedPublic, NeedRevise, NeedWritten, Reason
 from api.http.schemas.queries import ArticleQ, ChapterQ, HorizonQ, NeedStatusQ, StateQ
 from api.root.services import Services
 from domain import reference

@@ -7,12 +7,12 @@ from fastapi import APIRouter, Response
 from api.http.auth import PrincipalDep
 from api.http.deps import CursorQ, IfMatchDep, LimitQ, ServicesDep, etag, paginate
 from api.http.problems import responses
-from api.http.schemas.common import (
+from api.http.schemas.common import Page
+from api.http.schemas.organisations import (
     OrganisationCreate,
     OrganisationPublic,
     OrganisationRename,
     OrganisationWritten,
-    Page,
 )
 from domain.organisations import Organisation
 

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Response
 from api.http.auth import PrincipalDep
 from api.http.deps import CursorQ, LimitQ, MinPositionQ, ServicesDep, etag, paginate, read_position
 from api.http.problems import responses
-from api.http.schemas.programmes import RateCreate, RatePage, RateWritten
+from api.http.schemas.rates import RateCreate, RatePage, RateWritten
 
 router = APIRouter(prefix="/v1/exchange-rates", tags=["exchange rates"])
 

@@ -1,4 +1,5 @@
-"""Programme and exchange-rate schemas: amounts reach the domain as given, so its codes answer."""
+"""Programmes: registration, linked needs, money, deliveries, status and period. Amounts reach the
+domain as given, so its codes answer."""
 
 from __future__ import annotations
 
@@ -7,37 +8,10 @@ from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
-from pydantic import (
-    BaseModel,
-    Field,
-    StrictFloat,
-    StrictInt,
-    StrictStr,
-    StringConstraints,
-    WithJsonSchema,
-)
+from pydantic import BaseModel, Field, StringConstraints
 
-from api.http.schemas.codelists import CURRENCY_CODES, STATE_CODES, ActivityStatus, DeliveryKind
-from api.http.schemas.common import In, Short, Written
-
-# Any scalar reaches the domain, which answers `invalid-amount` (floats, zero, negatives, junk).
-DecimalText = Annotated[
-    StrictStr | StrictInt | StrictFloat,
-    WithJsonSchema(
-        {
-            "type": "string",
-            "examples": ["125000.00"],
-            "description": "a positive decimal string; floats are refused",
-        }
-    ),
-]
-CurrencyText = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, to_upper=True, max_length=10),
-    CURRENCY_CODES,
-    Field(description="ISO 4217 code, e.g. EUR"),
-]
-Note = Annotated[str, StringConstraints(max_length=10_000)]
+from api.http.schemas.codelists import STATE_CODES, ActivityStatus, DeliveryKind
+from api.http.schemas.common import CurrencyText, DecimalText, In, Note, Short, Written
 
 
 class ProgrammeCreate(In):
@@ -161,30 +135,3 @@ class ProgrammeWritten(ProgrammePublic, Written):
         default=None,
         description="the commitment, disbursement or delivery this write recorded or changed",
     )
-
-
-# ---- exchange rates ----
-
-
-class RateCreate(In):
-    currency: CurrencyText
-    date: Date
-    rate: DecimalText = Field(description="reporting-currency units for one unit of `currency`")
-
-
-class RatePublic(BaseModel):
-    currency: str
-    date: Date
-    rate: str
-    reporting_currency: str
-
-
-class RateWritten(RatePublic, Written):
-    id: UUID
-    version: int
-
-
-class RatePage(BaseModel):
-    items: list[RatePublic]
-    next_cursor: str | None = None
-    position: int = Field(description="the log position the answer reflects")
