@@ -1,22 +1,28 @@
-"""The code tables shipped with the IATI layer."""
+"""The code tables shipped with the IATI layer, and each shipped copy held to its source in the shared folder."""
 
 from __future__ import annotations
 
 import csv
-from pathlib import Path
 
 import pytest
 from lxml import etree
 
 from api.iati import model
 from tests import paths
+from tests.support.ci import unavailable
+from tests.support.iati_xml import activity_xml, document
 
 ROOT = paths.ROOT
 SHIPPED = ROOT / "api" / "iati"
-UN_GROUPS = [
-    ROOT / "domain" / "data" / "un-regional-groups.csv",
-    Path("/work/shared/data/uncac/un-regional-groups.csv"),
-]
+UN_GROUPS = ROOT / "domain" / "data" / "un-regional-groups.csv"
+# Each copy the project ships, and its source in the shared folder
+COPIES = {
+    "api/iati/codelists/Country.xml": "data/iati/codelists/Country.xml",
+    "api/iati/codelists/Currency.xml": "data/iati/codelists/Currency.xml",
+    "api/iati/schemas/iati-activities-schema.xsd": "data/iati/schemas/iati-activities-schema.xsd",
+    "api/iati/schemas/iati-common.xsd": "data/iati/schemas/iati-common.xsd",
+    "domain/data/un-regional-groups.csv": "data/uncac/un-regional-groups.csv",
+}
 
 
 def _country_codelist() -> list[str]:
@@ -36,11 +42,8 @@ def test_every_iati_country_code_has_an_alpha3_and_back():
 
 
 def test_every_state_of_the_un_regional_groups_has_an_iati_country_code():
-    # Given the ledger's list of states (ISO alpha-3)
-    path = next((p for p in UN_GROUPS if p.exists()), None)
-    if path is None:
-        pytest.skip("un-regional-groups.csv not available")
-    with open(path, newline="", encoding="utf-8") as rows:
+    # Given the ledger's list of states (ISO alpha-3), as shipped
+    with open(UN_GROUPS, newline="", encoding="utf-8") as rows:
         states = {row["iso3"] for row in csv.DictReader(rows)}
     # When each is looked up, then all but the European Union (a party, not a country) map
     unmapped = {state for state in states if state not in model.alpha2_by_alpha3()}
@@ -55,7 +58,19 @@ def test_currencies_come_from_the_iati_codelist_withdrawn_codes_included():
     assert "EUX" not in model.currency_codes()
 
 
-def test_the_shipped_schema_loads_offline():
-    # Given the shipped XSDs (xml.xsd imported locally), when compiled, then they load
+def test_the_shipped_schema_compiles_offline_and_judges_documents():
+    # Given the shipped XSDs (xml.xsd imported locally), compiled without the network
     schema = etree.XMLSchema(etree.parse(str(SHIPPED / "schemas" / "iati-activities-schema.xsd")))
-    assert schema is not None
+    # Then a valid activity passes, and one with a misspelt element does not
+    assert schema.validate(etree.fromstring(document(activity_xml())))
+    assert not schema.validate(etree.fromstring(document(activity_xml(title="<titel/>"))))
+
+
+@pytest.mark.parametrize(("shipped", "source"), COPIES.items(), ids=list(COPIES))
+def test_each_shipped_copy_is_its_source_in_the_shared_folder(shipped: str, source: str):
+    # Given a codelist, schema or table the project ships, and its source beside the project
+    original = paths.SHARED / source
+    if not original.exists():
+        unavailable(f"{original} not found: the shared folder is not beside the project")
+    # Then the copy is the source, byte for byte
+    assert (ROOT / shipped).read_bytes() == original.read_bytes()
