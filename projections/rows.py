@@ -14,13 +14,7 @@ from typing import Any
 from domain import reference
 from domain.programmes import CANCELLED, CLOSED, FINALISATION, IMPLEMENTATION, PIPELINE
 from projections.model import NEED, ORG, PROGRAMME, RATES, State
-
-CENT = Decimal("0.01")
-ZERO = Decimal(0)
-
-
-def money(value: Decimal) -> str:
-    return str(value.quantize(CENT))
+from projections.views.common import CENT, FRACTION, ZERO, money
 
 
 class Converter:
@@ -136,7 +130,7 @@ def need_row(state: State, need: dict[str, Any], conv: Converter) -> dict[str, A
     alloc = committed.converted.quantize(CENT)
     est = estimated.converted.quantize(CENT)
     addressed = need["status"] == "open" and any(p["active"] for p in programmes)
-    coverage = (alloc / est).quantize(Decimal("0.0001")) if est_known and est > 0 else None
+    coverage = (alloc / est).quantize(FRACTION) if est_known and est > 0 else None
     if need["status"] != "open":
         classification = None
     elif not addressed:

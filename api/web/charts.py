@@ -12,8 +12,8 @@ from decimal import Decimal
 from typing import Any
 
 from domain import reference
+from projections.views.common import ZERO
 
-ZERO = Decimal(0)
 # ColorBrewer "Blues": one hue, lightness falls monotonically (reads in greyscale and for
 # every colour-vision deficiency); index 0 is "no gap".
 PALETTE = ("#f7fbff", "#c6dbef", "#9ecae1", "#4292c6", "#2171b5", "#08306b")

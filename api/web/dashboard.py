@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
 from datetime import UTC, date, datetime
-from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
@@ -20,8 +19,7 @@ from domain import reference
 from projections.query import matches
 from projections.views import funding_gaps, priority_areas, programme_monitoring, provider_overlap
 from projections.views.as_of import day_of
-
-ZERO = Decimal(0)
+from projections.views.common import ZERO
 
 
 @dataclass(frozen=True)

@@ -18,12 +18,18 @@ PRIORITY_ORDER = {p: n for n, p in enumerate(reference.PRIORITIES)}
 
 
 def money(value: Decimal) -> str:
+    """An amount as a decimal string to the cent; the one rounding every answer's amounts share."""
     return str(value.quantize(CENT))
+
+
+def ratio(value: Decimal) -> str:
+    """A ratio (a share, a coverage, an index) as a decimal string to four places."""
+    return str(value.quantize(FRACTION))
 
 
 def fraction(numerator: Decimal, denominator: Decimal) -> str | None:
     """A ratio on the 0-1 (or beyond) scale, or null when there is nothing to divide by."""
-    return str((numerator / denominator).quantize(FRACTION)) if denominator > 0 else None
+    return ratio(numerator / denominator) if denominator > 0 else None
 
 
 def sort_key(row: dict[str, Any]) -> str:

@@ -17,7 +17,7 @@ from itertools import combinations
 from typing import Any
 
 from domain import reference
-from projections.views.common import CENT, FRACTION, ZERO, money, open_needs, text
+from projections.views.common import ZERO, fraction, money, open_needs, ratio, text
 
 COLUMNS = [
     "state",
@@ -134,9 +134,7 @@ class Cell:
                 {
                     **o,
                     "committed": money(self.by_funder.get(o["org_id"], ZERO)),
-                    "share": str((self.by_funder.get(o["org_id"], ZERO) / total).quantize(FRACTION))
-                    if total > 0
-                    else None,
+                    "share": fraction(self.by_funder.get(o["org_id"], ZERO), total),
                 }
                 for o in self._orgs(funders)
             ],
@@ -144,8 +142,8 @@ class Cell:
             "currency": currency,
             "committed": money(total),
             "unconverted_committed": {c: money(v) for c, v in sorted(self.unconverted.items())},
-            "hhi": str(hhi.quantize(FRACTION)) if hhi is not None else None,
-            "effective_providers": str((1 / hhi).quantize(CENT)) if hhi else None,
+            "hhi": ratio(hhi) if hhi is not None else None,
+            "effective_providers": money(1 / hhi) if hhi else None,  # to the hundredth, as amounts are
             "overlap": bool(pairs),
             "pairs": pairs,
         }
