@@ -88,5 +88,26 @@ def http(server: LiveServer, keys: dict[str, str]) -> Iterator[httpx.Client]:
         yield c
 
 
+TIERS = {
+    "unit": "no database, no server: the domain, the folds, the IATI reader and writer, the audit chain",
+    "integration": "the stores, the runner and the views on SQLite and PostgreSQL, in this process",
+    "e2e": "real HTTP, a real browser, real processes and faults",
+}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for tier, what in TIERS.items():
+        config.addinivalue_line("markers", f"{tier}: {what}")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # The folder is the tier, so `pytest -m unit` (or `-m "not e2e"`) picks a tier by marker.
+    here = Path(__file__).parent
+    for item in items:
+        folder = item.path.relative_to(here).parts[0] if item.path.is_relative_to(here) else None
+        if folder in TIERS:
+            item.add_marker(folder)
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     drop_this_runs_databases()
