@@ -32,7 +32,7 @@ def bare_app(tmp_path: Path) -> Any:
 def url_for(path: str, values: dict[str, str]) -> str:
     names = re.findall(r"{(\w+)(?::\w+)?}", path)
     missing = [n for n in names if n not in values]
-    assert not missing, f"add a real value for path parameter {missing} of {path} to tests/api/world.py"
+    assert not missing, f"add a real value for path parameter {missing} of {path} to tests/e2e/api/world.py"
     return re.sub(r"{(\w+)(?::\w+)?}", lambda m: values[m.group(1)], path)
 
 

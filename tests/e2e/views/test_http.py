@@ -45,7 +45,7 @@ def test_funding_gaps_answer_json_and_csv_grouped_and_filtered(services: Service
     # Given the hand-worked world, read after its last write
     w = world(services)
     answer = view(http, "funding-gaps", min_position=w.position)
-    # Then Kenya's sums are those worked out in tests/views/world.py
+    # Then Kenya's sums are those worked out in tests/support/views_world.py
     ken = next(i for i in answer["items"] if i["key"] == "KEN")
     assert (ken["estimated"], ken["committed"], ken["gap"], ken["needs_without_estimate"]) == (
         "165000.00",
@@ -83,7 +83,7 @@ def test_provider_overlap_names_the_overlapping_cell_and_its_pair(services: Serv
     w = world(services)
     # When the overlap of article 15 is asked
     answer = view(http, "provider-overlap", article=15, min_position=w.position)
-    # Then its one cell overlaps, HHI 0.52 (worked out in tests/views/test_provider_overlap.py)
+    # Then its one cell overlaps, HHI 0.52 (worked out in tests/integration/views/test_provider_overlap.py)
     [cell] = answer["items"]
     assert (cell["state"], cell["ta_type"], cell["hhi"], cell["overlap"]) == (
         "KEN",
@@ -203,7 +203,7 @@ def test_the_irg_report_answers_json_csv_and_markdown(services: Services, http: 
     w = world(services)
     # When Kenya's report is asked in each format
     answer = http.get("/v1/reports/irg/ken", params={"min_position": w.position}).json()
-    # Then the JSON is the pure report (worked out in tests/views/test_irg_report.py)
+    # Then the JSON is the pure report (worked out in tests/integration/views/test_irg_report.py)
     assert (answer["state"], answer["current"]["unmet"], answer["anticipated"]["needs"]) == (
         "KEN",
         1,

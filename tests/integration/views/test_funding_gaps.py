@@ -1,4 +1,4 @@
-"""funding-gaps: the hand-worked world of tests/views/world.py, summed per group."""
+"""funding-gaps: the hand-worked world of tests/support/views_world.py, summed per group."""
 
 from __future__ import annotations
 

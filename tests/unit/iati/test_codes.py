@@ -22,6 +22,7 @@ COPIES = {
     "api/iati/schemas/iati-activities-schema.xsd": "data/iati/schemas/iati-activities-schema.xsd",
     "api/iati/schemas/iati-common.xsd": "data/iati/schemas/iati-common.xsd",
     "domain/data/un-regional-groups.csv": "data/uncac/un-regional-groups.csv",
+    **{f"tests/unit/iati/samples/{s.name}": f"data/iati/samples/{s.name}" for s in paths.SAMPLES.glob("*.xml")},
 }
 
 
