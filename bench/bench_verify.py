@@ -29,7 +29,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from projections.audit.chain import Chain, LogRecord, leaf_input  # noqa: E402
-from projections.audit.verify import export_lines, read_jsonl_log, verify_log  # noqa: E402
+from projections.audit.log_format import export_lines, read_jsonl_log  # noqa: E402
+from projections.audit.verify import verify_log  # noqa: E402
 
 ROUNDS = 5
 

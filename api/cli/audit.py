@@ -17,7 +17,8 @@ import typer
 from api.cli.common import err, fail, progress, services
 from api.cli.verify_report import TAMPERED, UNREADABLE, failure, report
 from projections.audit.checkpoints import Checkpoint, load_public_key
-from projections.audit.verify import VerifyResult, read_checkpoints
+from projections.audit.log_format import read_checkpoints
+from projections.audit.verify import VerifyResult
 
 LogOpt = Annotated[
     Path | None,

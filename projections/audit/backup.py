@@ -1,7 +1,6 @@
-"""Backup through the audit log: `ledger export log`, and reading such an export back.
-
-The export is the JSON Lines format of `projections.audit.verify`: every chained event with its stored
-bytes and hashes, and every signed checkpoint. `projections.audit.restore` writes one back into an empty store.
+"""Backup through the audit log: `ledger export log` (`Export`) writes every chained event with its stored bytes
+and hashes, and every signed checkpoint, in the format of `log_format` (docs/audit-verify.md); `verify_file`
+verifies such an export, and `restore` writes one back into an empty store.
 """
 
 from __future__ import annotations
@@ -14,8 +13,9 @@ from typing import Any
 from projections.audit import store as audit_store
 from projections.audit.chain import LogRecord
 from projections.audit.checkpoints import Checkpoint
+from projections.audit.log_format import export_lines, read_jsonl_log
 from projections.audit.records import event_name
-from projections.audit.verify import VerifyResult, export_lines, read_jsonl_log, verify_log
+from projections.audit.verify import VerifyResult, verify_log
 
 Tick = Callable[[int], None]
 

@@ -1,41 +1,43 @@
-"""The audit hash chain: one leaf hash per stored event, chained in position order (DESIGN 6).
-
-    leaf_hash  = SHA-256(0x00 ‖ u64be(position) ‖ stream id (16 bytes) ‖ u64be(version)
-                         ‖ u32be(len topic) ‖ topic UTF-8 ‖ u32be(len state) ‖ state bytes)
-    chain_hash = SHA-256(0x01 ‖ previous chain_hash ‖ leaf_hash), from GENESIS (32 zero bytes)
-
-The chain runs over the records present, in strictly increasing position order: gaps in
-positions are normal (a rolled-back insert leaves one). `state` is the stored bytes exactly as
-the recorder keeps them (after any compression or encryption), so an auditor recomputes every
-leaf without our code. Hashes travel as lowercase hex.
+"""The audit hash chain: one leaf hash per stored event, chained in position order over the records present
+(gaps in positions are normal) from GENESIS, 32 zero bytes; the leaf hashes the stored bytes exactly as the
+recorder keeps them, so an auditor recomputes every leaf without our code. The layout, byte by byte, is
+specified in docs/auditors.md, "The hash chain" (DESIGN §6).
 """
 
 from __future__ import annotations
 
 import struct
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from uuid import UUID
 
-try:  # OpenSSL 3 costs ~1.4 µs per hash before any data; CPython's builtin SHA-256 half that
-    from _sha256 import sha256 as _sha256  # CPython 3.11
-except ImportError:  # pragma: no cover - depends on the interpreter build
-    try:
-        from _sha2 import sha256 as _sha256  # CPython 3.12+
-    except ImportError:
-        from hashlib import sha256 as _sha256
+if TYPE_CHECKING:
+    from hashlib import sha256
+else:
+    try:  # OpenSSL 3 costs ~1.4 µs per hash before any data; CPython's builtin SHA-256 half that
+        from _sha256 import sha256  # CPython 3.11
+    except ImportError:  # pragma: no cover - depends on the interpreter build
+        try:
+            from _sha2 import sha256  # CPython 3.12+
+        except ImportError:
+            from hashlib import sha256
 
 GENESIS = bytes(32)
 HASH_SIZE = 32
 
 __all__ = [
     "GENESIS",
+    "HASH_SIZE",
+    "TOPIC_PACKERS",
     "Chain",
     "LogRecord",
     "chain_hash",
     "from_hex",
     "leaf_hash",
     "leaf_input",
+    "sha256",
     "to_hex",
+    "topic_packer",
 ]
 
 
@@ -50,21 +52,22 @@ class LogRecord:
     state: bytes
 
 
-# topics are event class paths, a few dozen; the bound only matters against hostile input
-_TOPIC_PACKERS: dict[str, tuple[bytes, struct.Struct]] = {}
+# topics are event class paths, a few dozen; the bound only matters against hostile input.
+# Public for verify's hot loop, which looks a topic up here before calling topic_packer.
+TOPIC_PACKERS: dict[str, tuple[bytes, struct.Struct]] = {}
 _TOPIC_PACKERS_MAX = 4096
 
 
-def _topic_packer(topic: str) -> tuple[bytes, struct.Struct]:
+def topic_packer(topic: str) -> tuple[bytes, struct.Struct]:
     """The topic's UTF-8 bytes and one Struct packing all that precedes the state."""
-    entry = _TOPIC_PACKERS.get(topic)
+    entry = TOPIC_PACKERS.get(topic)
     if entry is None:
         encoded = topic.encode("utf-8")
         # x = the 0x00 leaf prefix; then position, stream id, version, len(topic), topic, len(state)
         entry = (encoded, struct.Struct(f">xQ16sQI{len(encoded)}sI"))
-        if len(_TOPIC_PACKERS) >= _TOPIC_PACKERS_MAX:
-            _TOPIC_PACKERS.clear()
-        _TOPIC_PACKERS[topic] = entry
+        if len(TOPIC_PACKERS) >= _TOPIC_PACKERS_MAX:
+            TOPIC_PACKERS.clear()
+        TOPIC_PACKERS[topic] = entry
     return entry
 
 
@@ -72,7 +75,7 @@ def _leaf_bytes(position: int, stream_id: bytes, version: int, topic: str, state
     """The exact bytes a leaf hashes, from already-decoded fields."""
     if len(stream_id) != 16:  # "16s" would silently pad or truncate
         raise ValueError(f"stream id must be 16 bytes, got {len(stream_id)}")
-    encoded, packer = _topic_packer(topic)
+    encoded, packer = topic_packer(topic)
     try:
         return packer.pack(position, stream_id, version, len(encoded), encoded, len(state)) + state
     except struct.error as e:  # negative or oversized integers
@@ -85,13 +88,13 @@ def leaf_input(record: LogRecord) -> bytes:
 
 
 def leaf_hash(record: LogRecord) -> bytes:
-    return _sha256(leaf_input(record)).digest()
+    return sha256(leaf_input(record)).digest()
 
 
 def chain_hash(prev: bytes, leaf: bytes) -> bytes:
     if len(prev) != HASH_SIZE or len(leaf) != HASH_SIZE:
         raise ValueError("chain_hash takes two 32-byte hashes")
-    return _sha256(b"\x01" + prev + leaf).digest()
+    return sha256(b"\x01" + prev + leaf).digest()
 
 
 def to_hex(digest: bytes) -> str:
@@ -129,8 +132,8 @@ class Chain:
         last = self.position
         if last is not None and position <= last:
             raise ValueError(f"position {position} does not follow {last}")
-        leaf = _sha256(_leaf_bytes(position, stream_id, version, topic, state)).digest()
-        head = self.head = _sha256(b"\x01" + self.head + leaf).digest()
+        leaf = sha256(_leaf_bytes(position, stream_id, version, topic, state)).digest()
+        head = self.head = sha256(b"\x01" + self.head + leaf).digest()
         self.position = position
         self.count += 1
         return leaf, head

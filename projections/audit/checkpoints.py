@@ -1,27 +1,7 @@
-"""Signed checkpoints of the audit chain (Ed25519, DESIGN 6).
-
-A checkpoint says "after the `count` records up to log `position`, the chain head was `chain_hash`",
-signed at `time` with the ledger's Ed25519 key. The signed message is these exact bytes (ASCII, each
-field followed by one LF, no trailing spaces):
-
-    uncac-ledger-checkpoint-v1\\n
-    {position}\\n          decimal, no sign, no leading zeros
-    {count}\\n             decimal: records with position <= `position`
-    {chain_hash}\\n        64 lowercase hex characters
-    {time}\\n              ISO 8601 UTC as carried, e.g. 2025-11-28T12:00:00.000000Z
-
-JSON form (`Checkpoint.to_dict`; also one line of an exported log, see `projections.audit.verify`):
-
-    {"kind": "checkpoint", "position": 1200, "count": 1187, "chain_hash": "<64 hex>",
-     "time": "2025-11-28T12:00:00.000000Z", "signature": "<128 hex>", "key_id": "<16 hex>"}
-
-`key_id` is the first 16 hex characters of SHA-256(raw 32-byte public key); it names the key and
-is not signed. Verify without our code, e.g. with OpenSSL 3 and the public key PEM served at
-GET /v1/audit/public-key:
-
-    printf 'uncac-ledger-checkpoint-v1\\n%s\\n%s\\n%s\\n%s\\n' POSITION COUNT CHAIN_HASH TIME > msg
-    echo SIGNATURE_HEX | xxd -r -p > sig
-    openssl pkeyutl -verify -pubin -inkey public.pem -rawin -in msg -sigfile sig
+"""Signed checkpoints of the audit chain (Ed25519, DESIGN §6): a `Checkpoint` says "after the `count` records up to
+log `position`, the chain head was `chain_hash`", signed at `time` by the ledger's `SigningKey`; `verify_checkpoint`
+checks one against a public key, and `CheckpointPolicy` says when the next is due. The signed bytes, the JSON form
+and the key id are specified in docs/audit-verify.md, "Checkpoints".
 """
 
 from __future__ import annotations
@@ -67,7 +47,7 @@ def _nonneg_int(name: str, value: Any) -> int:
 
 
 def signed_bytes(position: int, count: int, chain_hash: str, time: str) -> bytes:
-    """The canonical message a checkpoint signs (see the module docstring)."""
+    """The canonical message a checkpoint signs (docs/audit-verify.md)."""
     _nonneg_int("position", position)
     _nonneg_int("count", count)
     if not isinstance(chain_hash, str) or not _HEX64.fullmatch(chain_hash):
@@ -160,10 +140,8 @@ def load_public_key(key: PublicKeyLike | SigningKey) -> Ed25519PublicKey:
 
 
 def verify_checkpoint(checkpoint: Checkpoint, public_key: PublicKeyLike | SigningKey) -> bool:
-    """True iff `checkpoint` is well formed and signed by `public_key`; never raises on bad data.
-
-    An unreadable `public_key` is the caller's error and raises ValueError/TypeError.
-    """
+    """True iff `checkpoint` is well formed and signed by `public_key`; never raises on bad data (an unreadable
+    `public_key` is the caller's error and raises ValueError/TypeError)."""
     key = load_public_key(public_key)
     try:
         key.verify(bytes.fromhex(checkpoint.signature), checkpoint.message())
@@ -199,11 +177,9 @@ class SigningKey:
 
     @classmethod
     def load_or_create(cls, path: str | os.PathLike[str]) -> SigningKey:
-        """Load the PEM (PKCS#8) key at `path`, or create it there with mode 0600.
-
-        Creation writes a private temporary file and hard-links it into place, so two processes
-        starting together end up sharing whichever key landed first and no reader sees half a file.
-        """
+        """Load the PEM (PKCS#8) key at `path`, or create it there with mode 0600: a private temporary file
+        hard-linked into place, so two processes starting together share whichever key landed first and no reader
+        sees half a file."""
         path = Path(path)
         if path.exists():
             return cls.load(path)
@@ -270,10 +246,8 @@ class SigningKey:
 
 @dataclass(frozen=True, slots=True)
 class CheckpointPolicy:
-    """Checkpoint every `every_events` new records or every `every_seconds`; 0 turns a trigger off.
-
-    Nothing is due without at least one new record: re-signing an unchanged head proves nothing new.
-    """
+    """Checkpoint every `every_events` new records or every `every_seconds`; 0 turns a trigger off. Nothing is due
+    without at least one new record: re-signing an unchanged head proves nothing new."""
 
     every_events: int = 1000
     every_seconds: float = 300.0

@@ -1,10 +1,8 @@
-"""The audit projection: the hash chain over the log, kept incrementally, with signed checkpoints.
-
-Each batch extends the chain from the head stored in `audit_log`, inside the runner's
-transaction, so the chain always reaches exactly the audit tracking position. A checkpoint signs
-(position, count, head) when `CheckpointPolicy` says so: after N new records, or T seconds after
-the last checkpoint; the runner's idle turn (`idle`) signs a quiet log's tail too. On PostgreSQL a
-trigger refuses UPDATE and DELETE on the events table.
+"""The audit projection: the hash chain over the log, kept incrementally, with signed checkpoints. Each batch
+extends the chain from the head stored in `audit_log`, inside the runner's transaction, so the chain always reaches
+exactly the audit tracking position; a checkpoint signs (position, count, head) when `CheckpointPolicy` says so
+(after N new records, or T seconds after the last checkpoint; the runner's idle turn signs a quiet log's tail
+too). On PostgreSQL a trigger refuses UPDATE and DELETE on the events table.
 """
 
 from __future__ import annotations
@@ -17,7 +15,7 @@ from typing import Any
 import structlog
 
 from projections.audit.chain import Chain
-from projections.audit.checkpoints import Checkpoint, CheckpointPolicy
+from projections.audit.checkpoints import Checkpoint, CheckpointPolicy, SigningKey
 from projections.db import Database, Tx
 
 log = structlog.get_logger()
@@ -90,7 +88,9 @@ class AuditProjection:
     name = AUDIT
     lock_key = AUDIT_LOCK
 
-    def __init__(self, signing_key: Any = None, every_events: int = 1000, every_seconds: float = 600.0) -> None:
+    def __init__(
+        self, signing_key: SigningKey | None = None, every_events: int = 1000, every_seconds: float = 600.0
+    ) -> None:
         self.signing_key = signing_key
         self.policy = CheckpointPolicy(every_events, every_seconds)
         self._next_idle_check = 0.0

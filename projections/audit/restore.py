@@ -1,9 +1,7 @@
-"""Restore an exported log into an empty store: `ledger restore FILE`.
-
-The file is verified first (by the caller, `projections.audit.backup.verify_file`). The stored events go back
-through the library's recorder with their original positions: across a gap PostgreSQL's sequence
-is moved (`setval`) and SQLite's row id placed, so the chain head comes out the original's. Then
-the views are rebuilt and the chain caught up, and its head is checked against the file's.
+"""Restore an exported log into an empty store (`ledger restore FILE`, docs/auditors.md, "Backup and restore"):
+the file, verified first by the caller with `backup.verify_file`, goes back through the library's recorder with its
+original positions (across a gap PostgreSQL's sequence is moved and SQLite's row id placed, so the chain head comes
+out the original's); then the views are rebuilt, the chain caught up, and its head checked against the file's.
 """
 
 from __future__ import annotations
@@ -20,7 +18,8 @@ from projections.audit import projection as audit
 from projections.audit import store as audit_store
 from projections.audit.chain import GENESIS, LogRecord
 from projections.audit.checkpoints import Checkpoint, verify_checkpoint
-from projections.audit.verify import VerifyResult, read_jsonl_log, record_from_json
+from projections.audit.log_format import read_jsonl_log, record_from_json
+from projections.audit.verify import VerifyResult
 
 BATCH = 2000
 Tick = Callable[[int], None]
@@ -52,10 +51,8 @@ def ensure_empty(svc: Any) -> None:
 
 
 def restore(svc: Any, path: Path, verified: VerifyResult, stage: Stage | None = None) -> Restored:
-    """Write a verified export's events into an empty store and catch every projection up.
-
-    `stage(label, total)` opens a progress report for each step (e.g. `api.cli.progress`).
-    """
+    """Write a verified export's events into an empty store and catch every projection up; `stage(label, total)`
+    opens a progress report for each step (e.g. `api.cli.progress`)."""
     stage = stage or (lambda label, total: nullcontext(None))
     ensure_empty(svc)
     with stage("restore", verified.last_position or 0) as tick:

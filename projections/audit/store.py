@@ -1,9 +1,7 @@
-"""The stored log as an auditor reads it: events straight from the events table in position order,
-the chain the audit projection stored beside them, and the signed checkpoints.
-
-A position is the store's notification id: SQLite's rowid, PostgreSQL's `notification_id`. Reads
-page by position (keyset), each page in its own short transaction, so a long verification or
-export never holds a transaction open.
+"""The stored log as an auditor reads it: events straight from the events table in position order, the chain the
+audit projection stored beside them, and the signed checkpoints. A position is the store's notification id
+(SQLite's rowid, PostgreSQL's `notification_id`); reads page by position (keyset), each page in its own short
+transaction, so a long verification or export never holds a transaction open.
 """
 
 from __future__ import annotations
@@ -115,10 +113,8 @@ def checkpoints(tx: Tx, after: int = 0, limit: int | None = None, until: int | N
 
 
 def log_page(tx: Tx, table: str, after: int, limit: int) -> list[dict[str, Any]]:
-    """Chained records after `after`: the stored event's fields beside its stored hashes.
-
-    `state` is None when a chained position has no event any more (a deletion shows as such).
-    """
+    """Chained records after `after`: the stored event's fields beside its stored hashes; `state` is None when a
+    chained position has no event any more (a deletion shows as such)."""
     pos = position_column(tx)
     rows = tx.execute(
         "SELECT a.position, a.stream_id AS chained_stream, a.version AS chained_version,"

@@ -1,8 +1,7 @@
-"""`ledger verify` against the database: recompute the chain over the events table and compare it
-with the chain the audit projection stored and with every signed checkpoint.
-
-Read-only: it neither catches the chain up nor repairs anything. Events past the stored chain
-(the projection lags) are recomputed but have no stored hash to compare with yet.
+"""`ledger verify` against the database: recompute the chain over the events table and compare it with the chain
+the audit projection stored and with every signed checkpoint. Read-only: it neither catches the chain up nor
+repairs anything; events past the stored chain (the projection lags) are recomputed but have no stored hash to
+compare with yet (docs/audit-verify.md, "Verifying the database").
 """
 
 from __future__ import annotations

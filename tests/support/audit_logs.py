@@ -12,7 +12,7 @@ from typing import Any
 
 from projections.audit.chain import Chain, LogRecord, chain_hash, leaf_hash
 from projections.audit.checkpoints import Checkpoint, SigningKey
-from projections.audit.verify import export_lines
+from projections.audit.log_format import export_lines
 
 TOPICS = [
     "domain.needs:Need.Identified",

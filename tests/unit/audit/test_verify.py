@@ -16,14 +16,8 @@ from hypothesis import strategies as st
 
 from projections.audit.chain import Chain, chain_hash, leaf_hash
 from projections.audit.checkpoints import SigningKey
-from projections.audit.verify import (
-    FORMAT,
-    VerifyResult,
-    read_checkpoints,
-    read_jsonl_log,
-    record_from_json,
-    verify_log,
-)
+from projections.audit.log_format import FORMAT, read_checkpoints, read_jsonl_log, record_from_json
+from projections.audit.verify import VerifyResult, verify_log
 from tests.support.audit_logs import (
     altered,
     deleted,
