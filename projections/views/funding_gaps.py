@@ -9,30 +9,29 @@ from __future__ import annotations
 
 from typing import Any
 
-from projections.views.common import AREAS, Tally, label, money, order, tally, text
+from projections.views.columns import Column, Table, derived, shared
+from projections.views.common import AREAS, BOOKS, Tally, label, money, order, tally, text
 
 TA_TYPE_NOTE = (
     "a need with several TA types counts in the group of each of them, so the groups add up to more than the total"
 )
-COLUMNS = [
-    "group_by",
-    "key",
-    "label",
-    "currency",
-    "needs",
-    "needs_unmet",
-    "estimated",
-    "committed",
-    "pledged",
-    "disbursed",
-    "gap",
-    "needs_without_estimate",
-    "needs_estimate_unconverted",
-    "unconverted_estimated",
-    "unconverted_committed",
-    "unconverted_pledged",
-    "unconverted_disbursed",
-]
+TABLE = Table(
+    shared("group_by"),
+    Column("key"),
+    Column("label"),
+    shared("currency"),
+    Column("needs"),
+    Column("needs_unmet"),
+    Column("estimated"),
+    Column("committed"),
+    Column("pledged"),
+    Column("disbursed"),
+    Column("gap"),
+    Column("needs_without_estimate"),
+    Column("needs_estimate_unconverted"),
+    *(derived(f"unconverted_{book}", lambda i, book=book: text(i["unconverted"][book])) for book in BOOKS),
+)
+COLUMNS = TABLE.headers
 
 
 def out(t: Tally) -> dict[str, Any]:
@@ -78,28 +77,4 @@ def answer(groups: dict[Any, Tally], total: Tally, currency: str, group_by: str)
 
 
 def csv_rows(answer: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
-    out = []
-    for i in answer["items"]:
-        u = i["unconverted"]
-        out.append(
-            [
-                answer["group_by"],
-                i["key"],
-                i["label"],
-                answer["currency"],
-                i["needs"],
-                i["needs_unmet"],
-                i["estimated"],
-                i["committed"],
-                i["pledged"],
-                i["disbursed"],
-                i["gap"],
-                i["needs_without_estimate"],
-                i["needs_estimate_unconverted"],
-                text(u["estimated"]),
-                text(u["committed"]),
-                text(u["pledged"]),
-                text(u["disbursed"]),
-            ]
-        )
-    return COLUMNS, out
+    return TABLE.csv(answer)

@@ -10,30 +10,32 @@ from decimal import Decimal
 from typing import Any
 
 from domain import reference
+from projections.views.columns import Column, Table, blank, derived, joined, names, shared, titles
 from projections.views.common import PRIORITY_ORDER, ZERO, Unconverted, money, open_needs, text
 
-COLUMNS = [
-    "state",
-    "horizon",
-    "status",
-    "need_id",
-    "article",
-    "paragraph",
-    "chapter",
-    "ta_types",
-    "priority",
-    "currency",
-    "estimated",
-    "committed",
-    "gap",
-    "coverage",
-    "providers",
-    "programmes",
-    "source",
-    "description",
-    "unconverted_estimated",
-    "unconverted_committed",
-]
+TABLE = Table(
+    shared("state"),
+    shared("horizon"),
+    Column("status"),
+    Column("need_id"),
+    Column("article"),
+    Column("paragraph", blank),
+    Column("chapter"),
+    derived("ta_types", lambda i: joined(i["ta_types_v2"])),
+    Column("priority"),
+    shared("currency"),
+    Column("estimated", blank),
+    Column("committed"),
+    Column("gap", blank),
+    Column("coverage", blank),
+    Column("providers", names),
+    Column("programmes", titles),
+    Column("source", lambda source: f"{source['kind']}: {source['reference']}"),
+    Column("description"),
+    derived("unconverted_estimated", lambda i: text(i["unconverted"]["estimated"])),
+    derived("unconverted_committed", lambda i: text(i["unconverted"]["committed"])),
+)
+COLUMNS = TABLE.headers
 
 
 def _item(r: dict[str, Any]) -> dict[str, Any]:
@@ -115,34 +117,9 @@ def view(need_rows: list[dict[str, Any]], state: str, currency: str) -> dict[str
 
 
 def csv_rows(answer: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
-    out = []
-    for h in reference.HORIZONS:
-        for i in answer[h]["items"]:
-            out.append(
-                [
-                    answer["state"],
-                    h,
-                    i["status"],
-                    i["need_id"],
-                    i["article"],
-                    i["paragraph"] or "",
-                    i["chapter"],
-                    ";".join(i["ta_types_v2"]),
-                    i["priority"],
-                    answer["currency"],
-                    i["estimated"] or "",
-                    i["committed"],
-                    i["gap"] or "",
-                    i["coverage"] or "",
-                    ";".join(p["name"] for p in i["providers"]),
-                    ";".join(p["title"] for p in i["programmes"]),
-                    f"{i['source']['kind']}: {i['source']['reference']}",
-                    i["description"],
-                    text(i["unconverted"]["estimated"]),
-                    text(i["unconverted"]["committed"]),
-                ]
-            )
-    return COLUMNS, out
+    """Both horizons' needs, current first, each row naming its horizon."""
+    rows = [row for h in reference.HORIZONS for row in TABLE.rows(answer[h]["items"], {**answer, "horizon": h})]
+    return TABLE.headers, rows
 
 
 # ---- Markdown: what a delegation pastes into its submission ----

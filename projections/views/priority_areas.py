@@ -11,6 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from projections.views.columns import Column, Table, joined, shared
 from projections.views.common import Tally, fraction, label, money, order, tally
 
 BY = ("article", "chapter", "ta_type", "region")
@@ -18,21 +19,22 @@ RANKING = (
     "states with open needs (more first), then unmet share (higher first), then "
     "Σ gap (larger first), then the area's order"
 )
-COLUMNS = [
-    "rank",
-    "by",
-    "key",
-    "label",
-    "states",
-    "state_codes",
-    "needs",
-    "needs_unmet",
-    "unmet_share",
-    "needs_high_priority",
-    "currency",
-    "gap",
-    "needs_gap_unknown",
-]
+TABLE = Table(
+    Column("rank"),
+    shared("by"),
+    Column("key"),
+    Column("label"),
+    Column("states"),
+    Column("state_codes", joined),
+    Column("needs"),
+    Column("needs_unmet"),
+    Column("unmet_share"),
+    Column("needs_high_priority"),
+    shared("currency"),
+    Column("gap"),
+    Column("needs_gap_unknown"),
+)
+COLUMNS = TABLE.headers
 
 
 def unmet_share(t: Tally) -> Decimal:
@@ -84,22 +86,4 @@ def answer(areas: dict[Any, Tally], currency: str, by: str) -> dict[str, Any]:
 
 
 def csv_rows(answer: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
-    out = [
-        [
-            i["rank"],
-            answer["by"],
-            i["key"],
-            i["label"],
-            i["states"],
-            ";".join(i["state_codes"]),
-            i["needs"],
-            i["needs_unmet"],
-            i["unmet_share"],
-            i["needs_high_priority"],
-            answer["currency"],
-            i["gap"],
-            i["needs_gap_unknown"],
-        ]
-        for i in answer["items"]
-    ]
-    return COLUMNS, out
+    return TABLE.csv(answer)

@@ -16,33 +16,37 @@ from decimal import Decimal
 from typing import Any
 
 from domain.programmes import IMPLEMENTATION
+from projections.views.columns import Column, Table, blank, derived, joined, names, shared
 from projections.views.common import fraction, text
 
 STALL_DAYS = 180
 FLAGS = ("over-disbursed", "stalled", "overdue")
-COLUMNS = [
-    "programme_id",
-    "title",
-    "status",
-    "status_name",
-    "start",
-    "end",
-    "funders",
-    "implementers",
-    "states",
-    "currency",
-    "pledged",
-    "committed",
-    "disbursed",
-    "disbursement_rate",
-    "deliveries",
-    "last_delivery",
-    "days_without_delivery",
-    "flags",
-    "unconverted_pledged",
-    "unconverted_committed",
-    "unconverted_disbursed",
-]
+MONEY = ("pledged", "committed", "disbursed")
+TABLE = Table(
+    Column("programme_id"),
+    Column("title"),
+    Column("status"),
+    Column("status_name"),
+    Column("start", blank),
+    Column("end", blank),
+    Column("funders", names),
+    Column("implementers", names),
+    Column("states", joined),
+    Column("active", None),
+    shared("currency"),
+    Column("pledged"),
+    Column("committed"),
+    Column("disbursed"),
+    Column("unconverted", None),
+    Column("disbursement_rate", blank),
+    Column("deliveries"),
+    Column("last_delivery", blank),
+    Column("linked_needs", None),
+    Column("days_without_delivery", blank),
+    Column("flags", joined),
+    *(derived(f"unconverted_{book}", lambda i, book=book: text(i["unconverted"][book])) for book in MONEY),
+)
+COLUMNS = TABLE.headers
 
 
 def quiet_since(p: dict[str, Any]) -> str | None:
@@ -86,33 +90,15 @@ def flags(p: dict[str, Any], today: date) -> list[str]:
 
 
 def monitor(p: dict[str, Any], today: date) -> dict[str, Any]:
-    return {
-        **{
-            k: p[k]
-            for k in (
-                "programme_id",
-                "title",
-                "status",
-                "status_name",
-                "start",
-                "end",
-                "states",
-                "funders",
-                "implementers",
-                "active",
-                "pledged",
-                "committed",
-                "disbursed",
-                "unconverted",
-                "deliveries",
-                "last_delivery",
-            )
-        },
+    """A programme's JSON item: its row's columns, with what is judged on `today`."""
+    judged = {
+        **p,
         "linked_needs": len(p["linked_needs"]),
         "disbursement_rate": fraction(Decimal(p["disbursed"]), Decimal(p["committed"])),
         "days_without_delivery": days_without_delivery(p, today),
         "flags": flags(p, today),
     }
+    return TABLE.item(judged)
 
 
 def view(
@@ -165,35 +151,4 @@ def linked(p: dict[str, Any], need_ids: set[str]) -> bool:
 
 
 def csv_rows(answer: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
-    def names(orgs: list[dict[str, Any]]) -> str:
-        return ";".join(o["name"] for o in orgs)
-
-    out = []
-    for i in answer["items"]:
-        u = i["unconverted"]
-        out.append(
-            [
-                i["programme_id"],
-                i["title"],
-                i["status"],
-                i["status_name"],
-                i["start"] or "",
-                i["end"] or "",
-                names(i["funders"]),
-                names(i["implementers"]),
-                ";".join(i["states"]),
-                answer["currency"],
-                i["pledged"],
-                i["committed"],
-                i["disbursed"],
-                i["disbursement_rate"] or "",
-                i["deliveries"],
-                i["last_delivery"] or "",
-                "" if i["days_without_delivery"] is None else i["days_without_delivery"],
-                ";".join(i["flags"]),
-                text(u["pledged"]),
-                text(u["committed"]),
-                text(u["disbursed"]),
-            ]
-        )
-    return COLUMNS, out
+    return TABLE.csv(answer)

@@ -17,27 +17,29 @@ from itertools import combinations
 from typing import Any
 
 from domain import reference
+from projections.views.columns import Column, Table, blank, names, shared, titles
 from projections.views.common import ZERO, fraction, money, open_needs, ratio, text
 
-COLUMNS = [
-    "state",
-    "state_name",
-    "region",
-    "article",
-    "chapter",
-    "ta_type",
-    "needs",
-    "programmes",
-    "funders",
-    "implementers",
-    "currency",
-    "committed",
-    "unconverted_committed",
-    "hhi",
-    "effective_providers",
-    "overlap",
-    "pairs",
-]
+TABLE = Table(
+    Column("state"),
+    Column("state_name"),
+    Column("region"),
+    Column("article"),
+    Column("chapter"),
+    Column("ta_type"),
+    Column("needs"),
+    Column("programmes", titles),
+    Column("funders", names),
+    Column("implementers", names),
+    shared("currency"),
+    Column("committed"),
+    Column("unconverted_committed", text),
+    Column("hhi", blank),
+    Column("effective_providers", blank),
+    Column("overlap", lambda overlap: "yes" if overlap else "no"),
+    Column("pairs", lambda pairs: ";".join(" / ".join(p["title"] for p in pair["programmes"]) for pair in pairs)),
+)
+COLUMNS = TABLE.headers
 
 
 def _ids(orgs: list[dict[str, str]]) -> frozenset[str]:
@@ -200,31 +202,4 @@ def answer(items: list[dict[str, Any]], counted: dict[str, int], currency: str) 
 
 
 def csv_rows(answer: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
-    def names(orgs: list[dict[str, Any]]) -> str:
-        return ";".join(o["name"] for o in orgs)
-
-    out = []
-    for i in answer["items"]:
-        pairs = ";".join(" / ".join(p["title"] for p in pair["programmes"]) for pair in i["pairs"])
-        out.append(
-            [
-                i["state"],
-                i["state_name"],
-                i["region"],
-                i["article"],
-                i["chapter"],
-                i["ta_type"],
-                i["needs"],
-                ";".join(p["title"] for p in i["programmes"]),
-                names(i["funders"]),
-                names(i["implementers"]),
-                answer["currency"],
-                i["committed"],
-                text(i["unconverted_committed"]),
-                i["hhi"] or "",
-                i["effective_providers"] or "",
-                "yes" if i["overlap"] else "no",
-                pairs,
-            ]
-        )
-    return COLUMNS, out
+    return TABLE.csv(answer)

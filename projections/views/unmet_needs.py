@@ -4,54 +4,38 @@ from __future__ import annotations
 
 from typing import Any
 
+from projections.views.columns import Column, Table, blank, joined, names
 from projections.views.common import open_needs, sort_key
 
-COLUMNS = [
-    "need_id",
-    "state",
-    "state_name",
-    "region",
-    "article",
-    "paragraph",
-    "chapter",
-    "ta_types",
-    "priority",
-    "horizon",
-    "estimated",
-    "allocated_commitment",
-    "coverage",
-    "gap",
-    "classification",
-    "providers",
-    "description",
-]
+TABLE = Table(
+    Column("need_id"),
+    Column("state"),
+    Column("state_name"),
+    Column("region"),
+    Column("article"),
+    Column("paragraph", blank),
+    Column("chapter"),
+    Column("ta_types", joined),
+    Column("ta_types_v2", None),
+    Column("priority"),
+    Column("horizon"),
+    Column("published", None),
+    Column("estimated_cost", None),
+    Column("estimated", blank),
+    Column("allocated_commitment"),
+    Column("coverage", blank),
+    Column("gap", blank),
+    Column("classification"),
+    Column("unconverted", None),
+    Column("providers", names),
+    Column("description"),
+)
+COLUMNS = TABLE.headers
 CLASSES = ("unmet", "partially-funded", "funded")
 
 
 def item(r: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "need_id": r["need_id"],
-        "state": r["state"],
-        "state_name": r["state_name"],
-        "region": r["region"],
-        "article": r["article"],
-        "paragraph": r["paragraph"],
-        "chapter": r["chapter"],
-        "ta_types": r["ta_types"],
-        "ta_types_v2": r["ta_types_v2"],
-        "priority": r["priority"],
-        "horizon": r["horizon"],
-        "published": r["published"],
-        "estimated_cost": r["estimated_cost"],
-        "estimated": r["estimated"],
-        "allocated_commitment": r["allocated_commitment"],
-        "coverage": r["coverage"],
-        "gap": r["gap"],
-        "classification": r["classification"],
-        "unconverted": r["unconverted"],
-        "providers": r["providers"],
-        "description": r["description"],
-    }
+    return TABLE.item(r)
 
 
 def view(need_rows: list[dict[str, Any]], currency: str, classification: str | None = None) -> dict[str, Any]:
@@ -74,27 +58,4 @@ def answer(
 
 
 def csv_rows(answer: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
-    out = []
-    for i in answer["items"]:
-        out.append(
-            [
-                i["need_id"],
-                i["state"],
-                i["state_name"],
-                i["region"],
-                i["article"],
-                i["paragraph"] or "",
-                i["chapter"],
-                ";".join(i["ta_types"]),
-                i["priority"],
-                i["horizon"],
-                i["estimated"] or "",
-                i["allocated_commitment"],
-                i["coverage"] or "",
-                i["gap"] or "",
-                i["classification"],
-                ";".join(p["name"] for p in i["providers"]),
-                i["description"],
-            ]
-        )
-    return COLUMNS, out
+    return TABLE.csv(answer)
