@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from projections import model, rows, store
-from projections.db import Database
+from projections import kept, model, rows, store
+from projections.db import Database, Tx
+from projections.kept import Tally, tally
 from projections.views import programme_monitoring, provider_overlap
-from projections.views.common import Tally, sort_key, tally
+from projections.views.common import sort_key
 from projections.views.unmet_needs import CLASSES
 
 NEED_FILTERS = ("state", "region", "chapter", "article", "status", "horizon", "classification")
@@ -30,9 +31,8 @@ class Scope:
         return {"published_only": self.published_only, "states": self.states}
 
     def kept(self, filters: dict[str, Any]) -> bool:
-        """Whether what the runner keeps answers this read: no filter, and a scope it keeps apart
-        (everything, or published needs only; not a state's own plus everyone's published)."""
-        return not self.states and all(v is None for v in filters.values())
+        """Whether what the runner keeps answers this read with these filters (the rule: `kept.serves`)."""
+        return kept.serves(filters, self.states)
 
 
 Grouped = tuple[dict[Any, Tally], Tally]
@@ -61,16 +61,19 @@ class DurableRows:
         if not scope.kept(filters):
             return tally(self.needs(scope, status="open", **filters), by, filters.get("ta_type"))
         with self.db.transaction(commit=False) as tx:
-            kept = store.tallies(tx, ("total", by), scope.published_only)
-        groups = {int(k) if by == "article" else k: t for (dim, k), t in kept.items() if dim == by}
-        return groups, kept.get(("total", ""), Tally())
+            stored = kept.tallies(tx, ("total", by), scope.published_only)
+        groups = {int(k) if by == "article" else k: t for (dim, k), t in stored.items() if dim == by}
+        return groups, stored.get(("total", ""), Tally())
 
     def programme_page(
         self, today: date, flag: str | None, after: str | None, limit: int, state: str | None = None
     ) -> Page:
         """A page of programmes in list order after the sort key `after`, and the counts of them all."""
         with self.db.transaction(commit=False) as tx:
-            found, counted = store.programme_page(tx, today, flag, after, limit + 1, state)
+            counted = _programme_counts(tx, today, state)
+            found = store.programme_page(tx, today, flag, after, limit + 1, state)
+        if flag is not None:
+            counted["count"] = counted[flag]
         return found[:limit], counted, len(found) > limit
 
     def cell_page(self, scope: Scope, after: str | None, limit: int, **filters: Any) -> Page:
@@ -95,8 +98,8 @@ class DurableRows:
                 found_counts = store.open_need_counts(tx, **scope.sql(), **filters)
                 counts = {c: found_counts.get(c, 0) for c in CLASSES}
             else:
-                kept = store.tallies(tx, ("total",), scope.published_only).get(("total", ""), Tally())
-                counts = {c: kept.counts[c.replace("-", "_")] for c in CLASSES}
+                total = kept.tallies(tx, ("total",), scope.published_only).get(("total", ""), Tally())
+                counts = {c: total.counts[c.replace("-", "_")] for c in CLASSES}
         return found[:limit], counts, len(found) > limit
 
     def programmes(self, state: str | None = None, org: str | None = None) -> list[dict[str, Any]]:
@@ -112,10 +115,16 @@ class DurableRows:
             return store.entities(tx, model.RATES)
 
 
-def _cell_totals(tx: Any, scope: Scope, filters: dict[str, Any]) -> dict[str, int]:
+def _cell_totals(tx: Tx, scope: Scope, filters: dict[str, Any]) -> dict[str, int]:
     if scope.kept(filters):
-        return store.kept_cell_totals(tx, scope.published_only)
+        return kept.cell_totals(tx, scope.published_only)
     return store.cell_totals(tx, **scope.sql(), **filters)
+
+
+def _programme_counts(tx: Tx, today: date, state: str | None) -> dict[str, int]:
+    if kept.serves({"state": state}):
+        return kept.programme_counts(tx, today)
+    return store.programme_counts(tx, today, state)
 
 
 class FoldedRows:

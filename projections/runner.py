@@ -75,7 +75,8 @@ class ViewsProjection:
     def fold_all(self, batches: Iterable[Sequence[tuple[Any, Any]]]) -> dict[str, Any]:
         """Fold the whole log in memory, outside any write transaction (writers carry on meanwhile)."""
         state = model.MemoryState()
-        snapshots, last, total = [], 0, 0
+        snapshots: list[tuple[int, str, bytes]] = []
+        last, total = 0, 0
         for batch in batches:
             for notification, event in batch:
                 model.apply(state, event, notification.id)
@@ -214,7 +215,7 @@ class Runner:
                 last, total = notifications[-1].id, total + len(notifications)
             if last:
                 self.db.track(tx, projection.name, last)
-        return total
+        return int(total)
 
     # ---- the background loop ----
 

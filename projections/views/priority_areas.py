@@ -11,8 +11,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from projections.kept import Tally, tally
 from projections.views.columns import Column, Table, joined, shared
-from projections.views.common import Tally, fraction, label, money, order, tally
+from projections.views.common import fraction, label, money, order
 
 BY = ("article", "chapter", "ta_type", "region")
 RANKING = (

@@ -1,0 +1,60 @@
+"""What the runner keeps so that reads stay flat at a million events, and the one rule for when a
+read is served from it. Kept: per grouping area (total, state, region, chapter, article, TA type)
+the `Tally` of its open needs, published needs apart (`view_tallies`, each open need's own tally
+on its row); provider-overlap's cells per (state, article) place, over every open need and over
+the published ones (`view_cells`), and how many cells, overlapping cells and pairs each variant
+has; how many programmes there are and are over-disbursed, and per day how many open ones end and
+how many in implementation fall quiet (`view_totals`). It moves in the same transaction as the
+rows it comes from, by deltas (new minus stored, read before the rows are rewritten), so a batch
+rolled back moves none of it and a rebuild equals the sum of its moves. A read is served from it
+only when it has no filter and its scope is kept apart (everything, or published needs only);
+a filtered read, a state key's read (its own needs and everyone's published ones) and `as_of`
+fall back to the rows. The long form is docs/kept.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from projections.kept.cells import CELL_COLUMNS, CELL_TOTALS, VARIANTS, cell_totals
+from projections.kept.needs import NeedMoves
+from projections.kept.tallies import tallies
+from projections.kept.tally import COUNTS, DIMENSIONS, SUMS, Tally, group_keys, tally
+from projections.kept.totals import count_programmes, programme_counts
+from projections.views.common import BOOKS
+
+__all__ = [
+    "COUNTS",
+    "DIMENSIONS",
+    "SHAPE",
+    "SUMS",
+    "VARIANTS",
+    "NeedMoves",
+    "Tally",
+    "cell_totals",
+    "count_programmes",
+    "group_keys",
+    "programme_counts",
+    "serves",
+    "tallies",
+    "tally",
+]
+
+# The shape of what is stored: a change of it needs the views rebuilt (see store.schema.SCHEMA_VERSION).
+SHAPE: dict[str, tuple[str, ...]] = {
+    "tally counts": COUNTS,
+    "tally sums": SUMS,
+    "tally leftover books": BOOKS,
+    "tally dimensions": DIMENSIONS,
+    "cell variants": VARIANTS,
+    "cell totals": CELL_TOTALS,
+    "cell columns": CELL_COLUMNS,
+}
+
+
+def serves(filters: Mapping[str, Any], states: tuple[str, ...] = ()) -> bool:
+    """Whether kept data answers a read: no filter is given, and the reader's scope is one kept
+    apart (everything, or published needs only), not some `states`' own needs plus everyone's
+    published ones."""
+    return not states and all(v is None for v in filters.values())

@@ -1,0 +1,74 @@
+"""Kept tallies (`view_tallies`): one per (dimension, key, published), moved by deltas need by need."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from projections.db import Tx
+from projections.kept.tally import Tally
+
+TallyKey = tuple[str, str, int]  # (dimension, key, published)
+
+
+def stored_tallies(tx: Tx, need_ids: list[str]) -> Iterator[dict[str, Any]]:
+    """The stored tallies of these needs (open ones only), with the keys they count under."""
+    for i in range(0, len(need_ids), 500):
+        chunk = need_ids[i : i + 500]
+        rows = tx.execute(
+            "SELECT state, region, chapter, article, ta_types, published, tally FROM view_needs"
+            f" WHERE tally IS NOT NULL AND need_id IN ({','.join('?' * len(chunk))})",
+            chunk,
+        ).fetchall()
+        for r in rows:
+            yield {
+                **r,
+                "ta_types_v2": [t for t in r["ta_types"].split(",") if t],
+                "tally": Tally.from_json(json.loads(r["tally"])),
+            }
+
+
+def move_tallies(tx: Tx, deltas: dict[TallyKey, Tally]) -> None:
+    """Add each delta to its stored tally; a tally left with no need is deleted."""
+    if not deltas:
+        return
+    stored: dict[TallyKey, Tally] = {}
+    keys = sorted(deltas)
+    for i in range(0, len(keys), 300):
+        chunk = keys[i : i + 300]
+        rows = tx.execute(
+            "SELECT dim, key, published, doc FROM view_tallies WHERE "
+            + " OR ".join(["(dim = ? AND key = ? AND published = ?)"] * len(chunk)),
+            [v for k in chunk for v in k],
+        ).fetchall()
+        for r in rows:
+            stored[(r["dim"], r["key"], int(r["published"]))] = Tally.from_json(json.loads(r["doc"]))
+    upserts, deletes = [], []
+    for k in keys:
+        t = stored.get(k, Tally()).merge(deltas[k])
+        if t.empty:
+            deletes.append(k)
+        else:
+            upserts.append((*k, json.dumps(t.to_json(), separators=(",", ":"))))
+    tx.executemany("DELETE FROM view_tallies WHERE dim = ? AND key = ? AND published = ?", deletes)
+    tx.executemany(
+        "INSERT INTO view_tallies (dim, key, published, doc) VALUES (?,?,?,?)"
+        " ON CONFLICT (dim, key, published) DO UPDATE SET doc = excluded.doc",
+        upserts,
+    )
+
+
+def tallies(tx: Tx, dims: tuple[str, ...], published_only: bool) -> dict[tuple[str, str], Tally]:
+    """The kept tallies of these groupings, published and unpublished needs together unless told."""
+    rows = tx.execute(
+        f"SELECT dim, key, doc FROM view_tallies WHERE dim IN ({','.join('?' * len(dims))})"
+        + (" AND published = 1" if published_only else ""),
+        dims,
+    ).fetchall()
+    out: dict[tuple[str, str], Tally] = {}
+    for r in rows:
+        t = Tally.from_json(json.loads(r["doc"]))
+        key = (r["dim"], r["key"])
+        out[key] = out[key].merge(t) if key in out else t
+    return out

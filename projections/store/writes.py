@@ -1,0 +1,144 @@
+"""Row writes: the model's documents, the need and programme rows, and what is kept from them."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from projections import kept
+from projections.db import Tx
+from projections.store.schema import VIEW_TABLES
+from projections.views import programme_monitoring
+from projections.views.common import sort_key
+
+
+def compact_json(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"))
+
+
+class SqlState:
+    """The model's `State` over `ledger_entities`, read through and written back once per batch."""
+
+    def __init__(self, tx: Tx) -> None:
+        self.tx = tx
+        self.cache: dict[tuple[str, str], dict[str, Any] | None] = {}
+        self.dirty: set[tuple[str, str]] = set()
+
+    def get(self, kind: str, key: str) -> dict[str, Any] | None:
+        if (kind, key) not in self.cache:
+            row = self.tx.execute("SELECT doc FROM ledger_entities WHERE kind = ? AND id = ?", (kind, key)).fetchone()
+            self.cache[(kind, key)] = json.loads(row["doc"]) if row else None
+        return self.cache[(kind, key)]
+
+    def put(self, kind: str, key: str, doc: dict[str, Any]) -> None:
+        self.cache[(kind, key)] = doc
+        self.dirty.add((kind, key))
+
+    def all(self, kind: str) -> Iterator[dict[str, Any]]:
+        self.flush()
+        rows = self.tx.execute("SELECT id, doc FROM ledger_entities WHERE kind = ?", (kind,)).fetchall()
+        for row in rows:
+            key = (kind, row["id"])
+            if key not in self.cache:
+                self.cache[key] = json.loads(row["doc"])
+            doc = self.cache[key]
+            if doc is not None:
+                yield doc
+
+    def flush(self) -> None:
+        rows = [(k, i, compact_json(self.cache[(k, i)])) for k, i in sorted(self.dirty)]
+        self.tx.executemany(
+            "INSERT INTO ledger_entities (kind, id, doc) VALUES (?, ?, ?) "
+            "ON CONFLICT (kind, id) DO UPDATE SET doc = excluded.doc",
+            rows,
+        )
+        self.dirty.clear()
+
+
+def write_rows(
+    tx: Tx,
+    need_rows: dict[str, dict[str, Any]],
+    programme_rows: dict[str, dict[str, Any]],
+    currency: str,
+    fresh: bool = False,
+) -> None:
+    """Upsert the rows, and move what is kept from them by the difference they make (see `kept`);
+    `fresh`: the tables were just cleared and the rows are all the rows: nothing to subtract."""
+    moves = kept.NeedMoves.read(tx, need_rows, fresh)  # the stored tallies, before the rows replace them
+    _upsert_needs(tx, need_rows, moves.tallies)
+    moves.apply(tx, currency)
+    kept.count_programmes(tx, programme_rows, fresh)  # the stored flags, before the rows replace them
+    _upsert_programmes(tx, programme_rows)
+
+
+def _upsert_needs(tx: Tx, need_rows: dict[str, dict[str, Any]], tallies: dict[str, kept.Tally]) -> None:
+    """One row per need, with the columns its reads filter and sort on, and its own tally if open."""
+    tx.executemany(
+        "INSERT INTO view_needs (need_id, state, region, chapter, article, status, horizon,"
+        " published, classification, ta_types, sort_key, tally, doc) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
+        " ON CONFLICT (need_id) DO UPDATE SET state = excluded.state, region = excluded.region,"
+        " chapter = excluded.chapter, article = excluded.article, status = excluded.status,"
+        " horizon = excluded.horizon, published = excluded.published,"
+        " classification = excluded.classification, ta_types = excluded.ta_types,"
+        " sort_key = excluded.sort_key, tally = excluded.tally, doc = excluded.doc",
+        [
+            (
+                r["need_id"],
+                r["state"],
+                r["region"],
+                r["chapter"],
+                r["article"],
+                r["status"],
+                r["horizon"],
+                int(r["published"]),
+                r["classification"],
+                "," + ",".join(r["ta_types_v2"]) + ",",
+                sort_key(r),
+                compact_json(tallies[k].to_json()) if k in tallies else None,
+                compact_json(r),
+            )
+            for k, r in need_rows.items()
+        ],
+    )
+
+
+def _upsert_programmes(tx: Tx, programme_rows: dict[str, dict[str, Any]]) -> None:
+    """One row per programme, with its states, organisations and flags as columns to filter on."""
+    tx.executemany(
+        "INSERT INTO view_programmes (programme_id, status, states, orgs, sort_key, over_disbursed,"
+        " quiet_since, end_date, closed, doc) VALUES (?,?,?,?,?,?,?,?,?,?)"
+        " ON CONFLICT (programme_id) DO UPDATE SET status = excluded.status,"
+        " states = excluded.states, orgs = excluded.orgs, sort_key = excluded.sort_key,"
+        " over_disbursed = excluded.over_disbursed, quiet_since = excluded.quiet_since,"
+        " end_date = excluded.end_date, closed = excluded.closed, doc = excluded.doc",
+        [
+            (
+                r["programme_id"],
+                r["status"],
+                "," + ",".join(r["states"]) + ",",
+                "," + ",".join(sorted(_orgs(r))) + ",",
+                programme_monitoring.sort_key(r),
+                int(programme_monitoring.over_disbursed(r)),
+                programme_monitoring.quiet_since(r),
+                r["end"],
+                int(r["closed"]),
+                compact_json(r),
+            )
+            for r in programme_rows.values()
+        ],
+    )
+
+
+def _orgs(programme: dict[str, Any]) -> set[str]:
+    """Every organisation named on a programme: reporting, funders and implementers."""
+    return {
+        programme["reporting_org"]["org_id"],
+        *(f["org_id"] for f in programme["funders"]),
+        *(i["org_id"] for i in programme["implementers"]),
+    }
+
+
+def clear(tx: Tx) -> None:
+    for table in VIEW_TABLES:
+        tx.execute(f"DELETE FROM {table}")
