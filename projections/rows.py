@@ -16,6 +16,8 @@ from domain.programmes import CANCELLED, CLOSED, FINALISATION, IMPLEMENTATION, P
 from projections.model import NEED, ORG, PROGRAMME, RATES, State
 from projections.views.common import CENT, FRACTION, ZERO, money
 
+Rows = dict[str, dict[str, Any]]  # id → row
+
 
 class Converter:
     """Converts at the latest rate on or before the value date; no rate, no conversion."""
@@ -84,83 +86,103 @@ def _org_name(state: State, org_id: str) -> str:
     return org["name"] if org else org_id
 
 
+NEED_FIELDS = (
+    "need_id",
+    "state",
+    "article",
+    "paragraph",
+    "ta_types",
+    "description",
+    "horizon",
+    "priority",
+    "status",
+    "published",
+    "source",
+    "estimated_cost",
+    "identified_at",
+    "updated_at",
+    "version",
+    "position",
+)
+
+
+class Allocation:
+    """What the active programmes linked to one need allocate to it, book by book, and who provides it."""
+
+    def __init__(self) -> None:
+        self.committed, self.pledged, self.disbursed = Totals(), Totals(), Totals()
+        self.providers: dict[str, str] = {}
+
+    def add(self, state: State, p: dict[str, Any], share: Decimal, conv: Converter) -> dict[str, Decimal]:
+        """Add an active programme's share of its money; answers its commitments per funder, converted."""
+        by_funder: dict[str, Decimal] = defaultdict(lambda: ZERO)
+        for c in p["commitments"].values():
+            if c["cancelled"]:
+                continue
+            book = self.committed if c["kind"] == "commitment" else self.pledged
+            value = book.add(conv, Decimal(c["amount"]), c["currency"], c["value_date"], share)
+            if c["kind"] == "commitment":
+                by_funder[c["funder"]] += value
+        for d in p["disbursements"].values():
+            self.disbursed.add(conv, Decimal(d["amount"]), d["currency"], d["value_date"], share)
+        for org_id in [*p["funders"], *p["implementers"]]:
+            self.providers[org_id] = _org_name(state, org_id)
+        return by_funder
+
+
+def _linked_programme(
+    state: State, pid: str, p: dict[str, Any], need_id: str, conv: Converter, allocation: Allocation
+) -> dict[str, Any]:
+    """A programme linked to a need, as the need's row lists it; an active one adds to `allocation`."""
+    active = is_active(p)
+    share = need_share(p, need_id)
+    by_funder = allocation.add(state, p, share, conv) if active else {}
+    return {
+        "programme_id": pid,
+        "title": p["title"],
+        "status": p["status"],
+        "active": active,
+        "share": str(share),
+        "start": p["start"],
+        "end": p["end"],
+        "funders": [{"org_id": f, "name": _org_name(state, f)} for f in p["funders"]],
+        "implementers": [{"org_id": i, "name": _org_name(state, i)} for i in p["implementers"]],
+        "committed_by_funder": {f: money(v) for f, v in sorted(by_funder.items())},
+    }
+
+
+def classification(status: str, addressed: bool, coverage: Decimal | None) -> str | None:
+    """unmet, partially-funded or funded (coverage at least 1); none for a need that is not open."""
+    if status != "open":
+        return None
+    if not addressed:
+        return "unmet"
+    if coverage is not None and coverage >= 1:
+        return "funded"
+    return "partially-funded"
+
+
 def need_row(state: State, need: dict[str, Any], conv: Converter) -> dict[str, Any]:
+    """A need's row: its fields, its place in the Convention, and what its linked programmes allocate to it."""
     st = reference.states()[need["state"]]
     art = reference.articles()[need["article"]]
-    committed, pledged, disbursed = Totals(), Totals(), Totals()
-    programmes, providers = [], {}
-    for pid in need["programmes"]:
-        p = state.get(PROGRAMME, pid)
-        if p is None:
-            continue
-        active = is_active(p)
-        share = need_share(p, need["need_id"])
-        by_funder: dict[str, Decimal] = defaultdict(lambda: ZERO)
-        if active:
-            for c in p["commitments"].values():
-                if c["cancelled"]:
-                    continue
-                book = committed if c["kind"] == "commitment" else pledged
-                value = book.add(conv, Decimal(c["amount"]), c["currency"], c["value_date"], share)
-                if c["kind"] == "commitment":
-                    by_funder[c["funder"]] += value
-            for d in p["disbursements"].values():
-                disbursed.add(conv, Decimal(d["amount"]), d["currency"], d["value_date"], share)
-            for org_id in [*p["funders"], *p["implementers"]]:
-                providers[org_id] = _org_name(state, org_id)
-        programmes.append(
-            {
-                "programme_id": pid,
-                "title": p["title"],
-                "status": p["status"],
-                "active": active,
-                "share": str(share),
-                "start": p["start"],
-                "end": p["end"],
-                "funders": [{"org_id": f, "name": _org_name(state, f)} for f in p["funders"]],
-                "implementers": [{"org_id": i, "name": _org_name(state, i)} for i in p["implementers"]],
-                "committed_by_funder": {f: money(v) for f, v in sorted(by_funder.items())},
-            }
-        )
+    allocation = Allocation()
+    programmes = [
+        _linked_programme(state, pid, p, need["need_id"], conv, allocation)
+        for pid in need["programmes"]
+        if (p := state.get(PROGRAMME, pid)) is not None
+    ]
     estimated = Totals()
     cost = need["estimated_cost"]
     if cost:
         estimated.add(conv, Decimal(cost["amount"]), cost["currency"], cost["value_date"])
     est_known = bool(cost) and not estimated.unconverted
-    alloc = committed.converted.quantize(CENT)
+    alloc = allocation.committed.converted.quantize(CENT)
     est = estimated.converted.quantize(CENT)
     addressed = need["status"] == "open" and any(p["active"] for p in programmes)
     coverage = (alloc / est).quantize(FRACTION) if est_known and est > 0 else None
-    if need["status"] != "open":
-        classification = None
-    elif not addressed:
-        classification = "unmet"
-    elif coverage is not None and coverage >= 1:
-        classification = "funded"
-    else:
-        classification = "partially-funded"
     return {
-        **{
-            k: need[k]
-            for k in (
-                "need_id",
-                "state",
-                "article",
-                "paragraph",
-                "ta_types",
-                "description",
-                "horizon",
-                "priority",
-                "status",
-                "published",
-                "source",
-                "estimated_cost",
-                "identified_at",
-                "updated_at",
-                "version",
-                "position",
-            )
-        },
+        **{k: need[k] for k in NEED_FIELDS},
         "state_name": st.name,
         "region": st.region,
         "chapter": art.chapter,
@@ -168,25 +190,21 @@ def need_row(state: State, need: dict[str, Any], conv: Converter) -> dict[str, A
         "ta_types_v2": sorted({reference.ta_types()[t] for t in need["ta_types"]}),
         "estimated": money(est) if est_known else None,
         "allocated_commitment": money(alloc),
-        "allocated_pledged": committed_out(pledged),
-        "allocated_disbursed": committed_out(disbursed),
+        "allocated_pledged": money(allocation.pledged.converted),
+        "allocated_disbursed": money(allocation.disbursed.converted),
         "unconverted": {
             "estimated": estimated.out()[1],
-            "committed": committed.out()[1],
-            "pledged": pledged.out()[1],
-            "disbursed": disbursed.out()[1],
+            "committed": allocation.committed.out()[1],
+            "pledged": allocation.pledged.out()[1],
+            "disbursed": allocation.disbursed.out()[1],
         },
         "coverage": str(coverage) if coverage is not None else None,
         "gap": money(max(ZERO, est - alloc)) if est_known else None,
         "addressed": addressed,
-        "classification": classification,
+        "classification": classification(need["status"], addressed, coverage),
         "programmes": programmes,
-        "providers": [{"org_id": k, "name": v} for k, v in sorted(providers.items(), key=lambda kv: kv[1])],
+        "providers": [{"org_id": k, "name": v} for k, v in sorted(allocation.providers.items(), key=lambda kv: kv[1])],
     }
-
-
-def committed_out(t: Totals) -> str:
-    return money(t.converted)
 
 
 def programme_row(state: State, p: dict[str, Any], conv: Converter) -> dict[str, Any]:
@@ -241,9 +259,11 @@ def programme_row(state: State, p: dict[str, Any], conv: Converter) -> dict[str,
     }
 
 
-def derive(state: State, touched: set[tuple[str, str]], reporting_currency: str) -> tuple[dict, dict]:
+def derive(state: State, touched: set[tuple[str, str]], reporting_currency: str) -> tuple[Rows, Rows]:
     """The need and programme rows to rewrite for the touched keys: {id: row}."""
     conv = Converter(state, reporting_currency)
+    needs: dict[str, dict[str, Any] | None]
+    programmes: dict[str, dict[str, Any] | None]
     if ("*", "*") in touched:
         needs = {d["need_id"]: d for d in state.all(NEED)}
         programmes = {d["programme_id"]: d for d in state.all(PROGRAMME)}
