@@ -183,7 +183,7 @@ def amount(value: object) -> Decimal:
     if not d.is_finite() or d <= 0:
         raise InvalidInput("invalid-amount", f"amount must be positive, got {value!r}")
     # Bounded so every sum and conversion stays exact within the views' decimal precision.
-    if d.adjusted() >= MAX_AMOUNT_DIGITS or -d.as_tuple().exponent > MAX_DECIMAL_PLACES:
+    if d.adjusted() >= MAX_AMOUNT_DIGITS or -int(d.as_tuple().exponent) > MAX_DECIMAL_PLACES:
         raise InvalidInput(
             "invalid-amount",
             f"amount {value!r} is out of range (below 10^15, at most {MAX_DECIMAL_PLACES} decimal places)",

@@ -8,6 +8,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from projections.views.common import text
+
 Item = dict[str, Any]
 
 
@@ -60,6 +62,11 @@ def shared(name: str) -> Column:
 def derived(name: str, read: Callable[[Item], Any]) -> Column:
     """A CSV column read from an item's fields rather than being one of them."""
     return Column(name, read=read)
+
+
+def leftovers(book: str) -> Column:
+    """A book's amounts without an exchange rate, as one cell: `EUR 100.00;GBP 5.00`."""
+    return derived(f"unconverted_{book}", lambda i: text(i["unconverted"][book]))
 
 
 class Table:

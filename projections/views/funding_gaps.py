@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from projections.kept import Tally, tally
-from projections.views.columns import Column, Table, derived, shared
-from projections.views.common import AREAS, BOOKS, label, money, order, text
+from projections.views.columns import Column, Table, leftovers, shared
+from projections.views.common import AREAS, BOOKS, label, money, order
 
 TA_TYPE_NOTE = (
     "a need with several TA types counts in the group of each of them, so the groups add up to more than the total"
@@ -30,7 +30,7 @@ TABLE = Table(
     Column("gap"),
     Column("needs_without_estimate"),
     Column("needs_estimate_unconverted"),
-    *(derived(f"unconverted_{book}", lambda i, book=book: text(i["unconverted"][book])) for book in BOOKS),
+    *(leftovers(book) for book in BOOKS),
 )
 COLUMNS = TABLE.headers
 

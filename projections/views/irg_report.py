@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from domain import reference
-from projections.views.columns import Column, Table, blank, derived, joined, names, shared, titles
+from projections.views.columns import Column, Table, blank, derived, joined, leftovers, names, shared, titles
 from projections.views.common import PRIORITY_ORDER, ZERO, Unconverted, money, open_needs, text
 
 TABLE = Table(
@@ -32,8 +32,8 @@ TABLE = Table(
     Column("programmes", titles),
     Column("source", lambda source: f"{source['kind']}: {source['reference']}"),
     Column("description"),
-    derived("unconverted_estimated", lambda i: text(i["unconverted"]["estimated"])),
-    derived("unconverted_committed", lambda i: text(i["unconverted"]["committed"])),
+    leftovers("estimated"),
+    leftovers("committed"),
 )
 COLUMNS = TABLE.headers
 

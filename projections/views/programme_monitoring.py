@@ -16,8 +16,8 @@ from decimal import Decimal
 from typing import Any
 
 from domain.programmes import IMPLEMENTATION
-from projections.views.columns import Column, Table, blank, derived, joined, names, shared
-from projections.views.common import fraction, text
+from projections.views.columns import Column, Table, blank, joined, leftovers, names, shared
+from projections.views.common import fraction
 
 STALL_DAYS = 180
 FLAGS = ("over-disbursed", "stalled", "overdue")
@@ -44,7 +44,7 @@ TABLE = Table(
     Column("linked_needs", None),
     Column("days_without_delivery", blank),
     Column("flags", joined),
-    *(derived(f"unconverted_{book}", lambda i, book=book: text(i["unconverted"][book])) for book in MONEY),
+    *(leftovers(book) for book in MONEY),
 )
 COLUMNS = TABLE.headers
 
@@ -54,7 +54,7 @@ def quiet_since(p: dict[str, Any]) -> str | None:
     its start, else its registration; None when not in implementation."""
     if p["status"] != IMPLEMENTATION:
         return None
-    return p["last_delivery"] or p["start"] or p["registered_at"][:10]
+    return str(p["last_delivery"] or p["start"] or p["registered_at"][:10])
 
 
 def over_disbursed(p: dict[str, Any]) -> bool:

@@ -170,7 +170,7 @@ def cell_key(item: dict[str, Any]) -> str:
     return f"{item['state']}|{item['article']:02d}|{item['ta_type']}"
 
 
-def rank(item: dict[str, Any]) -> tuple:
+def rank(item: dict[str, Any]) -> tuple[bool, int, Decimal, str]:
     """The order a meeting discusses cells in: overlapping first, then more funders, then a lower
     HHI (funding spread wider; none counts as 1), then list order."""
     return (not item["overlap"], -len(item["funders"]), Decimal(item["hhi"] or 1), cell_key(item))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias
 
 from pydantic import Field, GetJsonSchemaHandler, StringConstraints
 from pydantic.json_schema import JsonSchemaValue
@@ -55,8 +55,13 @@ TA_TYPES_V2 = listed(reference.ta_types_v2())
 ARTICLES = tuple(reference.articles())
 
 if TYPE_CHECKING:  # mypy reads these as what they validate; at run time they are built from the lists
-    Horizon = Priority = SourceKind = Role = Chapter = NeedStatus = str
-    ReviewCycle = int
+    Horizon: TypeAlias = str
+    Priority: TypeAlias = str
+    SourceKind: TypeAlias = str
+    Role: TypeAlias = str
+    Chapter: TypeAlias = str
+    NeedStatus: TypeAlias = str
+    ReviewCycle: TypeAlias = int
 else:
     Horizon = literal(reference.HORIZONS)
     Priority = literal(reference.PRIORITIES)

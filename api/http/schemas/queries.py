@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, TypeAlias
 
 from fastapi import Query
 
@@ -24,7 +24,12 @@ FORMATS = ("json", "csv")
 REPORT_FORMATS = (*FORMATS, "md")
 
 if TYPE_CHECKING:  # mypy reads these as what they validate; at run time they are built from the lists
-    Classification = Area = PriorityArea = Flag = ViewFormat = ReportFormat = str
+    Classification: TypeAlias = str
+    Area: TypeAlias = str
+    PriorityArea: TypeAlias = str
+    Flag: TypeAlias = str
+    ViewFormat: TypeAlias = str
+    ReportFormat: TypeAlias = str
 else:
     Classification = literal(unmet_needs.CLASSES)
     Area = literal(AREAS)
