@@ -24,7 +24,7 @@ def money(amount: object, currency: str, value_date: date) -> dict[str, Any]:
     }
 
 
-def source(kind: str, reference_: str, cycle: int | None = None, on: date | None = None) -> dict:
+def source(kind: str, reference_: str, cycle: int | None = None, on: date | None = None) -> dict[str, Any]:
     if cycle is not None and cycle not in reference.review_cycles():
         raise InvalidInput("unknown-cycle", f"review cycle {cycle!r} does not exist (1 or 2)")
     return {

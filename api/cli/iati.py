@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,7 +26,8 @@ class _Bar:
     """A progress bar opened when the importer first says how many activities the file has."""
 
     def __init__(self, stack: ExitStack, label: str) -> None:
-        self.stack, self.label, self.tick, self.done = stack, label, None, -1
+        self.stack, self.label, self.done = stack, label, -1
+        self.tick: Callable[[int], None] | None = None
 
     def __call__(self, done: int, total: int) -> None:
         if self.tick is None:

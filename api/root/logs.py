@@ -10,7 +10,7 @@ import structlog
 
 def configure(fmt: str | None = None, level: int = logging.INFO) -> None:
     fmt = fmt or ("console" if sys.stderr.isatty() else "json")
-    shared = [
+    shared: list[structlog.typing.Processor] = [
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),

@@ -28,8 +28,10 @@ class Services:
         self.currency = settings.reporting_currency
         self.ledger = Ledger(env=settings.eventsourcing_env(), reporting_currency=self.currency)
         self.db = Database(self.ledger.factory)
+        # Both of the library's recorders name their table; its base class does not declare it.
+        self.events_table: str = self.ledger.recorder.events_table_name  # type: ignore[attr-defined]
         store.create_tables(self.db)
-        audit.create_tables(self.db, self.ledger.recorder.events_table_name)
+        audit.create_tables(self.db, self.events_table)
         self.db.create(API_TABLES)
         self.signing_key = SigningKey.load_or_create(settings.key_file)
         self.views = ViewsProjection(self.currency, settings.snapshot_every_events)

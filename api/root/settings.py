@@ -113,6 +113,7 @@ class BoundedPostgresFactory(PostgresFactory):
         super().__init__(env)
         seconds = {k: int(self.env.get(f"POSTGRES_{k}") or 0) for k in ("STATEMENT_TIMEOUT", "LOCK_TIMEOUT")}
         pool = self.datastore.pool
+        assert isinstance(pool.kwargs, dict)  # the library's pool keeps its connect kwargs in a dict
         pool.kwargs.update(
             connect_timeout=5,
             options=(
