@@ -84,6 +84,6 @@ class Table:
     def rows(self, items: Iterable[Item], answer: Item) -> list[list[Any]]:
         return [[write(c.value(i, answer)) for c, write in self.written] for i in items]
 
-    def csv(self, answer: Item, items: Iterable[Item] | None = None) -> tuple[list[str], list[list[Any]]]:
-        """The headers and rows of an answer's items (or of `items`, for answers in sections)."""
-        return self.headers, self.rows(answer["items"] if items is None else items, answer)
+    def csv(self, answer: Item) -> tuple[list[str], list[list[Any]]]:
+        """The headers, and a row per item of the answer."""
+        return self.headers, self.rows(answer["items"], answer)
