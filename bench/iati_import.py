@@ -76,7 +76,7 @@ def ledger_import(url: str, path: Path) -> tuple[float, int, list[tuple]]:
         started = time.perf_counter()
         report = import_into(svc, path, path.name)
         elapsed = time.perf_counter() - started
-        table = svc.ledger.recorder.events_table_name
+        table = svc.events_table
     finally:
         svc.close()
     with psycopg.connect(url) as conn:

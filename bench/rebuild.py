@@ -35,7 +35,7 @@ def run(events: int) -> list[dict]:
         svc = Services(Settings(database_url=url, signing_key_file="/tmp/bench-key.pem"))
         try:
             n = generate(svc.ledger, events)
-            raw = raw_read_decode(url, svc.ledger.recorder.events_table_name)
+            raw = raw_read_decode(url, svc.events_table)
             started = time.perf_counter()
             svc.runner.rebuild(svc.views)
             ours = n / (time.perf_counter() - started)

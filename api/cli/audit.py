@@ -74,7 +74,7 @@ def _verify_store(given: list[Checkpoint], key: Any) -> tuple[VerifyResult, list
     with services() as svc:
         keys = key or svc.signing_key.public_key
         with progress(svc.runner.head(), "verify") as tick:
-            found = verify_store(svc.db, svc.ledger.recorder.events_table_name, keys, given, tick)
+            found = verify_store(svc.db, svc.events_table, keys, given, tick)
     facts = {
         "source": "store",
         "key_id": _key_id(keys),

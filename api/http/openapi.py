@@ -26,7 +26,7 @@ BEARER = {
     "Routes open to anonymous readers also take no key.",
 }
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
-WRITE_HEADERS = [  # read by middleware and by `authorize`, on every write
+WRITE_HEADERS: list[dict[str, Any]] = [  # read by middleware and by `authorize`, on every write
     {
         "name": "Idempotency-Key",
         "in": "header",
@@ -77,11 +77,11 @@ def other_routes(app: FastAPI) -> list[BaseRoute]:
 def _walk(routes: Iterable[Any]) -> Iterator[tuple[str, str, APIRoute]]:
     for route in routes:
         if isinstance(route, APIRoute):
-            yield from ((m, route.path, route) for m in sorted(route.methods))
+            yield from ((m, route.path, route) for m in sorted(route.methods or ()))
         elif hasattr(route, "effective_route_contexts"):  # FastAPI >= 0.16x includes routers lazily
             for ctx in route.effective_route_contexts():
                 if isinstance(ctx.original_route, APIRoute):
-                    yield from ((m, ctx.path, ctx.original_route) for m in sorted(ctx.original_route.methods))
+                    yield from ((m, ctx.path, ctx.original_route) for m in sorted(ctx.original_route.methods or ()))
 
 
 def complete(doc: dict[str, Any]) -> dict[str, Any]:

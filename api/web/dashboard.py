@@ -134,8 +134,10 @@ def read(svc: Any, who: Any, filters: Filters, position: int | None) -> dict[str
             *provider_overlap.top(provider_overlap.cells(rows, currency, filters.ta_type), OVERLAP_ROWS)
         )
     else:  # the whole ledger: what the runner keeps, where it keeps it
-        by_chapter = funding_gaps.answer(*source.grouped("chapter", who.scope()), currency, "chapter")
-        by_region = funding_gaps.answer(*source.grouped("region", who.scope()), currency, "region")
+        chapters, total = source.grouped("chapter", who.scope())
+        by_chapter = funding_gaps.answer(chapters, total, currency, "chapter")
+        regions, total = source.grouped("region", who.scope())
+        by_region = funding_gaps.answer(regions, total, currency, "region")
         priorities = priority_areas.answer(source.grouped("article", who.scope())[0], currency, "article")
         overlap = overlap_table(*source.top_cells(who.scope(), OVERLAP_ROWS))
     return {

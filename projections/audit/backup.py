@@ -33,7 +33,7 @@ class Export:
         return export_lines(self._rows(tick), self.checkpoints)
 
     def _rows(self, tick: Tick | None) -> Iterator[tuple[LogRecord, bytes, bytes, dict[str, Any]]]:
-        table, after = self.svc.ledger.recorder.events_table_name, 0
+        table, after = self.svc.events_table, 0
         while after < self.chained:
             with self.svc.db.transaction(commit=False) as tx:
                 page = audit_store.log_page(tx, table, after, audit_store.PAGE)

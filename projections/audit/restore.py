@@ -40,7 +40,7 @@ class Restored:
 
 def ensure_empty(svc: Any) -> None:
     with svc.db.transaction(commit=False) as tx:
-        events = audit_store.events_head(tx, svc.ledger.recorder.events_table_name)
+        events = audit_store.events_head(tx, svc.events_table)
         chained = audit_store.chained_head(tx)
     tracked = max(svc.runner.position(p.name) for p in svc.runner.projections)
     if events or chained or tracked:

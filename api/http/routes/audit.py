@@ -29,7 +29,7 @@ AfterQ = Annotated[int, Query(ge=0, le=2**62, description="the last position alr
 def stream(stream_id: UUID, svc: ServicesDep, who: PrincipalDep) -> dict:
     """One aggregate's events in order, read from the event store itself, with who, when and why."""
     with svc.db.transaction(commit=False) as tx:
-        rows = audit_store.stream_events(tx, svc.ledger.recorder.events_table_name, stream_id)
+        rows = audit_store.stream_events(tx, svc.events_table, stream_id)
     if not rows:
         raise ApiProblem(404, "stream-not-found", f"no events recorded for {stream_id}")
     mapper = svc.ledger.mapper
@@ -44,7 +44,7 @@ def stream(stream_id: UUID, svc: ServicesDep, who: PrincipalDep) -> dict:
 def log(svc: ServicesDep, who: PrincipalDep, after: AfterQ = 0, limit: LimitQ = 100) -> dict:
     """The chained log in position order: stored fields, base64 state, leaf and chain hashes."""
     with svc.db.transaction(commit=False) as tx:
-        records = audit_store.log_page(tx, svc.ledger.recorder.events_table_name, after, limit + 1)
+        records = audit_store.log_page(tx, svc.events_table, after, limit + 1)
         chained = audit_store.chained_head(tx)
     page = records[:limit]
     more = len(records) > limit

@@ -17,7 +17,7 @@ from domain import reference
 from projections.views import irg_report
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
-OK = {
+OK: dict[int | str, dict[str, Any]] = {
     200: {
         "content": {"application/json": {}, "text/csv": {}, "text/markdown": {}},
         "description": "the State party's current and anticipated needs, addressed or unmet",

@@ -73,7 +73,9 @@ class NeedFilters:
 
 
 FiltersDep = Annotated[NeedFilters, Depends()]
-OK = {200: {"content": {"application/json": {}, "text/csv": {}}, "description": "the view"}}
+OK: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/json": {}, "text/csv": {}}, "description": "the view"}
+}
 ERRORS = responses(422, 503)
 
 
@@ -84,7 +86,8 @@ def open_needs(svc: Services, who: Principal, position: int | None, **filters: A
 def answered(position: int, answer: dict[str, Any], format: str, module: Any, name: str) -> Any:
     answer["position"] = position
     if format == "csv":
-        return csv_response(*module.csv_rows(answer), f"{name}.csv")
+        columns, rows = module.csv_rows(answer)
+        return csv_response(columns, rows, f"{name}.csv")
     # Answers are plain JSON values already (money as strings): encode them once, without
     # FastAPI's generic walk over every value of a large answer.
     return JSONResponse(answer)
