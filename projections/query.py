@@ -9,9 +9,9 @@ from typing import Any
 
 from projections import kept, model, rows, store
 from projections.db import Database, Tx
-from projections.kept import Tally, tally
 from projections.views import programme_monitoring, provider_overlap
 from projections.views.common import sort_key
+from projections.views.tally import Tally, tally
 from projections.views.unmet_needs import CLASSES
 
 NEED_FILTERS = ("state", "region", "chapter", "article", "status", "horizon", "classification")

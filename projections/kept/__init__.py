@@ -20,9 +20,9 @@ from typing import Any
 from projections.kept.cells import CELL_COLUMNS, CELL_TOTALS, VARIANTS, cell_totals
 from projections.kept.needs import NeedMoves
 from projections.kept.tallies import tallies
-from projections.kept.tally import COUNTS, DIMENSIONS, SUMS, Tally, group_keys, tally
 from projections.kept.totals import count_programmes, programme_counts
 from projections.views.common import BOOKS
+from projections.views.tally import COUNTS, DIMENSIONS, SUMS, Tally, group_keys, tally
 
 __all__ = [
     "COUNTS",

@@ -7,7 +7,7 @@ from typing import Any
 from projections.db import Tx
 from projections.kept.cells import Place, places_with_cells, rewrite_cells
 from projections.kept.tallies import TallyKey, move_tallies, stored_tallies
-from projections.kept.tally import Tally, group_keys
+from projections.views.tally import Tally, group_keys
 
 
 class NeedMoves:

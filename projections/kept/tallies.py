@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from projections.db import Tx
-from projections.kept.tally import Tally
+from projections.views.tally import Tally
 
 TallyKey = tuple[str, str, int]  # (dimension, key, published)
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from projections.kept import Tally, tally
 from projections.views.columns import Column, Table, leftovers, shared
 from projections.views.common import AREAS, BOOKS, label, money, order
+from projections.views.tally import Tally, tally
 
 TA_TYPE_NOTE = (
     "a need with several TA types counts in the group of each of them, so the groups add up to more than the total"

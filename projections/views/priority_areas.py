@@ -11,9 +11,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from projections.kept import Tally, tally
 from projections.views.columns import Column, Table, joined, shared
 from projections.views.common import fraction, label, money, order
+from projections.views.tally import Tally, tally
 
 BY = ("article", "chapter", "ta_type", "region")
 RANKING = (
