@@ -1,7 +1,7 @@
 """Who is asking, and may they: API keys, the role table, and scope checks, all in one place.
 
 Every route is listed in POLICY by (method, path template). A route missing from it is refused
-for everyone but admin, and the test suite fails (tests/api/test_access_matrix.py).
+for everyone but admin, and the test suite fails (tests/e2e/api/test_access_matrix.py).
 """
 
 from __future__ import annotations
