@@ -148,3 +148,6 @@ def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         }
         for s in statuses
     }
+
+
+WRITE_ERRORS = responses(401, 403, 404, 409, 412, 422)  # what a write to an existing resource may answer

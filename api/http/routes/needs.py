@@ -17,7 +17,7 @@ from api.http.deps import (
     paginate,
     read_position,
 )
-from api.http.problems import responses
+from api.http.problems import WRITE_ERRORS, responses
 from api.http.schemas.common import Amount, Empty, Page
 from api.http.schemas.needs import NeedCreate, NeedPrioritise, NeedPublic, NeedRevise, NeedWritten, Reason
 from api.http.schemas.queries import ArticleQ, ChapterQ, HorizonQ, NeedStatusQ, StateQ
@@ -26,7 +26,6 @@ from domain import reference
 from domain.needs import Need, money, source
 
 router = APIRouter(prefix="/v1/needs", tags=["needs"])
-WRITE_ERRORS = responses(401, 403, 404, 409, 412, 422)
 
 
 def public(n: Need) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Response
 
 from api.http.auth import PrincipalDep
 from api.http.deps import CursorQ, IfMatchDep, LimitQ, ServicesDep, etag, paginate
-from api.http.problems import responses
+from api.http.problems import WRITE_ERRORS, responses
 from api.http.schemas.common import Page
 from api.http.schemas.organisations import (
     OrganisationCreate,
@@ -54,7 +54,7 @@ def get(org_id: UUID, svc: ServicesDep, who: PrincipalDep, response: Response) -
     return public(org)
 
 
-@router.post("/{org_id}/rename", response_model=OrganisationWritten, responses=responses(401, 403, 404, 409, 412, 422))
+@router.post("/{org_id}/rename", response_model=OrganisationWritten, responses=WRITE_ERRORS)
 def rename(
     org_id: UUID, body: OrganisationRename, svc: ServicesDep, who: PrincipalDep, version: IfMatchDep, response: Response
 ) -> dict:

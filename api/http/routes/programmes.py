@@ -19,7 +19,7 @@ from api.http.deps import (
     paginate,
     read_position,
 )
-from api.http.problems import responses
+from api.http.problems import WRITE_ERRORS, responses
 from api.http.schemas.common import Empty, Page
 from api.http.schemas.programmes import (
     CommitmentRevise,
@@ -41,7 +41,6 @@ from domain import reference
 from domain.programmes import Programme
 
 router = APIRouter(prefix="/v1/programmes", tags=["programmes"])
-WRITE_ERRORS = responses(401, 403, 404, 409, 412, 422)
 
 
 def public(p: Programme) -> dict[str, Any]:
