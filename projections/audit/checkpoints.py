@@ -19,7 +19,9 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-DOMAIN = b"uncac-ledger-checkpoint-v1\n"
+DOMAIN = b"uncac-ledger-checkpoint-v1\n"  # v1: no link to the previous checkpoint (read, never written)
+DOMAIN_V2 = b"uncac-ledger-checkpoint-v2\n"  # v2: signs the previous checkpoint's position and chain hash too
+FIRST = (0, "0" * 64)  # what the first checkpoint of a ledger names as its previous one
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 _HEX128 = re.compile(r"[0-9a-f]{128}")
 _KEY_ID = re.compile(r"[0-9a-f]{16}")
@@ -27,6 +29,8 @@ _UTC_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\
 
 __all__ = [
     "DOMAIN",
+    "DOMAIN_V2",
+    "FIRST",
     "Checkpoint",
     "CheckpointPolicy",
     "SigningKey",
@@ -46,15 +50,27 @@ def _nonneg_int(name: str, value: Any) -> int:
     return value
 
 
-def signed_bytes(position: int, count: int, chain_hash: str, time: str) -> bytes:
-    """The canonical message a checkpoint signs (docs/audit-verify.md)."""
+def _hex64(name: str, value: Any) -> str:
+    if not isinstance(value, str) or not _HEX64.fullmatch(value):
+        raise ValueError(f"{name} must be 64 lowercase hex characters")
+    return value
+
+
+def signed_bytes(position: int, count: int, chain_hash: str, time: str, prev: tuple[int, str] | None = None) -> bytes:
+    """The canonical message a checkpoint signs (docs/audit-verify.md): v2 when `prev`, the previous checkpoint's
+    (position, chain_hash) or FIRST, is given; v1 (old checkpoints only) without it."""
     _nonneg_int("position", position)
     _nonneg_int("count", count)
-    if not isinstance(chain_hash, str) or not _HEX64.fullmatch(chain_hash):
-        raise ValueError("chain_hash must be 64 lowercase hex characters")
+    _hex64("chain_hash", chain_hash)
     if not isinstance(time, str) or not _UTC_TIME.fullmatch(time):
         raise ValueError(f"time must be ISO 8601 UTC (…Z or …+00:00), got {time!r}")
-    return DOMAIN + f"{position}\n{count}\n{chain_hash}\n{time}\n".encode("ascii")
+    body = f"{position}\n{count}\n{chain_hash}\n{time}\n"
+    if prev is None:
+        return DOMAIN + body.encode("ascii")
+    prev_position = _nonneg_int("prev_position", prev[0])
+    if prev_position >= position and position > 0:
+        raise ValueError(f"prev_position {prev_position} must come before position {position}")
+    return DOMAIN_V2 + f"{body}{prev_position}\n{_hex64('prev_chain_hash', prev[1])}\n".encode("ascii")
 
 
 def utc_now_iso(now: datetime | None = None) -> str:
@@ -74,12 +90,25 @@ class Checkpoint:
     time: str
     signature: str
     key_id: str
+    prev_position: int | None = None  # v2: the previous checkpoint's position (0 for the first); None on v1
+    prev_chain_hash: str | None = None  # v2: the previous checkpoint's chain hash (64 zeros for the first)
+
+    @property
+    def version(self) -> int:
+        return 1 if self.prev_position is None else 2
+
+    @property
+    def prev(self) -> tuple[int, str] | None:
+        """The previous checkpoint this one names (FIRST for a ledger's first), None for a v1 checkpoint."""
+        if self.prev_position is None:
+            return None
+        return (self.prev_position, self.prev_chain_hash or "")
 
     def message(self) -> bytes:
-        return signed_bytes(self.position, self.count, self.chain_hash, self.time)
+        return signed_bytes(self.position, self.count, self.chain_hash, self.time, self.prev)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "kind": "checkpoint",
             "position": self.position,
             "count": self.count,
@@ -88,6 +117,10 @@ class Checkpoint:
             "signature": self.signature,
             "key_id": self.key_id,
         }
+        if self.prev_position is not None:
+            out["prev_position"] = self.prev_position
+            out["prev_chain_hash"] = self.prev_chain_hash
+        return out
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Checkpoint:
@@ -102,10 +135,16 @@ class Checkpoint:
                 time=data["time"],
                 signature=data["signature"],
                 key_id=data["key_id"],
+                prev_position=None
+                if data.get("prev_position") is None
+                else _nonneg_int("prev_position", data["prev_position"]),
+                prev_chain_hash=data.get("prev_chain_hash"),
             )
         except KeyError as e:
             raise ValueError(f"checkpoint lacks {e.args[0]!r}") from None
-        checkpoint.message()  # validates chain_hash and time
+        if (checkpoint.prev_position is None) != (checkpoint.prev_chain_hash is None):
+            raise ValueError("prev_position and prev_chain_hash come together")
+        checkpoint.message()  # validates chain_hash, time and the link
         if not isinstance(checkpoint.signature, str) or not _HEX128.fullmatch(checkpoint.signature):
             raise ValueError("signature must be 128 lowercase hex characters")
         if not isinstance(checkpoint.key_id, str) or not _KEY_ID.fullmatch(checkpoint.key_id):
@@ -220,8 +259,11 @@ class SigningKey:
         count: int,
         chain_hash_hex: str | bytes,
         time: datetime | str | None = None,
+        prev: tuple[int, str] | None = FIRST,
     ) -> Checkpoint:
-        """Sign the chain state (position, count, chain_hash) at `time` (default: now, UTC)."""
+        """Sign the chain state (position, count, chain_hash) at `time` (default: now, UTC), linked to the previous
+        checkpoint `prev` = (position, chain_hash), FIRST for the first; `prev=None` signs a v1 checkpoint (for
+        tests of old ledgers only)."""
         if isinstance(chain_hash_hex, bytes):
             chain_hash_hex = chain_hash_hex.hex()
         if isinstance(time, datetime):
@@ -230,7 +272,7 @@ class SigningKey:
             time = utc_now_iso(time)
         elif time is None:
             time = utc_now_iso()
-        message = signed_bytes(position, count, chain_hash_hex, time)
+        message = signed_bytes(position, count, chain_hash_hex, time, prev)
         return Checkpoint(
             position=position,
             count=count,
@@ -238,6 +280,8 @@ class SigningKey:
             time=time,
             signature=self._private.sign(message).hex(),
             key_id=self.key_id,
+            prev_position=None if prev is None else prev[0],
+            prev_chain_hash=None if prev is None else prev[1],
         )
 
     def __repr__(self) -> str:

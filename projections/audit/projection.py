@@ -15,7 +15,7 @@ from typing import Any
 import structlog
 
 from projections.audit.chain import Chain
-from projections.audit.checkpoints import Checkpoint, CheckpointPolicy, SigningKey
+from projections.audit.checkpoints import FIRST, Checkpoint, CheckpointPolicy, SigningKey
 from projections.db import Database, Tx
 
 log = structlog.get_logger()
@@ -33,6 +33,8 @@ TABLES = [
     " position BIGINT PRIMARY KEY, count BIGINT NOT NULL, chain_hash TEXT NOT NULL,"
     " time TEXT NOT NULL, signature TEXT NOT NULL, key_id TEXT NOT NULL)",
 ]
+# v2 checkpoints name the previous one (NULL on the v1 checkpoints of older ledgers)
+LINK_COLUMNS = {"prev_position": "BIGINT", "prev_chain_hash": "TEXT"}
 SQLITE_ONLY = [f"INSERT OR IGNORE INTO projection_lock VALUES ({AUDIT_LOCK}, 0)"]
 
 
@@ -65,12 +67,36 @@ def trigger_name(events_table: str) -> str:
 def create_tables(db: Database, events_table: str | None = None) -> None:
     if db.dialect == "sqlite" or not events_table:
         db.create(TABLES + (SQLITE_ONLY if db.dialect == "sqlite" else []))
+        _add_link_columns(db)
         return
     with db.transaction(commit=False) as tx:
         before = trigger_state(tx, events_table)
     db.create(TABLES + append_only(events_table))
+    _add_link_columns(db)
     if before == "disabled":  # someone turned the guard off: it is on again, and we say so
         log.warning("append_only_trigger_reenabled", table=events_table)
+
+
+def _add_link_columns(db: Database) -> None:
+    """Ledgers from before v2 checkpoints gain the link columns; their v1 checkpoints keep NULL there."""
+    with db.transaction(commit=False) as tx:
+        if tx.dialect == "sqlite":
+            have = {r["name"] for r in tx.execute("PRAGMA table_info(audit_checkpoints)").fetchall()}
+        else:
+            have = {
+                r["column_name"]
+                for r in tx.execute(
+                    "SELECT column_name FROM information_schema.columns WHERE table_name = 'audit_checkpoints'"
+                    " AND table_schema = current_schema()"
+                ).fetchall()
+            }
+    missing = [
+        f"ALTER TABLE audit_checkpoints ADD COLUMN {name} {kind}"
+        for name, kind in LINK_COLUMNS.items()
+        if name not in have
+    ]
+    if missing:
+        db.create(missing)
 
 
 def trigger_state(tx: Tx, events_table: str) -> str | None:
@@ -132,7 +158,8 @@ class AuditProjection:
         if not self.policy.due(since, _age(last, now)):
             return None
         count = (last.count if last else 0) + since
-        checkpoint = self.signing_key.sign(int(head["position"]), count, head["chain_hash"], now)
+        prev = (last.position, last.chain_hash) if last else FIRST
+        checkpoint = self.signing_key.sign(int(head["position"]), count, head["chain_hash"], now, prev)
         insert_checkpoint(tx, checkpoint)
         return checkpoint
 
@@ -172,16 +199,25 @@ def last_checkpoint(tx: Tx) -> Checkpoint | None:
 
 
 def checkpoint_of(row: dict[str, Any]) -> Checkpoint:
+    prev = row.get("prev_position")
     return Checkpoint(
-        int(row["position"]), int(row["count"]), row["chain_hash"], row["time"], row["signature"], row["key_id"]
+        int(row["position"]),
+        int(row["count"]),
+        row["chain_hash"],
+        row["time"],
+        row["signature"],
+        row["key_id"],
+        None if prev is None else int(prev),
+        row.get("prev_chain_hash"),
     )
 
 
 def insert_checkpoint(tx: Tx, checkpoint: Checkpoint) -> None:
     c = checkpoint
     tx.execute(
-        "INSERT INTO audit_checkpoints VALUES (?,?,?,?,?,?)",
-        (c.position, c.count, c.chain_hash, c.time, c.signature, c.key_id),
+        "INSERT INTO audit_checkpoints (position, count, chain_hash, time, signature, key_id, prev_position,"
+        " prev_chain_hash) VALUES (?,?,?,?,?,?,?,?)",
+        (c.position, c.count, c.chain_hash, c.time, c.signature, c.key_id, c.prev_position, c.prev_chain_hash),
     )
 
 
