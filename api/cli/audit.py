@@ -1,4 +1,4 @@
-"""`ledger verify`, `ledger export log`, `ledger restore FILE`, `ledger audit ...`: the audit trail.
+"""`ledger verify`, `ledger export log`, `ledger audit ...`: the audit trail.
 
 `ledger verify` exits 0 when the log is intact, 1 when it fails verification (naming the first bad
 position), 2 when its input cannot be read (a missing file, a key that is no Ed25519 key).
@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import typer
 
 from api.cli.common import err, fail, progress, services
-from api.cli.verify_report import TAMPERED, UNREADABLE, failure, report
+from api.cli.verify_report import UNREADABLE, report
 from projections.audit.checkpoints import Checkpoint, load_public_key
 from projections.audit.log_format import read_checkpoints
 from projections.audit.verify import VerifyResult
@@ -124,38 +124,6 @@ def _write(lines: Any, output: Path | None) -> None:
         handle.flush()
         os.fsync(handle.fileno())
     partial.replace(output)  # never a half-written backup under the real name
-
-
-def restore(
-    file: Annotated[Path, typer.Argument(help="a log exported by `ledger export log`")], public_key: KeyOpt = None
-) -> None:
-    """Restore an exported log into an EMPTY store: verify it, write it back, rebuild everything."""
-    from projections.audit.backup import verify_file
-    from projections.audit.restore import RestoreRefused, ensure_empty
-    from projections.audit.restore import restore as restore_into
-
-    if not file.is_file():
-        _unreadable(f"no such log file: {file}")
-    key = [_public_key(p) for p in public_key] if public_key else None
-    with services() as svc:
-        try:
-            ensure_empty(svc)  # before reading a large file
-            keys = key or svc.signing_key.public_key
-            with progress(file.stat().st_size, "verify") as tick:
-                verified, _ = verify_file(file, keys, (), tick)
-            if not verified.ok:
-                why = failure(verified, {"key_id": _key_id(keys)})
-                fail(f"{file} does not verify, nothing restored: {why}", TAMPERED)
-            done = restore_into(svc, file, verified, lambda label, total: progress(total, label))
-        except RestoreRefused as e:
-            fail(str(e), TAMPERED)
-    err.print(
-        f"restored {done.events} records; chain head {done.head} equals the file's; "
-        f"{done.checkpoints_imported} of {done.checkpoints_in_file} checkpoints kept "
-        "(those signed by this ledger's key)",
-        highlight=False,
-        soft_wrap=True,
-    )
 
 
 def public_key() -> None:
