@@ -62,6 +62,10 @@ class CheckpointPublic(BaseModel):
     time: str
     signature: str = Field(description="Ed25519 signature, hex")
     key_id: str
+    prev_position: int | None = Field(None, description="v2: the previous checkpoint's position (0 for the first)")
+    prev_chain_hash: str | None = Field(
+        None, description="v2: the previous checkpoint's chain hash (zeros for the first)"
+    )
 
 
 class CheckpointPage(BaseModel):
