@@ -7,6 +7,7 @@ and the key id are specified in docs/audit-verify.md, "Checkpoints".
 from __future__ import annotations
 
 import hashlib
+import hmac
 import os
 import re
 from collections.abc import Mapping
@@ -239,6 +240,17 @@ class SigningKey:
         finally:
             tmp.unlink(missing_ok=True)
         return key
+
+    def derive(self, label: bytes) -> bytes:
+        """A 32-byte secret for another use, named by `label` (the seals' key: docs/seals.md): HMAC-SHA256 keyed
+        with the raw private key. Only the key's holder can compute it, the database never holds it, and it tells
+        nothing of the signing key itself."""
+        if not isinstance(label, bytes) or not label:
+            raise ValueError("a derived key needs a non-empty label (bytes)")
+        raw = self._private.private_bytes(
+            serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+        )
+        return hmac.new(raw, label, hashlib.sha256).digest()
 
     def _private_pem(self) -> bytes:
         return self._private.private_bytes(
