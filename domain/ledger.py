@@ -13,6 +13,7 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import JSONTranscoder, RecordConflictError
 
 from domain import reference
+from domain.audit_notes import UnsignedTail
 from domain.errors import (
     ConcurrentChange,
     DomainError,
@@ -251,3 +252,10 @@ class Ledger(Application[UUID]):
 
     def key(self, key_id: UUID) -> ApiKey:
         return self.get(ApiKey, key_id)
+
+    # ---- notes on the audit trail ----
+
+    def accept_unsigned_tail(self, file_sha256: str, first_position: int, last_position: int, count: int) -> Written:
+        """Record that a restore accepted records [first, last] of a file no trusted checkpoint covered; the actor and
+        the (required) reason come from the recording context."""
+        return self._create(UnsignedTail.accept(file_sha256, first_position, last_position, count))

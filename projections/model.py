@@ -290,7 +290,13 @@ def _key_revoked(state: State, key: str, e: Any, pos: int) -> set[tuple[str, str
     return set()
 
 
+def _noted(state: State, key: str, e: Any, pos: int) -> set[tuple[str, str]]:
+    """Notes on the audit trail (an accepted unsigned tail) change no view: verify reads them from the log."""
+    return set()
+
+
 _HANDLERS = {
+    "UnsignedTailAccepted": _noted,
     "ApiKeyIssued": _key_issued,
     "ApiKeyRevoked": _key_revoked,
     Organisation.OrganisationRegistered.__name__: _org_registered,

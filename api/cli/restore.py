@@ -1,56 +1,135 @@
-"""`ledger restore FILE`: write an exported log back into an EMPTY store (docs/auditors.md, "Backup and restore")."""
+"""`ledger restore FILE`: write an exported log back into an EMPTY store, only when the file is proven
+(docs/auditors.md, "Backup and restore").
+
+The file is judged before anything is opened for writing (`projections.audit.proof`): its checkpoints and the ones
+the auditor saved (`--checkpoint`) must verify against a trusted key (`--public-key`, else the ledger's own key file
+when it exists, never a fresh one) and cover it at the ledger's cadence. Otherwise it exits 1 (tampered) or
+3 (not proven), naming positions and counts, and writes nothing: no key, no table, no event. An unsigned tail is
+restored only with `--accept-unsigned-tail --reason TEXT`, and recorded as an event after the restored records.
+"""
 
 from __future__ import annotations
 
+import getpass
+import json
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from api.cli.common import err, fail, progress, services
-from api.cli.verify_report import TAMPERED, UNREADABLE, failure
-from projections.audit.checkpoints import load_public_key
+from api.root.settings import Settings
+from domain import context
+from projections.audit.checkpoints import Checkpoint, SigningKey, key_id_of, load_public_key
+from projections.audit.log_format import read_checkpoints
+
+TAMPERED, UNREADABLE = 1, 2
 
 KeyOpt = Annotated[
     list[Path] | None,
     typer.Option(
         "--public-key",
         metavar="PEM",
-        help="a public key PEM the file's checkpoints may be signed with (from /v1/audit/public-key). Repeatable",
+        help="a public key PEM the file's checkpoints may be signed with (from /v1/audit/public-key); without it, "
+        "the ledger's own key file, if it exists. Repeatable",
     ),
+]
+SavedOpt = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--checkpoint",
+        metavar="SAVED",
+        help="a checkpoint you saved earlier (JSON, or a log export): the file must reach it and agree. Repeatable",
+    ),
+]
+AcceptOpt = Annotated[
+    bool,
+    typer.Option(
+        "--accept-unsigned-tail",
+        help="restore records after the last trusted checkpoint even when they exceed one cadence; recorded as an "
+        "event naming the file's SHA-256, the range, you and --reason, and reported by `ledger verify`",
+    ),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="print the outcome as JSON on standard output")]
+ReasonOpt = Annotated[
+    str | None, typer.Option("--reason", metavar="TEXT", help="why the unsigned tail is accepted (required with it)")
 ]
 
 
 def restore(
-    file: Annotated[Path, typer.Argument(help="a log exported by `ledger export log`")], public_key: KeyOpt = None
+    file: Annotated[Path, typer.Argument(help="a log exported by `ledger export log`")],
+    public_key: KeyOpt = None,
+    checkpoint: SavedOpt = None,
+    accept_unsigned_tail: AcceptOpt = False,
+    reason: ReasonOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
-    """Restore an exported log into an EMPTY store: verify it, write it back, rebuild everything."""
-    from projections.audit.backup import verify_file
-    from projections.audit.restore import RestoreRefused, ensure_empty
+    """Restore an exported log into an EMPTY store, only if its signed checkpoints prove it: exit 0 restored,
+    1 tampered, 2 unreadable input, 3 not proven; nothing is written unless it is restored."""
+    from projections.audit.proof import Cadence, prove
+    from projections.audit.restore import RestoreRefused
     from projections.audit.restore import restore as restore_into
 
+    why = _reason(accept_unsigned_tail, reason)
     if not file.is_file():
         fail(f"no such log file: {file}", UNREADABLE)
-    key = [_public_key(p) for p in public_key] if public_key else None
-    with services() as svc:
+    settings = _settings()
+    keys = [_public_key(p) for p in public_key or []] or _own_key(settings.key_file)
+    saved = _saved(checkpoint or [])
+    cadence = Cadence(settings.checkpoint_every_events, settings.checkpoint_every_seconds, settings.runner_batch_size)
+    with progress(file.stat().st_size, "verify") as tick:
+        proof = prove(file, keys, saved, cadence, accept_unsigned_tail, tick)
+    if proof.refusal is not None:
+        if as_json:
+            typer.echo(json.dumps({"restored": False, "exit_code": proof.refusal.exit_code, **_facts(proof)}))
+        fail(f"{file} not restored, nothing written: {proof.refusal.message}", proof.refusal.exit_code)
+    with services() as svc, context.recording(actor=_actor(), reason=why):
         try:
-            ensure_empty(svc)  # before reading a large file
-            keys = key or svc.signing_key.public_key
-            with progress(file.stat().st_size, "verify") as tick:
-                verified, _ = verify_file(file, keys, (), tick)
-            if not verified.ok:
-                why = failure(verified, {"key_id": _key_id(keys)})
-                fail(f"{file} does not verify, nothing restored: {why}", TAMPERED)
-            done = restore_into(svc, file, verified, lambda label, total: progress(total, label))
+            done = restore_into(svc, file, proof, lambda label, total: progress(total, label))
         except RestoreRefused as e:
             fail(str(e), TAMPERED)
-    err.print(
-        f"restored {done.events} records; chain head {done.head} equals the file's; "
-        f"{done.checkpoints_imported} of {done.checkpoints_in_file} checkpoints kept "
-        "(those signed by this ledger's key)",
-        highlight=False,
-        soft_wrap=True,
-    )
+    if as_json:
+        typer.echo(json.dumps({"restored": True, "exit_code": 0, **_facts(proof), "note_position": done.note_position}))
+    err.print(_summary(done, keys), highlight=False, soft_wrap=True)
+
+
+def _facts(proof: Any) -> dict[str, Any]:
+    """The outcome's facts for --json: the file's SHA-256, what verified, the reasons of a refusal, the tail."""
+    tail = proof.tail
+    return {
+        "file_sha256": proof.sha256,
+        "records": proof.result.count,
+        "last_position": proof.result.last_position,
+        "checkpoints": len(proof.checkpoints),
+        "reasons": proof.refusal.reasons if proof.refusal else [],
+        "accepted_tail": None if tail is None else {"from": tail.first, "to": tail.last, "count": tail.count},
+    }
+
+
+def _reason(accept: bool, reason: str | None) -> str | None:
+    """The reason an unsigned tail is accepted: required with --accept-unsigned-tail, refused without it."""
+    if accept and not (reason or "").strip():
+        raise typer.BadParameter("--accept-unsigned-tail needs --reason TEXT saying why", param_hint="--reason")
+    if not accept and reason is not None:
+        raise typer.BadParameter("--reason goes with --accept-unsigned-tail", param_hint="--reason")
+    return reason.strip() if reason else None
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except Exception as e:
+        fail(f"cannot read the ledger's settings: {e}")
+
+
+def _own_key(path: Path) -> list[Any]:
+    """The restoring ledger's own public key when its key file exists; never one made for the occasion."""
+    if not path.is_file():
+        return []
+    try:
+        return [SigningKey.load(path).public_key]
+    except (OSError, ValueError, TypeError) as e:
+        fail(f"cannot read the ledger's signing key {path}: {e}", UNREADABLE)
 
 
 def _public_key(path: Path) -> Any:
@@ -60,15 +139,40 @@ def _public_key(path: Path) -> Any:
         fail(f"cannot read an Ed25519 public key from {path}: {e}", UNREADABLE)
 
 
-def _key_id(key: Any) -> str | None:
-    """The key id(s) signatures were checked against, for messages."""
+def _saved(paths: list[Path]) -> list[Checkpoint]:
+    found: list[Checkpoint] = []
+    for path in paths:
+        try:
+            found += read_checkpoints(path)
+        except (OSError, ValueError) as e:
+            fail(f"cannot read checkpoints from {path}: {e}", UNREADABLE)
+    return found
+
+
+def _actor() -> str:
+    """Who runs the restore: the operating system's user at this terminal."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (OSError, KeyError):
+        return "cli"
+
+
+def _key_ids(keys: list[Any]) -> str:
     from cryptography.hazmat.primitives import serialization
 
-    from projections.audit.checkpoints import key_id_of
+    raw = (k.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw) for k in keys)
+    return ", ".join(key_id_of(r) for r in raw)
 
-    if key is None:
-        return None
-    if isinstance(key, list):
-        return ", ".join(filter(None, (_key_id(k) for k in key)))
-    raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    return key_id_of(raw)
+
+def _summary(done: Any, keys: list[Any]) -> str:
+    text = (
+        f"restored {done.events} records; chain head {done.head} equals the file's; {done.checkpoints_imported} "
+        f"checkpoints imported ({done.checkpoints_in_file} in the file), verified against key {_key_ids(keys)}"
+    )
+    if done.tail is not None:
+        t = done.tail
+        text += (
+            f"; the unsigned tail [{t.first}, {t.last}] ({t.count} records) was accepted and noted at position "
+            f"{done.note_position}: `ledger verify` reports it"
+        )
+    return text

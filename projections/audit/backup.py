@@ -18,6 +18,7 @@ from projections.audit.records import event_name
 from projections.audit.verify import VerifyResult, verify_log
 
 Tick = Callable[[int], None]
+Watch = Callable[[Iterator[dict[str, Any]]], Iterator[dict[str, Any]]]
 
 
 class Export:
@@ -55,12 +56,15 @@ class Export:
                 tick(after)
 
 
-def lines_of(path: str | os.PathLike[str], tick: Tick | None = None) -> Iterator[str]:
-    """A file's lines, ticking the bytes read (for a progress bar)."""
+def lines_of(path: str | os.PathLike[str], tick: Tick | None = None, digest: Any = None) -> Iterator[str]:
+    """A file's lines, ticking the bytes read (for a progress bar) and feeding them to `digest` (a hashlib object)
+    when given, so one read both verifies a file and names it by its SHA-256."""
     done, every = 0, 1 << 20
     with open(path, "rb") as handle:
         for raw in handle:
             done += len(raw)
+            if digest is not None:
+                digest.update(raw)
             if tick and done % every < len(raw):
                 tick(done)
             yield raw.decode("utf-8")
@@ -69,9 +73,15 @@ def lines_of(path: str | os.PathLike[str], tick: Tick | None = None) -> Iterator
 
 
 def verify_file(
-    path: Path, public_keys: Any, given: Iterable[Checkpoint] = (), tick: Tick | None = None
+    path: Path,
+    public_keys: Any,
+    given: Iterable[Checkpoint] = (),
+    tick: Tick | None = None,
+    watch: Watch | None = None,
+    digest: Any = None,
 ) -> tuple[VerifyResult, list[dict[str, Any]]]:
-    """Verify an export; answers the result and the checkpoint lines met on the way."""
+    """Verify an export; answers the result and the checkpoint lines met on the way. `watch` sees every object of
+    the file on the way to the verifier (e.g. `accepted.watching`), `digest` every byte (e.g. hashlib.sha256())."""
     seen: list[dict[str, Any]] = []
 
     def noting(objects: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
@@ -80,5 +90,6 @@ def verify_file(
                 seen.append(obj)
             yield obj
 
-    result = verify_log(noting(read_jsonl_log(lines_of(path, tick))), given, public_keys)
+    objects = read_jsonl_log(lines_of(path, tick, digest))
+    result = verify_log(noting(watch(objects) if watch else objects), given, public_keys)
     return result, seen

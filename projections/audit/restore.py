@@ -1,7 +1,10 @@
 """Restore an exported log into an empty store (`ledger restore FILE`, docs/auditors.md, "Backup and restore"):
-the file, verified first by the caller with `backup.verify_file`, goes back through the library's recorder with its
-original positions (across a gap PostgreSQL's sequence is moved and SQLite's row id placed, so the chain head comes
-out the original's); then the views are rebuilt, the chain caught up, and its head checked against the file's.
+the file, proven first by `proof.prove` (its checkpoints verified against trusted keys, covering it at the
+cadence), goes back through the library's recorder with its original positions (across a gap PostgreSQL's sequence
+is moved and SQLite's row id placed, so the chain head comes out the original's); its trusted checkpoints are
+imported, so the restored ledger's next checkpoint links to the file's last one; an unsigned tail the caller
+accepted is noted by an `UnsignedTailAccepted` event after the restored records; then the views are rebuilt, the
+chain caught up, and its head at the file's last position checked against the file's.
 """
 
 from __future__ import annotations
@@ -17,9 +20,8 @@ from eventsourcing.persistence import StoredEvent
 from projections.audit import projection as audit
 from projections.audit import store as audit_store
 from projections.audit.chain import GENESIS, LogRecord
-from projections.audit.checkpoints import Checkpoint, verify_checkpoint
 from projections.audit.log_format import read_jsonl_log, record_from_json
-from projections.audit.verify import VerifyResult
+from projections.audit.proof import Proof, Tail
 
 BATCH = 2000
 Tick = Callable[[int], None]
@@ -27,7 +29,7 @@ Stage = Callable[[str, int], AbstractContextManager[Tick | None]]
 
 
 class RestoreRefused(Exception):
-    """The store is not empty, the file does not verify, or the restored chain differs."""
+    """The store is not empty, the file is not proven, or the restored chain differs."""
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,8 @@ class Restored:
     head: str
     checkpoints_imported: int
     checkpoints_in_file: int
+    tail: Tail | None = None  # the accepted unsigned tail, noted at `note_position`
+    note_position: int | None = None
 
 
 def ensure_empty(svc: Any) -> None:
@@ -50,44 +54,49 @@ def ensure_empty(svc: Any) -> None:
         )
 
 
-def restore(svc: Any, path: Path, verified: VerifyResult, stage: Stage | None = None) -> Restored:
-    """Write a verified export's events into an empty store and catch every projection up; `stage(label, total)`
-    opens a progress report for each step (e.g. `api.cli.progress`)."""
+def restore(svc: Any, path: Path, proof: Proof, stage: Stage | None = None) -> Restored:
+    """Write a proven export's events and trusted checkpoints into an empty store, note an accepted unsigned tail
+    (attributed from the recording context, which must carry the reason), and catch every projection up;
+    `stage(label, total)` opens a progress report for each step (e.g. `api.cli.progress`)."""
+    if proof.refusal is not None:
+        raise RestoreRefused(f"{path} is not proven: {proof.refusal.message}")
     stage = stage or (lambda label, total: nullcontext(None))
+    verified = proof.result
     ensure_empty(svc)
     with stage("restore", verified.last_position or 0) as tick:
-        in_file, ours = _write_events(svc, path, tick)
-    with svc.db.transaction() as tx:  # before catching up: our own cadence resumes after them
-        for checkpoint in ours:
+        _write_events(svc, path, tick)
+    with svc.db.transaction() as tx:  # before catching up: the next checkpoint links to the file's last
+        for checkpoint in proof.checkpoints:
             audit.insert_checkpoint(tx, checkpoint)
+    note = None
+    if proof.tail is not None:  # after the restored records, before the chain: the next checkpoint signs it too
+        tail = proof.tail
+        note = svc.ledger.accept_unsigned_tail(proof.sha256, tail.first, tail.last, tail.count).position
     head = svc.runner.head()
     with stage("views", head) as tick:
         svc.runner.rebuild(svc.views, tick)
     with stage("chain", head) as tick:
         svc.runner.catch_up(tick)
+    _check_head(svc, verified.count, verified.head, verified.last_position or 0)
+    return Restored(verified.count, verified.head, len(proof.checkpoints), proof.in_file, proof.tail, note)
+
+
+def _check_head(svc: Any, count: int, head: str, last: int) -> None:
+    """The restored chain at the file's last position is the file's: as many records, the same head."""
     with svc.db.transaction(commit=False) as tx:
-        last = audit.head_of(tx)
-        count = int(tx.scalar("SELECT COUNT(*) FROM audit_log"))
-    if count != verified.count or (last["chain_hash"] if last else GENESIS.hex()) != verified.head:
-        raise RestoreRefused(f"the restored chain ({count} records) differs from the file's")
-    return Restored(count, verified.head, len(ours), in_file)
+        found = tx.scalar("SELECT chain_hash FROM audit_log WHERE position = ?", (last,)) if last else None
+        chained = int(tx.scalar("SELECT COUNT(*) FROM audit_log WHERE position <= ?", (last,)))
+    if chained != count or (found or GENESIS.hex()) != head:
+        raise RestoreRefused(f"the restored chain ({chained} records to position {last}) differs from the file's")
 
 
-def _write_events(svc: Any, path: Path, tick: Tick | None) -> tuple[int, list[Checkpoint]]:
-    """The file's events into the store; answers its checkpoint count and those signed by us."""
+def _write_events(svc: Any, path: Path, tick: Tick | None) -> None:
+    """The file's events into the store."""
     writer = _Writer(svc)
-    in_file, ours = 0, []
     for line in read_jsonl_log(path):
-        kind = line.get("kind", "event")
-        if kind == "event":
+        if line.get("kind", "event") == "event":
             writer.add(record_from_json(line), tick)
-        elif kind == "checkpoint":
-            in_file += 1
-            checkpoint = Checkpoint.from_dict(line)
-            if verify_checkpoint(checkpoint, svc.signing_key):  # signed by this ledger's own key
-                ours.append(checkpoint)
     writer.flush()
-    return in_file, ours
 
 
 class _Writer:
