@@ -10,7 +10,7 @@ from fastapi import Depends, FastAPI
 
 from api.http import openapi, problems
 from api.http.auth import authorize
-from api.http.idempotency import Idempotency
+from api.http.idempotency import Clock, Idempotency, utc_now
 from api.http.middleware import RequestContext
 from api.http.routes import audit, health, iati, keys, needs, organisations, programmes, rates, reports, views
 from api.root.logs import configure
@@ -40,8 +40,12 @@ Errors are RFC 9457 problem+json with a stable `code`."""
 
 
 def create_app(
-    settings: Settings | None = None, services: Services | None = None, run_projections: bool = True
+    settings: Settings | None = None,
+    services: Services | None = None,
+    run_projections: bool = True,
+    clock: Clock = utc_now,
 ) -> FastAPI:
+    """The app; `clock` is the idempotency answers' (a test's own, to expire them without waiting)."""
     settings = settings or Settings()
     configure(settings.log_format)
 
@@ -67,7 +71,7 @@ def create_app(
     problems.install(app)
     for router in ROUTERS:
         app.include_router(router)
-    app.add_middleware(Idempotency)  # inside RequestContext: request ids and body limits come first
+    app.add_middleware(Idempotency, clock=clock)  # inside RequestContext: request ids and body limits come first
     app.add_middleware(RequestContext, max_body_bytes=settings.max_body_bytes)
     openapi.install(app)
     return app

@@ -7,7 +7,7 @@ for everyone but admin, and the test suite fails (tests/e2e/api/test_access_matr
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any, cast
 from urllib.parse import unquote
 from uuid import UUID
 
@@ -145,30 +145,36 @@ def allowed_roles(method: str, path: str) -> frozenset[str]:
     return POLICY.get((method, path), frozenset({ADMIN}))
 
 
-def authenticate(request: Request) -> Principal:
-    services = request.app.state.services
-    header = request.headers.get("authorization")
-    if not header:
-        if request.app.state.settings.demo_mode:
-            return Principal(role=COORDINATOR, actor="demo-visitor", demo=True)
-        return Principal(role=ANONYMOUS, actor="anonymous")
-    scheme, _, token = header.partition(" ")
-    parsed = keys.split(token.strip()) if scheme.lower() == "bearer" else None
+def credentials(header: str) -> tuple[UUID, str] | None:
+    """The key id and secret of an Authorization header; None unless it is `Bearer <key>`.
+
+    The scheme is case-insensitive and any whitespace may surround the key (RFC 9110 §11.1), so
+    `bearer  <key>` is the same credential as `Bearer <key>`: one principal, however spelled.
+    """
+    parts = header.split(None, 1)
+    if len(parts) != 2 or parts[0].lower() != "bearer":
+        return None
+    return keys.split(parts[1].strip())
+
+
+def key_principal(services: Any, header: str) -> Principal | None:
+    """The principal of a key header, read from the event store now; None if malformed, unknown or revoked.
+
+    Read on every request, never cached: a revocation takes effect at once, everywhere.
+    """
+    parsed = credentials(header)
     if parsed is None:
-        raise ApiProblem(
-            401, "invalid-credentials", "send 'Authorization: Bearer <key>'", {"WWW-Authenticate": "Bearer"}
-        )
+        return None
     key_id, secret = parsed
     try:
         key = services.ledger.key(key_id)
     except NotFound:
-        key = None
+        return None
     if key is None or not key.accepts(secret):
-        raise ApiProblem(401, "invalid-credentials", "the key is unknown or revoked", {"WWW-Authenticate": "Bearer"})
+        return None
     org_ref = None
     if key.organisation is not None:
         org_ref = services.ledger.organisation(key.organisation).ref
-    # Read from the event store on every request: a revocation takes effect at once, everywhere.
     return Principal(
         role=key.role,
         actor=f"{key.name}#{key_id.hex[:8]}",
@@ -177,6 +183,30 @@ def authenticate(request: Request) -> Principal:
         organisation_ref=org_ref,
         state=key.state,
     )
+
+
+def authenticate(request: Request) -> Principal:
+    """The request's principal: its key's, an anonymous reader's, or (demo) a local visitor's.
+
+    The idempotency middleware may have authenticated the request already (it claims a key only
+    for an authenticated principal); that answer stands for the whole request.
+    """
+    known = getattr(request.state, "authenticated", None)
+    if known is not None:
+        return cast(Principal, known)
+    header = request.headers.get("authorization")
+    if not header:
+        if request.app.state.settings.demo_mode:
+            return Principal(role=COORDINATOR, actor="demo-visitor", demo=True)
+        return Principal(role=ANONYMOUS, actor="anonymous")
+    principal = key_principal(request.app.state.services, header)
+    if principal is not None:
+        return principal
+    if credentials(header) is None:
+        raise ApiProblem(
+            401, "invalid-credentials", "send 'Authorization: Bearer <key>'", {"WWW-Authenticate": "Bearer"}
+        )
+    raise ApiProblem(401, "invalid-credentials", "the key is unknown or revoked", {"WWW-Authenticate": "Bearer"})
 
 
 async def authorize(request: Request) -> Principal:

@@ -1,8 +1,13 @@
 """`Idempotency-Key` on every POST (pure ASGI): a repeat gets the first answer and writes nothing.
 
-Keys are per principal (a hash of the Authorization header). The first request claims the key
-before it runs; the answer (< 500) is stored before the client sees it, so a repeat either finds
-the stored answer or the claim (409 in progress). Any other body under the same key is 409.
+A key is claimed only after the request is authenticated, and belongs to the principal (the API
+key's id, however its Authorization header is spelled): a request without a valid key, or with a
+revoked one, never reads or writes the idempotency table and goes on to its 401. The first request
+claims the key before it runs; the answer (< 500) is stored before the client sees it, so a repeat
+either finds the stored answer or the claim (409 in progress). Any other body under the same key is
+409. Stored answers expire after 24 hours (EXPIRES_AFTER): a key may then be used afresh, and every
+claim deletes up to PURGE_BATCH expired answers in its own transaction, so the table holds about a
+day of keys whatever the traffic (each claim adds one row and may remove a hundred).
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -18,6 +24,7 @@ import structlog
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
+from api.http.auth import key_principal
 from api.http.problems import STORE_DOWN, problem_response
 from projections.db import Database
 
@@ -25,21 +32,52 @@ HEADER = b"idempotency-key"
 MAX_KEY_LENGTH = 255
 KEPT_HEADERS = {b"content-type", b"etag", b"location", b"retry-after"}
 ABANDONED_AFTER = timedelta(minutes=5)  # a claim left by a crashed process is taken over
+EXPIRES_AFTER = timedelta(hours=24)  # a stored answer is forgotten, and purged, after a day
+PURGE_BATCH = 100  # expired answers deleted by each claim: bounded work, and more than one row per claim
+Clock = Callable[[], datetime]
 log = structlog.get_logger()
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def stamp(moment: datetime) -> str:
+    """A fixed-width UTC time, so the stored times compare as text on both stores."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 class Claimed:
     """This request owns the key and runs."""
 
 
-def _claim(db: Database, principal: str, key: str, fingerprint: str) -> Claimed | dict[str, Any]:
-    now = datetime.now(UTC)
+def purge(tx: Any, now: datetime) -> None:
+    """Delete up to PURGE_BATCH answers stored before `now - EXPIRES_AFTER`."""
+    tx.execute(
+        "DELETE FROM idempotency_keys WHERE (principal, key) IN"
+        " (SELECT principal, key FROM idempotency_keys WHERE created_at < ? LIMIT ?)",
+        (stamp(now - EXPIRES_AFTER), PURGE_BATCH),
+    )
+
+
+def _claim(db: Database, principal: str, key: str, fingerprint: str, now: datetime) -> Claimed | dict[str, Any]:
+    """Claim the key, or find the answer (or claim) already under it."""
+    found = None
+    while found is None:  # None: the row the insert met was deleted before it could be read
+        found = _try_claim(db, principal, key, fingerprint, now)
+    return found
+
+
+def _try_claim(
+    db: Database, principal: str, key: str, fingerprint: str, now: datetime
+) -> Claimed | dict[str, Any] | None:
     with db.transaction() as tx:
+        purge(tx, now)
         inserted = tx.execute(
             "INSERT INTO idempotency_keys (principal, key, fingerprint, created_at)"
             " VALUES (?,?,?,?)"
             " ON CONFLICT (principal, key) DO NOTHING RETURNING key",
-            (principal, key, fingerprint, now.isoformat()),
+            (principal, key, fingerprint, stamp(now)),
         ).fetchone()
         if inserted is not None:
             return Claimed()
@@ -48,14 +86,16 @@ def _claim(db: Database, principal: str, key: str, fingerprint: str) -> Claimed 
             " WHERE principal = ? AND key = ?",
             (principal, key),
         ).fetchone()
-        assert row is not None  # keys are never deleted once answered
-        abandoned = row["status"] is None and datetime.fromisoformat(row["created_at"]) < now - ABANDONED_AFTER
-        if abandoned:
+        if row is None:  # purged by another claim since the insert met it: try again
+            return None
+        created = datetime.fromisoformat(row["created_at"])
+        expired = created < now - EXPIRES_AFTER
+        abandoned = row["status"] is None and created < now - ABANDONED_AFTER
+        if expired or abandoned:
             taken = tx.execute(
-                "UPDATE idempotency_keys SET fingerprint = ?, created_at = ?"
-                " WHERE principal = ? AND key = ?"
-                " AND status IS NULL AND created_at = ? RETURNING key",
-                (fingerprint, now.isoformat(), principal, key, row["created_at"]),
+                "UPDATE idempotency_keys SET fingerprint = ?, created_at = ?, status = NULL, headers = NULL,"
+                " body = NULL WHERE principal = ? AND key = ? AND created_at = ? RETURNING key",
+                (fingerprint, stamp(now), principal, key, row["created_at"]),
             ).fetchone()
             if taken is not None:
                 return Claimed()
@@ -82,14 +122,26 @@ def _release(db: Database, principal: str, key: str) -> None:
 
 
 class Idempotency:
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, clock: Clock = utc_now) -> None:
         self.app = app
+        self.clock = clock  # injected by tests, to expire answers without waiting a day
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         headers = dict(scope.get("headers") or []) if scope["type"] == "http" else {}
         if scope["type"] != "http" or scope["method"] != "POST" or HEADER not in headers:
             await self.app(scope, receive, send)
             return
+        services = scope["app"].state.services
+        authorization = headers.get(b"authorization", b"").decode("latin-1")
+        try:
+            principal = await run_in_threadpool(key_principal, services, authorization) if authorization else None
+        except STORE_DOWN:
+            await _unavailable(scope, receive, send)
+            return
+        if principal is None:  # no valid key: the app answers 401, and the table is never touched
+            await self.app(scope, receive, send)
+            return
+        scope.setdefault("state", {})["authenticated"] = principal  # authorize() takes it as is
         key = headers[HEADER].decode("latin-1").strip()
         if not key or len(key) > MAX_KEY_LENGTH:
             await _problem(
@@ -102,24 +154,16 @@ class Idempotency:
             )
             return
         body = await _read_body(receive)
-        principal = hashlib.sha256(headers.get(b"authorization", b"")).hexdigest()
+        owner = str(principal.key_id)
         fingerprint = _fingerprint(scope, body)
-        db = scope["app"].state.services.db
+        db = services.db
         try:
-            found = await run_in_threadpool(_claim, db, principal, key, fingerprint)
+            found = await run_in_threadpool(_claim, db, owner, key, fingerprint, self.clock())
         except STORE_DOWN:
-            await _problem(
-                scope,
-                receive,
-                send,
-                503,
-                "store-unavailable",
-                "the ledger's database is unavailable; retry shortly",
-                {"Retry-After": "5"},
-            )
+            await _unavailable(scope, receive, send)
             return
         if isinstance(found, Claimed):
-            await self._run(scope, receive, send, body, db, principal, key)
+            await self._run(scope, receive, send, body, db, owner, key)
         elif found["fingerprint"] != fingerprint:
             await _problem(
                 scope,
@@ -238,6 +282,18 @@ async def _replay(send: Any, stored: dict[str, Any]) -> None:
     headers += [(b"content-length", str(len(body)).encode()), (b"idempotent-replayed", b"true")]
     await send({"type": "http.response.start", "status": stored["status"], "headers": headers})
     await send({"type": "http.response.body", "body": body})
+
+
+async def _unavailable(scope: dict, receive: Any, send: Any) -> None:
+    await _problem(
+        scope,
+        receive,
+        send,
+        503,
+        "store-unavailable",
+        "the ledger's database is unavailable; retry shortly",
+        {"Retry-After": "5"},
+    )
 
 
 async def _problem(

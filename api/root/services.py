@@ -19,6 +19,7 @@ API_TABLES = [
     "CREATE TABLE IF NOT EXISTS idempotency_keys ("
     " principal TEXT NOT NULL, key TEXT NOT NULL, fingerprint TEXT NOT NULL, status INTEGER,"
     " headers TEXT, body TEXT, created_at TEXT NOT NULL, PRIMARY KEY (principal, key))",
+    "CREATE INDEX IF NOT EXISTS idempotency_keys_created ON idempotency_keys (created_at)",  # the purge
 ]
 
 
