@@ -9,8 +9,11 @@ from api.root.settings import Settings
 from domain.ledger import Ledger
 from projections import store
 from projections.audit import projection as audit
+from projections.audit import seals
 from projections.audit.checkpoints import SigningKey
 from projections.audit.projection import AuditProjection
+from projections.audit.seal_upgrade import upgrade_seals
+from projections.audit.sealing import SealingRecorder
 from projections.db import Database
 from projections.query import DurableRows, FoldedRows
 from projections.runner import Runner, ViewsProjection
@@ -33,8 +36,13 @@ class Services:
         self.events_table: str = self.ledger.recorder.events_table_name  # type: ignore[attr-defined]
         store.create_tables(self.db)
         audit.create_tables(self.db, self.events_table)
+        seals.create_table(self.db)
         self.db.create(API_TABLES)
         self.signing_key = SigningKey.load_or_create(settings.key_file)
+        # every event is sealed as it is written (docs/seals.md); a ledger from before seals is sealed once here
+        if not isinstance(self.ledger.recorder, SealingRecorder):
+            raise RuntimeError(f"the ledger's recorder {type(self.ledger.recorder).__name__} does not seal")
+        upgrade_seals(self.db, self.events_table, self.signing_key)
         self.views = ViewsProjection(self.currency, settings.snapshot_every_events)
         self.audit = AuditProjection(
             self.signing_key, settings.checkpoint_every_events, settings.checkpoint_every_seconds

@@ -6,9 +6,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
+from eventsourcing.persistence import ApplicationRecorder
 from eventsourcing.postgres import PostgresFactory
 from pydantic import field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from projections.audit.sealing import SEAL_KEY_FILE, SealingPostgresRecorder, configured
 
 
 class Settings(BaseSettings):
@@ -79,12 +82,14 @@ class Settings(BaseSettings):
         if not self.is_postgres:
             self.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
             return {
-                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "PERSISTENCE_MODULE": "projections.audit.sealing:SealingSQLiteFactory",
                 "SQLITE_DBNAME": str(self.sqlite_path),
                 "SQLITE_LOCK_TIMEOUT": "30",
+                **self._seal_env(),
             }
         url = urlparse(self.database_url)
         return {
+            **self._seal_env(),
             "PERSISTENCE_MODULE": f"{__name__}:BoundedPostgresFactory",
             "POSTGRES_DBNAME": url.path.lstrip("/") or "postgres",
             "POSTGRES_HOST": url.hostname or "127.0.0.1",
@@ -101,9 +106,15 @@ class Settings(BaseSettings):
             "POSTGRES_RECONNECT_TIMEOUT": str(self.reconnect_timeout_seconds),
         }
 
+    def _seal_env(self) -> dict[str, str]:
+        """Where the sealing recorder finds the signing key its seal key derives from (docs/seals.md). Named with
+        the application's prefix, so the process environment cannot point it elsewhere."""
+        return {f"LEDGER_{SEAL_KEY_FILE}": str(self.key_file)}
+
 
 class BoundedPostgresFactory(PostgresFactory):
-    """The library's PostgreSQL factory, every session of which has statement and lock timeouts.
+    """The library's PostgreSQL factory, every session of which has statement and lock timeouts, and whose
+    application recorder seals each event it writes (projections/audit/sealing.py).
 
     The library's env has no key for them, so they go in libpq's `options` before the pool opens
     (every connection has them, none is missed); its reconnect back-off is capped as well.
@@ -122,3 +133,8 @@ class BoundedPostgresFactory(PostgresFactory):
             ),
         )
         pool.reconnect_timeout = float(self.env.get("POSTGRES_RECONNECT_TIMEOUT") or 300)
+
+    application_recorder_class = SealingPostgresRecorder
+
+    def application_recorder(self) -> ApplicationRecorder:
+        return configured(super().application_recorder(), self.env.get(SEAL_KEY_FILE))

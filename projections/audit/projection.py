@@ -16,6 +16,7 @@ import structlog
 
 from projections.audit.chain import Chain
 from projections.audit.checkpoints import FIRST, Checkpoint, CheckpointPolicy, SigningKey
+from projections.audit.seals import Sealer, seal_key, sealed_prefix
 from projections.db import Database, Tx
 
 log = structlog.get_logger()
@@ -118,8 +119,12 @@ class AuditProjection:
         self, signing_key: SigningKey | None = None, every_events: int = 1000, every_seconds: float = 600.0
     ) -> None:
         self.signing_key = signing_key
+        # a checkpoint signs only records the ledger sealed (docs/seals.md): the seal key derives from the signing key
+        self.sealer = Sealer(seal_key(signing_key)) if signing_key else None
         self.policy = CheckpointPolicy(every_events, every_seconds)
         self._next_idle_check = 0.0
+        self._alarmed: int | None = None  # the unsealed position already logged
+        self._sealed_upto = 0  # chained records up to here were seen sealed (what /readyz need not look at again)
 
     def clear(self, tx: Tx) -> None:
         raise RuntimeError("the audit chain is evidence: it is verified, never rebuilt")
@@ -158,11 +163,45 @@ class AuditProjection:
         since = int(tx.scalar("SELECT COUNT(*) FROM audit_log WHERE position > ?", (after,)))
         if not force and not self.policy.due(since, _age(last, now)):
             return None
-        count = (last.count if last else 0) + since
+        assert self.sealer is not None
+        sealed = sealed_prefix(tx, self.sealer, after, int(head["position"]))
+        if sealed.first_bad is not None:
+            self._alarm(sealed.first_bad, after)
+        if sealed.position is None or sealed.chain_hash is None:
+            return None  # the first record after the last checkpoint has no valid seal: nothing may be signed
+        count = (last.count if last else 0) + sealed.count
         prev = (last.position, last.chain_hash) if last else FIRST
-        checkpoint = self.signing_key.sign(int(head["position"]), count, head["chain_hash"], now, prev)
+        checkpoint = self.signing_key.sign(sealed.position, count, sealed.chain_hash, now, prev)
         insert_checkpoint(tx, checkpoint)
         return checkpoint
+
+    def _alarm(self, position: int, signed_upto: int) -> None:
+        """Once per position: a record the ledger did not seal is chained, and no checkpoint will cover it."""
+        if self._alarmed != position:
+            self._alarmed = position
+            log.error(
+                "unsealed_record",
+                position=position,
+                signed_upto=signed_upto,
+                detail="a record the ledger did not write (no valid seal) is in the log; checkpoints stop before it",
+            )
+
+    def unsealed(self, db: Database) -> int | None:
+        """The first chained record after the last checkpoint whose seal is missing or wrong, None when there is
+        none (what /readyz reports). Each call reads only what earlier calls have not seen sealed."""
+        if self.sealer is None:
+            return None
+        with db.transaction(commit=False) as tx:
+            last, head = last_checkpoint(tx), head_of(tx)
+            signed = last.position if last else 0
+            if head is None or head["position"] < self._sealed_upto:  # an emptied store: start again
+                self._sealed_upto, self._alarmed = 0, None
+            after = max(signed, self._sealed_upto)
+            sealed = sealed_prefix(tx, self.sealer, after)
+        self._sealed_upto = max(after, sealed.position or 0)
+        if sealed.first_bad is None and self._alarmed is not None and self._alarmed > signed:
+            return self._alarmed  # the checkpointer found it unsealed (its seal may have gone since we looked)
+        return sealed.first_bad
 
     def idle(self, db: Database) -> None:
         """The runner's idle turn: a quiet log's unsigned tail is signed once T seconds passed."""

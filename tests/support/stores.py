@@ -103,7 +103,7 @@ def opened(settings: Settings) -> Iterator[Services]:
 def wipe(svc: Services) -> None:
     """A fresh start for each hypothesis example on the same database."""
     with svc.db.transaction() as tx:
-        for table in (*store.VIEW_TABLES, "audit_log", "audit_checkpoints"):
+        for table in (*store.VIEW_TABLES, "audit_log", "audit_checkpoints", "event_seals"):
             tx.execute(f"DELETE FROM {table}")
         svc.db.reset_tracking(tx, "views")
         svc.db.reset_tracking(tx, "audit")

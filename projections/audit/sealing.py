@@ -1,0 +1,136 @@
+"""The sealing writer: the library's application recorders, each of which seals every event it inserts, in the
+insert's own transaction (docs/seals.md). A seal is HMAC-SHA256 over the record's leaf hash at the position the
+store gave it (seals.py), so the seals are never lost and never half there.
+
+The recorder reads its key from the signing key file named by the factory's `SEAL_KEY_FILE` setting (Settings
+puts `LEDGER_SEAL_KEY_FILE` in the library's environment), once, at its first write; with no key it refuses to
+write. There is no unsealed way in: the factories below build nothing but sealing recorders.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import ApplicationRecorder, ProgrammingError, StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteFactory
+from psycopg import Cursor
+from psycopg.rows import DictRow
+from psycopg.sql import SQL
+
+from projections.audit.chain import LogRecord, leaf_hash
+from projections.audit.checkpoints import SigningKey
+from projections.audit.seals import UPSERT, Sealer, seal_key
+
+SEAL_KEY_FILE = "SEAL_KEY_FILE"
+PG_UPSERT = (
+    "INSERT INTO event_seals (position, seal) SELECT * FROM unnest(%s::bigint[], %s::text[])"
+    " ON CONFLICT (position) DO UPDATE SET seal = excluded.seal"
+)
+
+
+class SealKeyMissing(ProgrammingError):
+    """A write with no seal key: the ledger writes nothing it cannot seal."""
+
+
+class SealingRecorder:
+    """What both sealing recorders share: the key, loaded once, and the seals of a batch of stored events."""
+
+    key_file: Path | None = None
+    _sealer: Sealer | None = None
+    _loading = threading.Lock()
+
+    def sealer(self) -> Sealer:
+        sealer = self._sealer
+        if sealer is None:
+            with self._loading:
+                sealer = self._sealer or Sealer(seal_key(SigningKey.load(self._key_path())))
+                self._sealer = sealer
+        return sealer
+
+    def _key_path(self) -> Path:
+        path = self.key_file
+        if path is None or not path.exists():
+            raise SealKeyMissing(
+                f"no signing key at {path or '(none configured)'}: every event is sealed with a key derived from it,"
+                " and nothing is written unsealed"
+            )
+        return path
+
+    def seals(self, positions: Sequence[int], events: Sequence[StoredEvent]) -> list[tuple[int, str]]:
+        """(position, seal) of each event stored at the position the store gave it."""
+        if len(positions) != len(events):
+            raise ProgrammingError(f"the store gave {len(positions)} positions for {len(events)} events")
+        sealer = self.sealer()
+        return [(int(p), sealer.seal(leaf_hash(_record(p, e)))) for p, e in zip(positions, events, strict=True)]
+
+
+def _record(position: int, event: StoredEvent) -> LogRecord:
+    stream = event.originator_id
+    return LogRecord(
+        int(position), stream if isinstance(stream, UUID) else UUID(str(stream)), event.originator_version,
+        event.topic, event.state,
+    )  # fmt: skip
+
+
+class SealingSQLiteRecorder(SealingRecorder, SQLiteApplicationRecorder):
+    """SQLite: each insert gives its rowid (the position); the seals go in before the transaction commits."""
+
+    def _insert_events(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int]:
+        self.sealer()  # refuse before anything is inserted
+        ids = list(super()._insert_events(c, stored_events, **kwargs) or [])
+        c.executemany(UPSERT, self.seals(ids, stored_events))
+        return ids
+
+
+class SealingPostgresRecorder(SealingRecorder, PostgresApplicationRecorder):
+    """PostgreSQL: the insert returns each row's notification id with its stream and version (so a seal never
+    depends on the order RETURNING lists rows in); the seals go in inside the same transaction."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.insert_events_statement += SQL(", originator_id, originator_version")
+
+    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+        if self.datastore.enable_db_functions:  # that path inserts in a database function we cannot seal in
+            raise ProgrammingError("sealed writes do not use POSTGRES_ENABLE_DB_FUNCTIONS: unset it")
+        if stored_events:
+            self.sealer()  # refuse before anything is inserted
+        ids: Sequence[int] | None = super().insert_events(stored_events, **kwargs)
+        return ids
+
+    def _fetch_ids_after_insert_events(
+        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **_: Any
+    ) -> Sequence[int] | None:
+        assert curs.statusmessage and curs.statusmessage.startswith("INSERT"), curs.statusmessage
+        rows = curs.fetchall()
+        by_key = {(e.originator_id, e.originator_version): e for e in stored_events}
+        try:
+            events = [by_key[(r["originator_id"], r["originator_version"])] for r in rows]
+        except KeyError as e:
+            raise ProgrammingError(f"the store returned a row that was not inserted: {e}") from None
+        ids = [int(r["notification_id"]) for r in rows]
+        pairs = self.seals(ids, events)
+        curs.execute(PG_UPSERT, ([p for p, _ in pairs], [s for _, s in pairs]))
+        return ids
+
+
+def configured(recorder: ApplicationRecorder, key_file: str | None) -> ApplicationRecorder:
+    """The factory's recorder, which must seal, told where the signing key is."""
+    if not isinstance(recorder, SealingRecorder):
+        raise ProgrammingError(f"{type(recorder).__name__} does not seal: the ledger writes only through a sealer")
+    recorder.key_file = Path(key_file) if key_file else None
+    return recorder
+
+
+class SealingSQLiteFactory(SQLiteFactory):
+    """The library's SQLite factory, whose application recorder seals."""
+
+    application_recorder_class = SealingSQLiteRecorder
+
+    def application_recorder(self) -> ApplicationRecorder:
+        return configured(super().application_recorder(), self.env.get(SEAL_KEY_FILE))
