@@ -55,6 +55,7 @@ _HTTP = {  # the HTTP layer: requests, keys, preconditions, paging, the store
     "position-beyond-head": Code(422, "No write has that position yet"),
     "view-lagging": Code(503, "The views have not reached that position yet"),
     "store-unavailable": Code(503, "The ledger's database is unavailable"),
+    "unsealed-record": Code(503, "A record the ledger did not write is in the log"),
     "internal-error": Code(500, "Unexpected error"),
     "stream-not-found": Code(404, "No events recorded for that stream"),
     "unknown-region": Code(422, "Unknown region"),
