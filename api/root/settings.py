@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
@@ -14,6 +16,45 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from projections.audit.sealing import SEAL_KEY_FILE, SealingPostgresRecorder, configured
 
 
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+ENVIRONMENTS = {
+    "development": Environment.DEVELOPMENT,
+    "dev": Environment.DEVELOPMENT,
+    "production": Environment.PRODUCTION,
+    "prod": Environment.PRODUCTION,
+}
+
+
+def environment_named(value: object) -> Environment:
+    """`LEDGER_ENVIRONMENT` as an Environment, whatever its case and surrounding spaces (`prod` too).
+
+    Anything else is refused at start-up: a misspelt "Production" must never read as development.
+    """
+    name = str(value).strip().lower()
+    if name not in ENVIRONMENTS:
+        raise ValueError(f"LEDGER_ENVIRONMENT is one of {', '.join(ENVIRONMENTS)}, not {value!r}")
+    return ENVIRONMENTS[name]
+
+
+def create_private(path: Path) -> None:
+    """Create the SQLite file (if missing) readable by its owner only, before SQLite opens it.
+
+    It holds unpublished needs and key hashes. SQLite gives its -wal, -shm and -journal files the
+    main file's mode, so they are 0600 too. An existing file keeps the mode its operator chose.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    os.fchmod(fd, 0o600)  # the umask may only narrow it; make sure of it
+    os.close(fd)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="LEDGER_", env_file=".env", extra="ignore")
 
@@ -21,11 +62,15 @@ class Settings(BaseSettings):
     reporting_currency: str = "USD"
     signing_key_file: Path | None = None
     log_format: str | None = None  # json | console; console on a terminal when unset
-    environment: str = "development"  # development | production
+    environment: Environment = Environment.DEVELOPMENT  # development (dev) | production (prod), any case
     demo_mode: bool = False  # anonymous local users read as coordinator (never in production)
     checkpoint_every_events: int = 1000
     checkpoint_every_seconds: float = 600.0
     max_body_bytes: int = 5_000_000
+    header_timeout_seconds: float = 10.0  # a request's headers arrive within this, or the connection is closed
+    body_timeout_seconds: float = 60.0  # its whole body within this of the headers, or 408
+    keep_alive_seconds: float = 5.0  # an idle connection is closed after this
+    max_connections: int = 200  # beyond this many connections, requests are answered 503
     read_wait_seconds: float = 5.0
     runner_batch_size: int = 500
     snapshot_every_events: int = 10_000
@@ -43,9 +88,14 @@ class Settings(BaseSettings):
             raise ValueError("LEDGER_LOG_FORMAT is json or console")
         return v
 
+    @field_validator("environment", mode="before")
+    @classmethod
+    def _environment(cls, v: object) -> Environment:
+        return environment_named(v)
+
     @model_validator(mode="after")
     def _safe(self) -> Settings:
-        if self.environment == "production" and self.demo_mode:
+        if self.environment is Environment.PRODUCTION and self.demo_mode:
             raise ValueError("LEDGER_DEMO_MODE is refused when LEDGER_ENVIRONMENT=production")
         if not self.database_url.startswith(("sqlite://", "postgresql://", "postgres://")):
             raise ValueError("LEDGER_DATABASE_URL is sqlite:///path or postgresql://...")
@@ -80,7 +130,7 @@ class Settings(BaseSettings):
     def eventsourcing_env(self) -> dict[str, str]:
         """The library's persistence settings for this database URL."""
         if not self.is_postgres:
-            self.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+            create_private(self.sqlite_path)
             return {
                 "PERSISTENCE_MODULE": "projections.audit.sealing:SealingSQLiteFactory",
                 "SQLITE_DBNAME": str(self.sqlite_path),
