@@ -22,6 +22,7 @@ from projections.audit import store as audit_store
 from projections.audit.chain import GENESIS, LogRecord
 from projections.audit.log_format import read_jsonl_log, record_from_json
 from projections.audit.proof import Proof, Tail
+from projections.audit.seals import seal_key, seal_records
 
 BATCH = 2000
 Tick = Callable[[int], None]
@@ -104,6 +105,7 @@ class _Writer:
 
     def __init__(self, svc: Any) -> None:
         self.recorder, self.db = svc.ledger.recorder, svc.db
+        self.seal_key = seal_key(svc.signing_key)
         self.table = self.recorder.events_table_name
         self.run: list[LogRecord] = []
         self.last = 0  # the last position written
@@ -142,12 +144,14 @@ class _Writer:
             )
 
     def _insert_at(self, record: LogRecord) -> None:
+        """SQLite: the record at its row id, sealed in the same transaction (the recorder seals all the others)."""
         with self.db.transaction() as tx:
             tx.execute(
                 f"INSERT INTO {self.table} (rowid, originator_id, originator_version, topic,"
                 " state) VALUES (?, ?, ?, ?, ?)",
                 (record.position, record.stream_id.hex, record.version, record.topic, record.state),
             )
+            seal_records(tx, self.seal_key, [record])
 
 
 def _stored(record: LogRecord) -> StoredEvent:

@@ -51,27 +51,29 @@ def test_a_restored_export_has_the_same_views_positions_and_chain_head(demo: Ser
         assert answer["checkpoints_verified"] >= 2 * len(_checkpoints(demo))
 
 
-def test_a_restore_under_a_new_key_needs_the_old_public_key_and_keeps_the_old_checkpoints_aside(
+def test_a_restore_under_a_new_key_needs_the_old_public_key_and_imports_the_old_checkpoints(
     demo: Services, tmp_path: Path
 ) -> None:
-    # given an export, the original's public key, and an empty store with a key of its own
+    # given an export, the original's public key, and an empty store whose key does not exist yet
     path = export(demo, tmp_path / "log.jsonl")
     old = tmp_path / "old.pem"
     old.write_bytes(demo.signing_key.public_key_pem())
     with empty_store(kind_of(demo), tmp_path, tmp_path / "new-key.pem") as target:
-        # when it is restored without the old key: the checkpoints cannot be checked, it refuses
+        # when it is restored without the old key: no key to trust, nothing proven, no key made, nothing written
         refused = run(target, "restore", str(path))
-        assert refused.returncode == 1 and "checkpoint signature invalid" in refused.stderr
+        assert refused.returncode == 3 and "no trusted public key" in refused.stderr
+        assert not target.key_file.exists()
         # when it is restored with the old key
         done = run(target, "restore", str(path), "--public-key", str(old))
         assert done.returncode == 0, done.stderr
-        assert "0 of" in done.stderr  # none of the old checkpoints is stored under the new key
-        # then the store verifies under its own key, and against the old checkpoints with both keys
+        # then every checkpoint of the file is imported, still under the old key
+        assert f"{len(_checkpoints(demo))} checkpoints imported" in done.stderr
+        # and the store verifies with both keys, against the old checkpoints too; with its own key only, it cannot
         new = tmp_path / "new.pem"
         new.write_text(run(target, "audit", "public-key").stdout)
-        assert verdict(target)[0] == 0
         code, _, said = verdict(target, "--checkpoint", str(path), "--public-key", str(old), "--public-key", str(new))
         assert code == 0, said
+        assert verdict(target)[0] != 0
 
 
 def test_a_restore_into_a_store_that_is_not_empty_is_refused(demo: Services, tmp_path: Path) -> None:
