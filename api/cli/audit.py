@@ -1,7 +1,9 @@
 """`ledger verify`, `ledger export log`, `ledger audit ...`: the audit trail.
 
-`ledger verify` exits 0 when the log is intact, 1 when it fails verification (naming the first bad
-position), 2 when its input cannot be read (a missing file, a key that is no Ed25519 key).
+`ledger verify` exits 0 proven, 1 tampered (naming the first bad position), 2 unreadable input (a missing file or
+database, a key that is no Ed25519 key), 3 consistent but not proven (no trusted key, missing checkpoints, an
+unsigned tail longer than one cadence): docs/audit-verify.md, "Verdicts and exit codes". It only reads: it never
+creates a key, a table, a trigger or a file, on either store.
 """
 
 from __future__ import annotations
@@ -9,16 +11,18 @@ from __future__ import annotations
 import json
 import os
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from api.cli.common import err, fail, progress, services
-from api.cli.verify_report import UNREADABLE, report
-from projections.audit.checkpoints import Checkpoint, load_public_key
+from api.cli.verify_report import Outcome, report, unreadable
+from api.root.settings import Settings
+from projections.audit.checkpoints import Checkpoint, SigningKey, load_public_key
 from projections.audit.log_format import read_checkpoints
-from projections.audit.verify import VerifyResult
+from projections.audit.verdict import Cadence, Reason, judge
 
 LogOpt = Annotated[
     Path | None,
@@ -40,41 +44,78 @@ KeyOpt = Annotated[
     typer.Option(
         "--public-key",
         metavar="PEM",
-        help="a public key PEM of the ledger (from /v1/audit/public-key): signatures are checked "
-        "against the keys given instead of the key in the data directory. Repeatable (e.g. the keys "
-        "before and after a restore)",
+        help="a public key PEM of the ledger (from /v1/audit/public-key) that signatures are checked against; "
+        "without it, the ledger's own key file when it exists at the configured path (never a new one), else "
+        "nothing is proven (exit 3). Repeatable (e.g. the keys before and after a restore)",
     ),
 ]
-JsonOpt = Annotated[bool, typer.Option("--json", help="print the result as JSON")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="print the verdict as JSON on standard output")]
 
 
 def verify(
     log: LogOpt = None, checkpoint: CheckpointOpt = None, public_key: KeyOpt = None, as_json: JsonOpt = False
 ) -> None:
-    """Recompute the audit chain and check every checkpoint: exit 0 intact, 1 not, 2 unreadable."""
-    from projections.audit.backup import verify_file
+    """Recompute the audit chain and check every checkpoint, reading only: exit 0 proven, 1 tampered, 2 unreadable,
+    3 consistent but not proven."""
+    try:
+        settings = Settings()
+    except ValueError as e:
+        unreadable(f"the ledger's settings are invalid: {e}", as_json)
+    given = _saved_checkpoints(checkpoint or [], as_json)
+    keys = [_public_key(p, as_json) for p in public_key] if public_key else _own_key(settings, as_json)
+    cadence = Cadence(settings.checkpoint_every_events, settings.checkpoint_every_seconds, settings.runner_batch_size)
+    outcome = (
+        _verify_file(log, keys, given, cadence, as_json)
+        if log
+        else _verify_store(settings, keys, given, cadence, as_json)
+    )
+    raise typer.Exit(report(outcome, as_json))
 
-    given = _saved_checkpoints(checkpoint or [])
-    key = [_public_key(p) for p in public_key] if public_key else None
-    if log is not None:
-        if not log.is_file():
-            _unreadable(f"no such log file: {log}")
-        with progress(log.stat().st_size, "verify") as tick:
-            result, seen = verify_file(log, key, given, tick)
-        cps = sorted([*given, *(Checkpoint.from_dict(c) for c in seen)], key=lambda c: c.position)
-        facts: dict[str, Any] = {"source": str(log), "key_id": _key_id(key)}
-    else:
-        result, cps, facts = _verify_store(given, key)
-    report(result, cps, facts, as_json)
+
+def _verify_file(
+    path: Path, keys: list[Any] | None, given: list[Checkpoint], cadence: Cadence, as_json: bool
+) -> Outcome:
+    from projections.audit.verify_store import verify_export
+
+    if not path.is_file():
+        unreadable(f"no such log file: {path}", as_json)
+    try:
+        with progress(path.stat().st_size, "verify") as tick:
+            found = verify_export(path, keys, given, tick)
+    except OSError as e:
+        unreadable(f"cannot read {path}: {e}", as_json)
+    # a file is a snapshot: its tail is judged by its count only (`ledger export log` signs it first)
+    verdict = judge(
+        found.result, found.checkpoints, cadence, keys is not None, found.first_records, None, found.accepted
+    )
+    facts = {"source": str(path), "key_id": _key_id(keys)}
+    return Outcome(verdict, found.result, found.checkpoints, facts)
 
 
-def _verify_store(given: list[Checkpoint], key: Any) -> tuple[VerifyResult, list[Checkpoint], dict]:
+def _verify_store(
+    settings: Settings, keys: list[Any] | None, given: list[Checkpoint], cadence: Cadence, as_json: bool
+) -> Outcome:
+    from projections.audit.readonly import StoreUnreadable, open_readonly
+    from projections.audit.store import events_head
     from projections.audit.verify_store import verify_store
 
-    with services() as svc:
-        keys = key or svc.signing_key.public_key
-        with progress(svc.runner.head(), "verify") as tick:
-            found = verify_store(svc.db, svc.events_table, keys, given, tick)
+    table = events_table(settings)
+    try:
+        db = open_readonly(settings.database_url, table)
+    except StoreUnreadable as e:
+        unreadable(f"{settings.safe_database_url}: {e}", as_json)
+    try:
+        with db.transaction(commit=False) as tx:
+            total = events_head(tx, table)
+        with progress(total, "verify") as tick:
+            found = verify_store(db, table, keys, given, tick)
+    finally:
+        db.close()
+    notes = _store_notes(found.trigger, found.unchained, found.chained_head)
+    now = datetime.now(UTC)
+    verdict = judge(
+        found.result, found.checkpoints, cadence, keys is not None, found.first_records, now, found.accepted, notes
+    )
     facts = {
         "source": "store",
         "key_id": _key_id(keys),
@@ -83,18 +124,57 @@ def _verify_store(given: list[Checkpoint], key: Any) -> tuple[VerifyResult, list
         "unchained": found.unchained,
         "trigger": found.trigger,
     }
-    return found.result, found.checkpoints, facts
+    return Outcome(verdict, found.result, found.checkpoints, facts)
+
+
+def events_table(settings: Settings) -> str:
+    """The library's name for the events table (eventsourcing 9.5: SQLite's is `stored_events`, PostgreSQL's is the
+    application's name + `_events`), known without opening the ledger, which would create it."""
+    from domain.ledger import Ledger
+
+    return f"{Ledger.name.lower()}_events" if settings.is_postgres else "stored_events"
+
+
+def _store_notes(trigger: str | None, unchained: int, chained: int) -> list[Reason]:
+    """What the database shows besides the chain: said as it is, never repaired (verify only reads)."""
+    notes = []
+    if trigger not in (None, "enabled"):
+        text = f"the append-only trigger on the events table is {trigger}: verify only reads, so it stays {trigger}"
+        notes.append(Reason(f"append-only-trigger-{trigger}", text))
+    if unchained:
+        text = (
+            f"{unchained} records after position {chained} are not chained yet (the audit projection lags): "
+            "hashed, nothing stored to compare"
+        )
+        notes.append(Reason("unchained-records", text, None, chained + 1, None, unchained))
+    return notes
+
+
+def _own_key(settings: Settings, as_json: bool) -> list[Any] | None:
+    """The ledger's own key file, read if it exists at the configured path (never created); None: no trusted key."""
+    path = settings.key_file
+    if not path.is_file():
+        return None
+    try:
+        data = path.read_bytes()
+        return [SigningKey.from_pem(data).public_key if b"PRIVATE KEY" in data else load_public_key(data)]
+    except (OSError, ValueError, TypeError) as e:
+        unreadable(f"cannot read the ledger's key file {path}: {e}", as_json)
 
 
 def export_log(
     output: Annotated[Path | None, typer.Option("-o", "--output", help="write here (default: standard output)")] = None,
 ) -> None:
-    """Every chained event with its stored bytes and hashes, and every checkpoint, as JSON Lines."""
+    """Every chained event with its stored bytes and hashes, and every checkpoint, as JSON Lines. The unsigned tail
+    is signed first (a checkpoint out of cadence), so a fresh export is covered to its last record."""
     from projections.audit.backup import Export
 
     with services() as svc:
         with progress(svc.runner.head(), "chain") as tick:  # export everything recorded so far
             svc.runner.catch_up(tick)
+        with svc.db.transaction() as tx:
+            svc.db.lock(tx, svc.audit.lock_key)
+            svc.audit.checkpoint_if_due(tx, force=True)
         export = Export(svc)
         with progress(export.chained, "export") as tick:
             _write(export.lines(tick), output)
@@ -145,21 +225,21 @@ def latest_checkpoint() -> None:
     typer.echo(json.dumps(found.to_dict()))
 
 
-def _saved_checkpoints(paths: list[Path]) -> list[Checkpoint]:
+def _saved_checkpoints(paths: list[Path], as_json: bool) -> list[Checkpoint]:
     found = []
     for path in paths:
         try:
             found += read_checkpoints(path)
         except (OSError, ValueError) as e:
-            _unreadable(f"cannot read checkpoints from {path}: {e}")
+            unreadable(f"cannot read checkpoints from {path}: {e}", as_json)
     return found
 
 
-def _public_key(path: Path) -> Any:
+def _public_key(path: Path, as_json: bool) -> Any:
     try:
         return load_public_key(path.read_bytes())
     except (OSError, ValueError, TypeError) as e:
-        _unreadable(f"cannot read an Ed25519 public key from {path}: {e}")
+        unreadable(f"cannot read an Ed25519 public key from {path}: {e}", as_json)
 
 
 def _key_id(key: Any) -> str | None:
@@ -174,7 +254,3 @@ def _key_id(key: Any) -> str | None:
         return ", ".join(filter(None, (_key_id(k) for k in key)))
     raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     return key_id_of(raw)
-
-
-def _unreadable(message: str) -> None:
-    fail(message, UNREADABLE)

@@ -1,70 +1,88 @@
-"""What `ledger verify` says: one line when intact, the first bad position when not, and the
-warnings that say what was not proved. Exit codes: 0 intact, 1 not intact, 2 unreadable input."""
+"""What `ledger verify` says: the verdict as its exit code (0 proven, 1 tampered, 2 unreadable, 3 consistent but not
+proven), in words on standard error (the counts and positions each reason concerns), and with `--json` as one JSON
+object on standard output: `verdict`, `exit_code`, `reasons`, the verification's own fields and the facts of the
+source (docs/audit-verify.md, "Verdicts and exit codes")."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+from typing import Any, NoReturn
 
 import typer
+from rich.markup import escape
 
 from api.cli.common import err
 from projections.audit.checkpoints import Checkpoint
+from projections.audit.verdict import PROVEN, TAMPERED, UNPROVEN, UNPROVEN_CODES, UNREADABLE, Verdict
 from projections.audit.verify import SIGNATURE_INVALID, VerifyResult
 
-TAMPERED, UNREADABLE = 1, 2
+__all__ = ["TAMPERED", "UNPROVEN", "UNREADABLE", "Outcome", "report", "unreadable"]
+COLOUR = {PROVEN: "green", TAMPERED: "red", UNREADABLE: "red", UNPROVEN: "yellow"}
 
 
-def report(result: VerifyResult, cps: list[Checkpoint], facts: dict, as_json: bool) -> None:
-    last = result.last_position
-    signed = [c for c in cps if last is not None and c.position <= last]
+@dataclass(frozen=True)
+class Outcome:
+    verdict: Verdict
+    result: VerifyResult
+    checkpoints: list[Checkpoint]  # one per position, oldest first
+    facts: dict[str, Any]  # the source, the key id(s), and the database's heads and trigger
+
+
+def report(outcome: Outcome, as_json: bool) -> int:
+    """Say the verdict (JSON on stdout when asked, words on stderr always) and answer its exit code."""
+    verdict, result = outcome.verdict, outcome.result
     if as_json:
-        latest = signed[-1].to_dict() if signed and result.ok else None
-        typer.echo(json.dumps({**result.to_dict(), **facts, "last_checkpoint": latest}))
+        last = _last(outcome)
+        document = {
+            **verdict.to_dict(),
+            **result.to_dict(),
+            **outcome.facts,
+            "last_checkpoint": last.to_dict() if last and result.ok else None,
+        }
+        typer.echo(json.dumps(document))
+    _say(f"[{COLOUR[verdict.code]}]{verdict.status}:[/] {escape(headline(outcome))}")
+    for reason in verdict.reasons[1:] if not result.ok else verdict.reasons:
+        label = "not proven" if reason.code in UNPROVEN_CODES else "note"
+        _say(f"  {label} ({reason.code}): {escape(reason.message)}")
+    return verdict.code
+
+
+def headline(outcome: Outcome) -> str:
+    """One line: what failed and where, or what was verified and what it rests on."""
+    verdict, result, facts = outcome.verdict, outcome.result, outcome.facts
     if not result.ok:
-        err.print(f"[red]not intact:[/red] {failure(result, facts)}", highlight=False, soft_wrap=True)
-        raise typer.Exit(TAMPERED)
-    for warning in warnings(result, facts):
-        err.print(f"[yellow]warning:[/yellow] {warning}", highlight=False, soft_wrap=True)
-    if not as_json:
-        typer.echo(summary(result, signed[-1] if signed else None))
-
-
-def summary(result: VerifyResult, last: Checkpoint | None) -> str:
+        text = verdict.reasons[0].message
+        if result.problem == SIGNATURE_INVALID:
+            text += f"; checked against key {facts.get('key_id')}: give the signing ledger's key with --public-key"
+        return text
     if not result.count:
-        return "intact: the log is empty"
+        return "the log is empty"
+    text = f"{result.count} records to position {result.last_position}, chain head {result.head}"
+    last = _last(outcome)
     checked = result.checkpoints_verified or result.checkpoints_unsigned
-    how = "verified" if result.checkpoints_verified else "on the chain, signatures not checked"
-    tail = (
-        f"; {checked} checkpoint{'s' if checked != 1 else ''} {how}, the last at position "
-        f"{last.position} ({last.time}, key {last.key_id})"
-        if last
-        else "; no checkpoint"
-    )
-    return f"intact: {result.count} records to position {result.last_position}, chain head {result.head}{tail}"
+    if last is None:
+        return text + "; no checkpoint"
+    how = f"verified with key {facts.get('key_id')}" if result.checkpoints_verified else "signatures not checked"
+    plural = "s" if checked != 1 else ""
+    text += f"; {checked} checkpoint{plural} {how}, the last at position {last.position} ({last.time})"
+    return text if verdict.code == PROVEN else text + "; consistent, but not proven:"
 
 
-def failure(result: VerifyResult, facts: dict) -> str:
-    at = result.first_bad_position
-    where = f"at position {at}" if at is not None else f"after position {result.last_position}"
-    text = f"{where}: {result.problem}: {result.detail}"
-    if result.suspect_from is not None and at is not None and result.suspect_from < at:
-        text += f" (the checkpoints before position {result.suspect_from} still agree)"
-    if result.problem == SIGNATURE_INVALID:
-        text += f"; checked against key {facts.get('key_id')}: give the signing ledger's key with --public-key"
-    return text
+def unreadable(message: str, as_json: bool) -> NoReturn:
+    """Exit 2: the input could not be read (nothing was judged)."""
+    if as_json:
+        reason = {"code": "unreadable-input", "message": message}
+        typer.echo(json.dumps({"verdict": "unreadable", "exit_code": UNREADABLE, "reasons": [reason]}))
+    _say(f"[red]unreadable:[/] {escape(message)}")
+    raise typer.Exit(UNREADABLE)
 
 
-def warnings(result: VerifyResult, facts: dict) -> list[str]:
-    out = []
-    if facts.get("unchained"):
-        out.append(
-            f"{facts['unchained']} records after position {facts['chained_to']} are not "
-            "chained yet (the audit projection lags): hashed, nothing stored to compare"
-        )
-    if result.checkpoints_unsigned:
-        out.append("checkpoint signatures were not checked: give the ledger's key (--public-key)")
-    elif result.count and not result.checkpoints_verified:
-        out.append("no signed checkpoint covers these records: only stored hashes vouch for them")
-    if facts.get("trigger") not in (None, "enabled"):
-        out.append(f"the append-only trigger on the events table is {facts['trigger']}")
-    return out
+def _last(outcome: Outcome) -> Checkpoint | None:
+    end = outcome.result.last_position
+    signed = [c for c in outcome.checkpoints if end is not None and c.position <= end]
+    return signed[-1] if signed else None
+
+
+def _say(text: str) -> None:
+    err.print(text, highlight=False, soft_wrap=True)

@@ -6,7 +6,7 @@ transaction, so a long verification or export never holds a transaction open.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 from uuid import UUID
 
@@ -110,6 +110,20 @@ def checkpoints(tx: Tx, after: int = 0, limit: int | None = None, until: int | N
         sql, params = sql + " AND position <= ?", [*params, until]
     sql += " ORDER BY position" + (f" LIMIT {int(limit)}" if limit is not None else "")
     return [checkpoint_of(r) for r in tx.execute(sql, params).fetchall()]
+
+
+def first_records(tx: Tx, after: Iterable[int]) -> dict[int, tuple[int, str]]:
+    """For each position in `after` (a checkpoint's, or 0 for genesis): the position and recorded time
+    (`audit_log.recorded_at`, not signed) of the first chained record after it, when there is one. One indexed
+    look-up each: the verdict needs them per checkpoint, never per record."""
+    found = {}
+    for position in sorted(set(after)):
+        row = tx.execute(
+            "SELECT position, recorded_at FROM audit_log WHERE position > ? ORDER BY position LIMIT 1", (position,)
+        ).fetchone()
+        if row is not None:
+            found[position] = (int(row["position"]), str(row["recorded_at"]))
+    return found
 
 
 def log_page(tx: Tx, table: str, after: int, limit: int) -> list[dict[str, Any]]:

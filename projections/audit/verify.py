@@ -1,6 +1,7 @@
 """Verify a log's audit chain: `verify_log` recomputes every leaf and link over the records given (stored
 records, the lines of an exported log, checkpoints), compares them with the stored hashes and judges every
-checkpoint, and answers a `VerifyResult` naming the first failure in position order. What each problem means and
+checkpoint (its signature, its place on the chain, and the signed link to the checkpoint before it), and answers a
+`VerifyResult` naming the first failure in position order. What each problem means and
 how a failure is localised is specified in docs/audit-verify.md, "What verification reports".
 """
 
@@ -14,7 +15,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from projections.audit.chain import GENESIS, TOPIC_PACKERS, LogRecord, chain_hash, from_hex, sha256, topic_packer
-from projections.audit.checkpoints import Checkpoint, load_public_key, verify_checkpoint
+from projections.audit.checkpoints import FIRST, Checkpoint, load_public_key, verify_checkpoint
 from projections.audit.log_format import FORMAT, event_fields
 
 OUT_OF_ORDER = "position out of order"
@@ -29,6 +30,8 @@ SIGNATURE_INVALID = "checkpoint signature invalid"
 CHECKPOINT_MISMATCH = "checkpoint not on chain"
 LOG_ENDS_EARLY = "log ends before checkpoint"
 CHECKPOINT_OUT_OF_PLACE = "checkpoint out of place"
+LINK_MISSING = "signed link missing"
+OUT_OF_SEQUENCE = "checkpoint out of sequence"
 
 __all__ = [
     "CHAIN_MISMATCH",
@@ -36,10 +39,12 @@ __all__ = [
     "CHECKPOINT_OUT_OF_PLACE",
     "HASHES_MISSING",
     "LEAF_MISMATCH",
+    "LINK_MISSING",
     "LOG_ENDS_EARLY",
     "MALFORMED",
     "NOT_ON_STORED_CHAIN",
     "OUT_OF_ORDER",
+    "OUT_OF_SEQUENCE",
     "RECORD_INSERTED",
     "RECORD_MISSING",
     "SIGNATURE_INVALID",
@@ -60,6 +65,7 @@ class VerifyResult:
     suspect_from: int | None = None  # earliest position that may be bad (<= first_bad_position)
     checkpoints_verified: int = 0  # signature valid and on the chain
     checkpoints_unsigned: int = 0  # on the chain, signature not checked (no public key given)
+    checkpoints_unlinked: int = 0  # of those, v1 checkpoints (older ledgers): they name no previous checkpoint
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -113,7 +119,12 @@ class _Walk:
         self.good_position: int | None = None  # last checkpoint found good
         self.good_head, self.good_count = GENESIS, 0
         self.window_start: int | None = None  # first record after it
-        self.verified = self.unsigned = 0
+        self.verified = self.unsigned = self.unlinked = 0
+        # the signed sequence: (position, chain hash) of the last good checkpoint and of the one before its position
+        self.current: tuple[int, str] | None = None
+        self.previous: tuple[int, str] = FIRST
+        self.same: set[Checkpoint] = set()  # the good checkpoints at `current`: an identical copy counts once
+        self.linked = False  # a v2 checkpoint was met: every later one must be v2 too
 
     def queue(self, checkpoint: Checkpoint, last: int) -> None:
         if checkpoint.position < last:  # we no longer know the chain head there
@@ -122,34 +133,71 @@ class _Walk:
         heapq.heappush(self.pending, (checkpoint.position, next(self.seq), checkpoint))
 
     def result(self, failure: _Failure | None = None) -> VerifyResult:
-        common = (self.count, self.head.hex(), None if self.count == 0 else self.last)
-        if failure is None:
-            return VerifyResult(True, *common, checkpoints_verified=self.verified, checkpoints_unsigned=self.unsigned)
-        return VerifyResult(
-            False,
-            *common,
-            failure.position,
-            failure.problem,
-            failure.detail,
-            failure.suspect,
-            self.verified,
-            self.unsigned,
-        )
+        said: tuple[int | None, str | None, str | None, int | None] = (None, None, None, None)
+        if failure is not None:
+            said = (failure.position, failure.problem, failure.detail, failure.suspect)
+        last = None if self.count == 0 else self.last
+        tally = (self.verified, self.unsigned, self.unlinked)
+        return VerifyResult(failure is None, self.count, self.head.hex(), last, *said, *tally)
 
     def settle(self, before: int | None) -> _Failure | None:
         """Judge queued checkpoints at positions < `before` (all if None) against the head."""
         pending = self.pending
         while pending and (before is None or pending[0][0] < before):
             checkpoint = heapq.heappop(pending)[2]
-            if failure := self.judge(checkpoint, at_end=before is None):
+            if checkpoint in self.same:
+                continue  # an identical copy (a saved checkpoint that is also stored) counts once
+            if failure := self.judge(checkpoint, at_end=before is None) or self.link(checkpoint):
                 return failure
             if self.keys:
                 self.verified += 1
             else:
                 self.unsigned += 1
+            self.unlinked += checkpoint.prev is None
             self.good_position, self.good_head = checkpoint.position, self.head
             self.good_count, self.window_start = self.count, before
+            if self.current is None or self.current[0] != checkpoint.position:
+                self.previous, self.current, self.same = self.current or FIRST, self.link_of(checkpoint), set()
+            self.same.add(checkpoint)
         return None
+
+    @staticmethod
+    def link_of(checkpoint: Checkpoint) -> tuple[int, str]:
+        return checkpoint.position, checkpoint.chain_hash
+
+    def link(self, checkpoint: Checkpoint) -> _Failure | None:
+        """None when `checkpoint` (already found on the chain) names the good checkpoint before its position as its
+        previous one (FIRST for the first). A v2 checkpoint names its predecessor in what it signs, so a deleted
+        checkpoint leaves a link to nothing and an extra one sits outside the signed sequence."""
+        at, prev = checkpoint.position, checkpoint.prev
+        current = self.current
+        expected = self.previous if current is not None and current[0] == at else (current or FIRST)
+        if prev is None:  # v1: read for older ledgers, never written after a v2 one
+            if not self.linked:
+                return None
+            detail = f"the checkpoint at {at} is v1 (names no previous checkpoint) but follows v2 checkpoints"
+            return _Failure(at, OUT_OF_SEQUENCE, detail)
+        self.linked = True
+        if prev == expected:
+            return None
+        named = "the start of the ledger" if prev == FIRST else f"the checkpoint at {prev[0]}"
+        if prev[0] > expected[0]:
+            detail = (
+                f"the checkpoint at {at} signs {named} as the one before it, and there is none there: "
+                "a signed checkpoint was deleted"
+            )
+            return _Failure(prev[0], LINK_MISSING, detail)
+        if prev[0] < expected[0]:
+            detail = (
+                f"the checkpoint at {at} signs {named} as the one before it: the checkpoint at {expected[0]} "
+                "is not in the signed sequence"
+            )
+            return _Failure(expected[0], OUT_OF_SEQUENCE, detail)
+        detail = (
+            f"the checkpoint at {at} signs chain hash {prev[1]} for the checkpoint at {prev[0]}; "
+            f"the one there has {expected[1]}"
+        )
+        return _Failure(prev[0], OUT_OF_SEQUENCE, detail)
 
     def judge(self, checkpoint: Checkpoint, at_end: bool) -> _Failure | None:
         """None when `checkpoint` is signed (if keys) and equals the chain state at it."""

@@ -11,7 +11,7 @@ from dataclasses import replace
 from typing import Any
 
 from projections.audit.chain import Chain, LogRecord, chain_hash, leaf_hash
-from projections.audit.checkpoints import Checkpoint, SigningKey
+from projections.audit.checkpoints import FIRST, Checkpoint, SigningKey
 from projections.audit.log_format import export_lines
 
 TOPICS = [
@@ -49,11 +49,12 @@ def stored_chain(records: list[LogRecord]) -> list[tuple[int, str, str]]:
 
 
 def sign_every(records: list[LogRecord], key: SigningKey, every: int = 1) -> list[Checkpoint]:
-    """A checkpoint after every `every`-th record and after the last one."""
-    checkpoints = []
+    """A checkpoint after every `every`-th record and after the last one, each linked to the one before (v2)."""
+    checkpoints: list[Checkpoint] = []
     for i, (record, (_, head)) in enumerate(zip(records, hashes(records), strict=True)):
         if (i + 1) % every == 0 or i == len(records) - 1:
-            checkpoints.append(key.sign(record.position, i + 1, head))
+            prev = (checkpoints[-1].position, checkpoints[-1].chain_hash) if checkpoints else FIRST
+            checkpoints.append(key.sign(record.position, i + 1, head, prev=prev))
     return checkpoints
 
 

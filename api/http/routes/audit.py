@@ -17,11 +17,16 @@ from api.http.problems import ApiProblem, responses
 from api.http.schemas.audit import CheckpointPage, LogPage, PublicKey, StreamHistory
 from projections.audit import projection as audit
 from projections.audit import store as audit_store
-from projections.audit.checkpoints import DOMAIN
+from projections.audit.checkpoints import DOMAIN, DOMAIN_V2
 from projections.audit.records import aggregate_of, logged_record, stream_event
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
-SIGNED_MESSAGE = DOMAIN.decode("ascii") + "{position}\n{count}\n{chain_hash}\n{time}\n"
+# what a checkpoint signs (docs/audit-verify.md, "Checkpoints"): v2 links it to the checkpoint before it (FIRST,
+# position 0 and 64 zeros, for a ledger's first); v1, without the link, only on checkpoints of older ledgers
+SIGNED_MESSAGE_V1 = DOMAIN.decode("ascii") + "{position}\n{count}\n{chain_hash}\n{time}\n"
+SIGNED_MESSAGE = (
+    DOMAIN_V2.decode("ascii") + "{position}\n{count}\n{chain_hash}\n{time}\n{prev_position}\n{prev_chain_hash}\n"
+)
 AfterQ = Annotated[int, Query(ge=0, le=2**62, description="the last position already read")]
 
 
@@ -71,11 +76,12 @@ def checkpoints(svc: ServicesDep, who: PrincipalDep, after: AfterQ = 0, limit: L
 
 @router.get("/public-key", response_model=PublicKey)
 def public_key(svc: ServicesDep, who: PrincipalDep) -> dict:
-    """The Ed25519 key that verifies every checkpoint; keep a copy of your own."""
+    """The Ed25519 key that verifies every checkpoint, and the message each signs; keep a copy of your own."""
     key = svc.signing_key
     return {
         "key_id": key.key_id,
         "pem": key.public_key_pem().decode("ascii"),
         "raw_hex": key.public_key_raw_hex(),
         "signed_message": SIGNED_MESSAGE,
+        "signed_message_v1": SIGNED_MESSAGE_V1,
     }

@@ -79,4 +79,11 @@ class PublicKey(BaseModel):
     key_id: str = Field(description="first 16 hex characters of SHA-256 of the raw public key")
     pem: str = Field(description="SubjectPublicKeyInfo PEM, for `ledger verify --public-key`")
     raw_hex: str = Field(description="the raw 32-byte public key, hex")
-    signed_message: str = Field(description="the exact text each checkpoint signature covers")
+    signed_message: str = Field(
+        description="the exact text a checkpoint's signature covers, its fields in braces: position, count, "
+        "chain_hash, time, and the previous checkpoint's prev_position and prev_chain_hash (0 and 64 zeros for "
+        "the first), so deleting a checkpoint breaks the signed sequence"
+    )
+    signed_message_v1: str = Field(
+        description="what older checkpoints, those without prev_position and prev_chain_hash, sign instead"
+    )

@@ -167,6 +167,7 @@ def test_every_checkpoint_verifies_with_the_published_key_alone(
         page = auditor.get("/v1/audit/checkpoints", params={"after": after, "limit": 2}).json()
         found, after = found + page["items"], page["next"]
     assert found and page["latest"] == found[-1]
+    before = {"position": 0, "chain_hash": "0" * 64}  # what a ledger's first checkpoint names as its previous one
     for c in found:
         # then each signature holds over the documented message, with the published key
         message = key["signed_message"].format(**c).encode()
@@ -175,3 +176,6 @@ def test_every_checkpoint_verifies_with_the_published_key_alone(
         # and each signs the chain as the log shows it at that position
         assert c["chain_hash"] == records[c["position"]]["chain_hash"]
         assert c["count"] == sum(1 for p in records if p <= c["position"])
+        # and names the checkpoint before it, so none can go missing unseen
+        assert (c["prev_position"], c["prev_chain_hash"]) == (before["position"], before["chain_hash"])
+        before = c

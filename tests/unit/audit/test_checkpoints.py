@@ -39,6 +39,11 @@ def test_the_signed_message_is_the_documented_line_format():
     assert signed_bytes(1200, 1187, HEAD, TIME) == (
         b"uncac-ledger-checkpoint-v1\n1200\n1187\n" + HEAD.encode() + b"\n" + TIME.encode() + b"\n"
     )
+    # and v2 adds the previous checkpoint's position and chain hash, under its own header
+    assert signed_bytes(1200, 1187, HEAD, TIME, (1100, "cd" * 32)) == (
+        b"uncac-ledger-checkpoint-v2\n1200\n1187\n" + HEAD.encode() + b"\n" + TIME.encode() + b"\n"
+        b"1100\n" + b"cd" * 32 + b"\n"
+    )
 
 
 @pytest.mark.parametrize(
@@ -141,12 +146,20 @@ def test_a_chain_head_given_as_bytes_is_signed_as_lowercase_hex(key_a):
     assert checkpoint.chain_hash == HEAD and verify_checkpoint(checkpoint, key_a.public_key)
 
 
-def test_a_checkpoint_round_trips_through_its_json_form(key_a):
-    # given a signed checkpoint
-    checkpoint = key_a.sign(1200, 1187, HEAD, TIME)
+@pytest.mark.parametrize(
+    ("prev", "link"),
+    [
+        ((1100, "cd" * 32), {"prev_position": 1100, "prev_chain_hash": "cd" * 32}),
+        (None, {}),
+    ],
+    ids=["v2 linked to the previous checkpoint", "v1 (older ledgers)"],
+)
+def test_a_checkpoint_round_trips_through_its_json_form(key_a, prev, link):
+    # given a signed checkpoint, v2 (naming the checkpoint before it) or v1
+    checkpoint = key_a.sign(1200, 1187, HEAD, TIME, prev=prev)
     # when written as a dict and read back
     data = checkpoint.to_dict()
-    # then it carries kind "checkpoint", reads back equal, and still verifies
+    # then it carries kind "checkpoint" (and the link on v2), reads back equal, and still verifies
     assert data == {
         "kind": "checkpoint",
         "position": 1200,
@@ -155,10 +168,15 @@ def test_a_checkpoint_round_trips_through_its_json_form(key_a):
         "time": TIME,
         "signature": checkpoint.signature,
         "key_id": key_a.key_id,
+        **link,
     }
     assert Checkpoint.from_dict(data) == checkpoint
     assert Checkpoint.from_dict({k: v for k, v in data.items() if k != "kind"}) == checkpoint
     assert verify_checkpoint(Checkpoint.from_dict(data), key_a.public_key_pem())
+    # and a link edited after signing no longer verifies
+    if prev is not None:
+        moved = Checkpoint.from_dict({**data, "prev_position": 1099})
+        assert verify_checkpoint(moved, key_a.public_key_pem()) is False
 
 
 @pytest.mark.parametrize(

@@ -261,9 +261,12 @@ def test_a_checkpoint_line_after_events_beyond_it_is_out_of_place():
     first = next(i for i, line in enumerate(lines) if line["kind"] == "checkpoint")
     moved = lines[:first] + lines[first + 1 :] + [lines[first]]
     # when verified
-    # then the move is reported at the checkpoint's position
+    # then the move is reported at the checkpoint's position: the next checkpoint signs it as its predecessor
     result = verify_log(moved, public_key=KEY.public_key_pem())
-    assert failed_at(result) == ("checkpoint out of place", P[3])
+    assert failed_at(result) == ("signed link missing", P[3])
+    # and with only that checkpoint in the file, the line itself is out of place
+    alone = [line for line in moved if line["kind"] != "checkpoint" or line["position"] == P[3]]
+    assert failed_at(verify_log(alone, public_key=KEY.public_key_pem())) == ("checkpoint out of place", P[3])
 
 
 def test_event_lines_without_stored_hashes_or_with_broken_fields_are_reported():
