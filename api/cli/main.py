@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from api.cli import audit, iati, keys, report, restore, server
+from api.cli import audit, iati, keys, report, restore, server, witness
 
 app = typer.Typer(help="The UNCAC technical-assistance coordination ledger.", no_args_is_help=True)
 app.command()(server.serve)
@@ -12,6 +12,7 @@ app.command()(server.worker)
 app.command()(server.demo)
 app.command()(server.rebuild)
 app.command()(audit.verify)
+app.command()(witness.witness)
 app.command()(restore.restore)
 
 keys_app = typer.Typer(help="Issue, list and revoke API keys.", no_args_is_help=True)
