@@ -9,7 +9,7 @@ from uuid import UUID
 
 from eventsourcing.domain import event
 
-from domain import reference
+from domain import dates, reference
 from domain.errors import InvalidInput, RuleBroken
 from domain.events import LedgerAggregate
 
@@ -20,7 +20,7 @@ def money(amount: object, currency: str, value_date: date) -> dict[str, Any]:
     return {
         "amount": reference.amount(amount),
         "currency": reference.currency(currency),
-        "value_date": value_date,
+        "value_date": dates.within(value_date, "the value date"),
     }
 
 
@@ -31,7 +31,7 @@ def source(kind: str, reference_: str, cycle: int | None = None, on: date | None
         "kind": reference.one_of("invalid-source", kind, reference.SOURCE_KINDS),
         "reference": reference.text("invalid-source", reference_, "the source's reference"),
         "cycle": cycle,
-        "date": on,
+        "date": None if on is None else dates.within(on, "the source's date"),
     }
 
 

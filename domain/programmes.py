@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import event
 
-from domain import reference
+from domain import amounts, dates, reference
 from domain.errors import InvalidInput, NotFound, RuleBroken
 from domain.events import LedgerAggregate
 
@@ -26,21 +26,10 @@ def programme_id_for(iati_identifier: str) -> UUID:
 def share(value: object) -> Decimal | None:
     if value is None:
         return None
-    if isinstance(value, float | bool):
-        raise InvalidInput("invalid-share", "shares are decimal strings, not floats")
-    try:
-        d = Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        raise InvalidInput("invalid-share", f"{value!r} is not a decimal share") from None
-    if not d.is_finite() or not (0 < d <= 1):
+    d = amounts.plain(value, "invalid-share", "a share")
+    if not (0 < d <= 1):
         raise InvalidInput("invalid-share", f"a share is in (0, 1], got {value!r}")
     return d
-
-
-def period(start: date | None, end: date | None) -> tuple[date | None, date | None]:
-    if start and end and end < start:
-        raise InvalidInput("end-before-start", f"the end {end} is before the start {start}")
-    return start, end
 
 
 class Programme(LedgerAggregate):
@@ -69,7 +58,7 @@ class Programme(LedgerAggregate):
             raise InvalidInput("funder-required", "a programme names at least one funder")
         if not states:
             raise InvalidInput("states-required", "a programme names at least one State party")
-        start, end = period(start, end)
+        start, end = dates.period(start, end)
         return cls._create(
             cls.ProgrammeRegistered,
             title=reference.text("title-required", title, "the title"),
@@ -171,7 +160,7 @@ class Programme(LedgerAggregate):
             funder=funder,
             amount=reference.amount(amount),
             currency=reference.currency(currency),
-            value_date=value_date,
+            value_date=dates.within(value_date, "the value date"),
         )
 
     def record_commitment(
@@ -183,7 +172,7 @@ class Programme(LedgerAggregate):
             funder=funder,
             amount=reference.amount(amount),
             currency=reference.currency(currency),
-            value_date=value_date,
+            value_date=dates.within(value_date, "the value date"),
         )
 
     def _check_commitment(self, commitment_id: str, funder: UUID) -> None:
@@ -223,7 +212,7 @@ class Programme(LedgerAggregate):
             funder=funder,
             amount=reference.amount(amount),
             currency=reference.currency(currency),
-            value_date=value_date,
+            value_date=dates.within(value_date, "the value date"),
         )
 
     # ---- deliveries, status, period ----
@@ -253,7 +242,7 @@ class Programme(LedgerAggregate):
         self._delivery_recorded(
             delivery_id=delivery_id,
             kind=reference.one_of("invalid-delivery-kind", kind, reference.DELIVERY_KINDS),
-            date=on,
+            date=dates.delivered(on),
             need_ids=list(dict.fromkeys(need_ids)),
             description=reference.text("description-required", description, "description"),
             participants=participants,
@@ -267,7 +256,7 @@ class Programme(LedgerAggregate):
         self._status_changed(status=status)
 
     def change_period(self, start: date | None, end: date | None) -> None:
-        start, end = period(start, end)
+        start, end = dates.period(start, end)
         if (start, end) == (self.start, self.end):
             raise RuleBroken("period-unchanged", "the programme already has this period")
         self._period_changed(start=start, end=end)

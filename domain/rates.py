@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from domain import reference
+from domain import dates, reference
 from domain.errors import InvalidInput
 from domain.events import LedgerAggregate
 
@@ -30,7 +30,10 @@ class ExchangeRate(LedgerAggregate):
         try:
             value = reference.amount(rate)
         except InvalidInput:
-            raise InvalidInput("invalid-rate", f"a rate is a positive decimal, got {rate!r}") from None
+            raise InvalidInput(
+                "invalid-rate", f"a rate is a positive decimal in plain notation, got {rate!r}"
+            ) from None
+        on = dates.within(on, "the rate's date")
         return cls._create(cls.ExchangeRateRecorded, currency=currency, date=on, rate=value)
 
     class ExchangeRateRecorded(LedgerAggregate.Created):

@@ -76,6 +76,11 @@ class DurableRows:
             counted["count"] = counted[flag]
         return found[:limit], counted, len(found) > limit
 
+    def programme_key(self, programme_id: str) -> str | None:
+        """Where a programme stands in programme-monitoring's list order (a page cursor names it)."""
+        with self.db.transaction(commit=False) as tx:
+            return store.programme_sort_key(tx, programme_id)
+
     def cell_page(self, scope: Scope, after: str | None, limit: int, **filters: Any) -> Page:
         """A page of provider-overlap cells in list order after the cell key `after`, and the totals."""
         with self.db.transaction(commit=False) as tx:
@@ -172,6 +177,10 @@ class FoldedRows:
     ) -> Page:
         (found, more), counted = programme_monitoring.page(self.programmes(state=state), today, flag, after, limit)
         return found, counted, more
+
+    def programme_key(self, programme_id: str) -> str | None:
+        row = self._programmes.get(programme_id)
+        return None if row is None else programme_monitoring.sort_key(row)
 
     def top_cells(self, scope: Scope, limit: int) -> tuple[list[dict[str, Any]], dict[str, int]]:
         return provider_overlap.top(provider_overlap.cells(self.needs(scope, status="open"), self.currency), limit)

@@ -5,36 +5,37 @@ from __future__ import annotations
 import csv
 import json
 import sys
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import typer
 
 from api.cli.common import fail, services
-from domain import reference
+from domain import dates, reference
+from domain.errors import InvalidInput
 from projections.views import irg_report
 
 
 def _position(svc: Any, as_of: str) -> int:
-    if as_of.isdigit():
-        return int(as_of)
-    moment = datetime.fromisoformat(as_of.replace("Z", "+00:00"))
-    return svc.position_at(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
+    """`--as-of` as the API reads it (domain.dates.as_of): a date alone is the end of that day, UTC."""
+    moment = dates.as_of(as_of)
+    return moment if isinstance(moment, int) else int(svc.position_at(moment))
 
 
 def irg(
     state: Annotated[str, typer.Argument(help="ISO alpha-3 of a State party, e.g. KEN")],
     format: Annotated[str, typer.Option(help="md, json or csv")] = "md",
-    as_of: Annotated[str | None, typer.Option(help="ISO date-time or log position")] = None,
+    as_of: Annotated[
+        str | None, typer.Option(help="ISO date-time (a date alone: the end of that day, UTC) or log position")
+    ] = None,
 ) -> None:
     """Current and anticipated needs of one State party, each addressed or unmet (para 13)."""
     if format not in ("md", "json", "csv"):
         fail(f"unknown format {format!r}; choose md, json or csv")
-    if as_of is not None and not as_of.isdigit():
+    if as_of is not None:
         try:
-            datetime.fromisoformat(as_of.replace("Z", "+00:00"))
-        except ValueError:
-            fail("--as-of is an ISO 8601 date-time or a log position")
+            dates.as_of(as_of)
+        except InvalidInput as refused:
+            fail(f"--as-of: {refused.detail}")
     with services() as svc:
         party = reference.party(state)
         svc.runner.catch_up()

@@ -10,6 +10,7 @@ from fastapi import Depends, FastAPI
 
 from api.http import openapi, problems
 from api.http.auth import authorize
+from api.http.deps import plain_parameters
 from api.http.idempotency import Clock, Idempotency, utc_now
 from api.http.middleware import RequestContext
 from api.http.routes import audit, health, iati, keys, needs, organisations, programmes, rates, reports, views
@@ -64,7 +65,7 @@ def create_app(
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
-        dependencies=[Depends(authorize)],
+        dependencies=[Depends(authorize), Depends(plain_parameters)],
     )
     app.state.services = services or Services(settings)
     app.state.settings = settings

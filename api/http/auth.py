@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Annotated, Any, cast
-from urllib.parse import unquote
 from uuid import UUID
 
 from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
 from api.http.problems import ApiProblem
+from api.http.schemas.text import reason
 from domain import context, keys
 from domain.errors import NotFound
 from projections.query import Scope
@@ -233,7 +233,7 @@ async def authorize(request: Request) -> Principal:
     context.attribute(
         actor=principal.actor,
         actor_org=principal.actor_org,
-        reason=unquote(request.headers["x-reason"]) if "x-reason" in request.headers else None,
+        reason=reason(request.headers.get("x-reason")),  # decoded and checked: schemas/text.py
         request_id=getattr(request.state, "request_id", None),
     )
     return principal

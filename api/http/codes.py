@@ -60,6 +60,8 @@ _HTTP = {  # the HTTP layer: requests, keys, preconditions, paging, the store
     "stream-not-found": Code(404, "No events recorded for that stream"),
     "unknown-region": Code(422, "Unknown region"),
     "unknown-chapter": Code(422, "Unknown chapter"),
+    "control-character": Code(422, "A parameter holds a control character"),
+    "invalid-reason": Code(422, "X-Reason is too long, not UTF-8, or holds control characters"),
 }
 
 _INPUT = {  # the domain: input wrong on its own
@@ -70,7 +72,10 @@ _INPUT = {  # the domain: input wrong on its own
     "ta-types-required": Code(422, "No technical-assistance type named"),
     "unknown-ta-type": Code(422, "Unknown technical-assistance type"),
     "unknown-currency": Code(422, "Unknown currency"),
-    "invalid-amount": Code(422, "Not a positive decimal amount"),
+    "invalid-amount": Code(422, "Not a positive decimal amount in plain notation"),
+    "amount-too-precise": Code(422, "More decimal places than the currency's minor units"),
+    "date-out-of-range": Code(422, "The date is before 1990 or more than 15 years ahead"),
+    "delivery-in-future": Code(422, "The delivery date is in the future"),
     "unknown-organisation-type": Code(422, "Unknown IATI organisation type"),
     "invalid-status": Code(422, "Unknown IATI activity status"),
     "unknown-cycle": Code(422, "Unknown review cycle"),

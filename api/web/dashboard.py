@@ -8,17 +8,17 @@ only parses the request and renders.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
 from api.http.auth import KEYED, READERS_ALL
+from api.http.deps import read_day
 from api.http.problems import ApiProblem
 from api.web import charts, timeline
 from domain import reference
 from projections.query import matches
 from projections.views import funding_gaps, priority_areas, programme_monitoring, provider_overlap
-from projections.views.as_of import day_of
 from projections.views.common import ZERO
 
 
@@ -36,13 +36,11 @@ class Filters:
     @classmethod
     def parse(cls, **raw: str | None) -> Filters:
         v = {k: (raw.get(k) or "").strip() or None for k in (f.name for f in fields(cls))}
-        _check(v["region"], reference.regions(), "unknown-region", "region")
-        state = v["state"].upper() if v["state"] else None
-        _check(state, reference.states(), "unknown-state", "state")
-        cycle = _cycle(v["cycle"])
-        _check(v["chapter"], reference.CHAPTERS, "unknown-chapter", "chapter")
-        _check(v["ta_type"], reference.ta_types_v2(), "unknown-ta-type", "TA type")
-        return cls(v["region"], state, cycle, v["chapter"], v["ta_type"], v["as_of"])
+        region = v["region"] and reference.region(v["region"])  # the API's filters' own validators
+        state = v["state"] and reference.country(v["state"])
+        chapter = v["chapter"] and reference.chapter(v["chapter"])
+        ta_type = v["ta_type"] and reference.ta_type_v2(v["ta_type"])
+        return cls(region, state, _cycle(v["cycle"]), chapter, ta_type, v["as_of"])
 
     @property
     def narrowed(self) -> bool:
@@ -70,24 +68,12 @@ class Filters:
         return urlencode(values)
 
 
-def _check(value: str | None, known: Any, code: str, what: str) -> None:
-    if value is not None and value not in known:
-        raise ApiProblem(422, code, f"{value!r} is not a known {what}")
-
-
 def _cycle(value: str | None) -> int | None:
     if value is None:
         return None
     if not value.isdigit() or int(value) not in reference.review_cycles():
         raise ApiProblem(422, "unknown-cycle", f"review cycle {value!r} does not exist (1 or 2)")
     return int(value)
-
-
-def as_of_moment(value: str | None) -> str | None:
-    """A bare date means the end of that day (UTC): the ledger as it stood when the day closed."""
-    if value and len(value) == 10 and value[4] == "-" and value[7] == "-":
-        return f"{value}T23:59:59.999999+00:00"
-    return value
 
 
 def headline(rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -125,7 +111,7 @@ def read(svc: Any, who: Any, filters: Filters, position: int | None) -> dict[str
         recorded = tx.scalar(
             "SELECT recorded_at FROM audit_log WHERE position <= ? ORDER BY position DESC LIMIT 1", (at,)
         )
-    today = (day_of(svc.db, at) if position is not None else None) or datetime.now(UTC).date()
+    today = read_day(svc, filters.as_of, position)
     if filters.narrowed:  # from the selected rows
         by_chapter = funding_gaps.view(rows, currency, "chapter")
         by_region = funding_gaps.view(rows, currency, "region")

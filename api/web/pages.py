@@ -55,7 +55,7 @@ def coordination(
     filters = dashboard.Filters.parse(
         region=region, state=state, cycle=cycle, chapter=chapter, ta_type=ta_type, as_of=as_of
     )
-    position = read_position(svc, dashboard.as_of_moment(filters.as_of), None)
+    position = read_position(svc, filters.as_of, None)  # a date alone: the end of that day, UTC
     return page(request, "dashboard.html", who, dashboard.read(svc, who, filters, position))
 
 

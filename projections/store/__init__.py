@@ -15,6 +15,7 @@ from projections.store.reads import (
     programme_counts,
     programme_page,
     programme_rows,
+    programme_sort_key,
     top_cells,
 )
 from projections.store.schema import SCHEMA_VERSION, TABLES, VIEW_TABLES, VIEWS, VIEWS_LOCK, create_tables, fingerprint
@@ -50,6 +51,7 @@ __all__ = [
     "programme_counts",
     "programme_page",
     "programme_rows",
+    "programme_sort_key",
     "snapshot_blob",
     "top_cells",
     "write_rows",

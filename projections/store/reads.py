@@ -188,6 +188,12 @@ def programme_page(
     return [json.loads(r["doc"]) for r in rows]
 
 
+def programme_sort_key(tx: Tx, programme_id: str) -> str | None:
+    """A programme's place in programme-monitoring's list order (None: no such programme)."""
+    row = tx.execute("SELECT sort_key FROM view_programmes WHERE programme_id = ?", (programme_id,)).fetchone()
+    return str(row["sort_key"]) if row else None
+
+
 def programme_counts(tx: Tx, today: date, state: str | None = None) -> dict[str, int]:
     """How many programmes there are (in `state`, if given) and raise each flag on `today`, counted."""
     flag_sql = _flag_sql(today)

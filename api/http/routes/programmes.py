@@ -37,7 +37,7 @@ from api.http.schemas.programmes import (
 from api.http.schemas.queries import StateQ
 from api.http.warnings import overlap_warnings
 from api.root.services import Services
-from domain import reference
+from domain import amounts, reference
 from domain.programmes import Programme
 
 router = APIRouter(prefix="/v1/programmes", tags=["programmes"])
@@ -240,9 +240,16 @@ def revise_commitment(
         programme_id,
         version,
         response,
-        lambda p: p.revise_commitment(commitment_id, body.amount),
+        lambda p: p.revise_commitment(commitment_id, revised_amount(p, commitment_id, body.amount)),
         recorded_id=commitment_id,
     )
+
+
+def revised_amount(p: Programme, commitment_id: str, amount: object) -> object:
+    """A revised amount entered over the API: held to the commitment's currency's minor units
+    (an unknown commitment is the domain's to refuse)."""
+    known = p.commitments.get(commitment_id)
+    return amounts.entered(amount, known["currency"]) if known else amount
 
 
 @router.post(

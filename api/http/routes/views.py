@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
@@ -19,10 +18,13 @@ from api.http.deps import (
     ServicesDep,
     after_key,
     csv_response,
+    cursor_id,
+    id_cursor,
     key_cursor,
+    read_day,
     read_position,
 )
-from api.http.problems import responses
+from api.http.problems import ApiProblem, responses
 from api.http.schemas.queries import (
     AreaQ,
     ArticleQ,
@@ -37,7 +39,6 @@ from api.http.schemas.queries import (
 )
 from api.root.services import Services
 from domain import reference
-from projections.views import as_of as moments
 from projections.views import (
     funding_gaps,
     priority_areas,
@@ -100,15 +101,6 @@ def positions(svc: Services, as_of: str | None, min_position: int | None) -> tup
     """
     past = read_position(svc, as_of, min_position)
     return past, past if past is not None else svc.runner.position()
-
-
-def today_for(svc: Services, as_of: str | None, position: int | None) -> date:
-    """The as_of date for a past view (the day its position was recorded), else today in UTC."""
-    if position is None or as_of is None:
-        return datetime.now(UTC).date()
-    if not as_of.isdigit():
-        return datetime.fromisoformat(as_of.replace("Z", "+00:00")).date()
-    return moments.day_of(svc.db, position) or datetime.now(UTC).date()
 
 
 @router.get("/unmet-needs", responses={**ERRORS, **OK})
@@ -210,22 +202,33 @@ def monitoring(
     fetches the next page; `count` and `counts` are of every matching programme. CSV holds them all.
     """
     past, position = positions(svc, f.as_of, f.min_position)
-    today = today_for(svc, f.as_of, past)
+    today = read_day(svc, f.as_of, past)
     filters = f.needs()
     state = filters.pop("state")
     if format == "csv":
         found = programmes(svc, who, past, state=state, **filters)
         answer = programme_monitoring.view(found, svc.currency, today, flag)
         return answered(position, answer, format, programme_monitoring, "programme-monitoring")
-    after = after_key(cursor)
+    after = programme_after(svc.rows(past), cursor)
     if any(v is not None for v in filters.values()) or who.scope().published_only:
         found = programmes(svc, who, past, state=state, **filters)
         (page, more), counted = programme_monitoring.page(found, today, flag, after, limit)
     else:  # every programme, or one state's: the kept rows, a page of them
         page, counted, more = svc.rows(past).programme_page(today, flag, after, limit, state)
     answer = programme_monitoring.answer(page, counted, svc.currency, today)
-    answer["next_cursor"] = key_cursor(programme_monitoring.sort_key(page[-1])) if more else None
+    answer["next_cursor"] = id_cursor(page[-1]["programme_id"]) if more else None
     return answered(position, answer, format, programme_monitoring, "programme-monitoring")
+
+
+def programme_after(rows: Any, cursor: str | None) -> str | None:
+    """The sort key to go on after: the cursor names the last programme of the previous page by
+    its id, so it stays short however long titles are; its key is read from the same rows."""
+    if cursor is None:
+        return None
+    after = rows.programme_key(cursor_id(cursor))
+    if after is None:
+        raise ApiProblem(422, "invalid-cursor", "the cursor names no programme of this list")
+    return str(after)
 
 
 def programmes(

@@ -52,6 +52,7 @@ CURRENCY_CODES = listed(sorted(reference.currencies()))
 REGIONS = listed(reference.regions())
 TA_TYPES = listed(reference.ta_types())
 TA_TYPES_V2 = listed(reference.ta_types_v2())
+CHAPTERS = listed(reference.CHAPTERS)
 ARTICLES = tuple(reference.articles())
 
 if TYPE_CHECKING:  # mypy reads these as what they validate; at run time they are built from the lists

@@ -4,8 +4,7 @@ an empty body and a page. Amounts are decimal strings."""
 from __future__ import annotations
 
 from datetime import date as Date
-from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Self
 
 from pydantic import (
     BaseModel,
@@ -16,22 +15,25 @@ from pydantic import (
     StrictStr,
     StringConstraints,
     WithJsonSchema,
-    field_validator,
+    model_validator,
 )
 
 from api.http.schemas.codelists import CURRENCY_CODES, CurrencyCode
+from domain import amounts
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)]
 Short = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 Note = Annotated[str, StringConstraints(max_length=10_000)]
-# Any scalar reaches the domain, which answers `invalid-amount` (floats, zero, negatives, junk).
+# Any scalar reaches the domain, which answers `invalid-amount` (floats, zero, negatives, junk,
+# exponents, digit separators, non-ASCII digits: domain/amounts.py).
 DecimalText = Annotated[
     StrictStr | StrictInt | StrictFloat,
     WithJsonSchema(
         {
             "type": "string",
             "examples": ["125000.00"],
-            "description": "a positive decimal string; floats are refused",
+            "description": "a positive decimal in plain notation (ASCII digits, optional decimal point); "
+            "floats, exponents and digit separators are refused",
         }
     ),
 ]
@@ -43,22 +45,25 @@ CurrencyText = Annotated[
 ]
 
 
-def _no_float(v: Any) -> Any:
-    if isinstance(v, float):
-        raise ValueError("amounts are decimal strings, not floats")
-    return v
-
-
 class In(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class Amount(In):
-    amount: Decimal = Field(gt=0, max_digits=24, decimal_places=6, description='a decimal string, e.g. "125000.00"')
+class Entered(In):
+    """A body with an `amount` in a `currency`: over the API an amount has at most the currency's
+    ISO 4217 minor units (domain.amounts.entered; IATI imports keep the publisher's precision)."""
+
+    @model_validator(mode="after")
+    def _minor_units(self) -> Self:
+        given = vars(self)  # each subclass declares `amount` and `currency`
+        amounts.entered(given["amount"], given["currency"])
+        return self
+
+
+class Amount(Entered):
+    amount: DecimalText = Field(description='a decimal string, e.g. "125000.00"')
     currency: CurrencyCode
     value_date: Date
-
-    _amount = field_validator("amount", mode="before")(_no_float)
 
 
 class Written(BaseModel):

@@ -1,5 +1,6 @@
 """Programmes: registration, linked needs, money, deliveries, status and period. Amounts reach the
-domain as given, so its codes answer."""
+domain as given, so its codes answer; a new amount's places are held to its currency's minor
+units first (`Entered`), a revised one's in the route, where the commitment's currency is known."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from uuid import UUID
 from pydantic import BaseModel, Field, StringConstraints
 
 from api.http.schemas.codelists import STATE_CODES, ActivityStatus, DeliveryKind
-from api.http.schemas.common import CurrencyText, DecimalText, In, Note, Short, Written
+from api.http.schemas.common import CurrencyText, DecimalText, Entered, In, Note, Short, Written
 
 
 class ProgrammeCreate(In):
@@ -36,7 +37,7 @@ class NeedUnlink(In):
     need_id: UUID
 
 
-class MoneyCreate(In):
+class MoneyCreate(Entered):
     commitment_id: Short | None = Field(default=None, description="generated when absent")
     funder: UUID
     amount: DecimalText
@@ -48,7 +49,7 @@ class CommitmentRevise(In):
     amount: DecimalText
 
 
-class DisbursementCreate(In):
+class DisbursementCreate(Entered):
     disbursement_id: Short | None = Field(default=None, description="generated when absent")
     funder: UUID | None = None
     amount: DecimalText

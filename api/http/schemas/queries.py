@@ -5,18 +5,19 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Annotated, TypeAlias
 
 from fastapi import Query
+from pydantic import AfterValidator, StringConstraints
 
 from api.http.schemas.codelists import (
-    ISO3,
+    CHAPTERS,
     REGIONS,
     STATE_CODES,
     TA_TYPES_V2,
     ArticleNumber,
-    Chapter,
     Horizon,
     NeedStatus,
     literal,
 )
+from domain import reference
 from projections.views import priority_areas, programme_monitoring, unmet_needs
 from projections.views.common import AREAS
 
@@ -38,12 +39,23 @@ else:
     ViewFormat = literal(FORMATS)
     ReportFormat = literal(REPORT_FORMATS)
 
-StateQ = Annotated[Annotated[str, STATE_CODES] | None, Query(max_length=3, description="ISO alpha-3")]
-RegionQ = Annotated[Annotated[str, REGIONS] | None, Query(max_length=60, description="UN regional group, or Other")]
-Iso3Q = Annotated[Annotated[str, STATE_CODES] | None, Query(pattern=ISO3, description="ISO alpha-3")]
-ChapterQ = Annotated[Chapter | None, Query()]
+# A code filter names a known code or is refused (422) with a code saying which list to choose
+# from (`unknown-state`, `unknown-region`, `unknown-chapter`, `unknown-ta-type`): the same
+# validators as the dashboard's (domain/reference.py). Bounded first, so no long text is echoed.
+FilterText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=60)]
+StateFilter = Annotated[FilterText, STATE_CODES, AfterValidator(reference.country)]
+StateQ = Annotated[StateFilter | None, Query(description="ISO alpha-3")]
+RegionQ = Annotated[
+    Annotated[FilterText, REGIONS, AfterValidator(reference.region)] | None,
+    Query(description="UN regional group, or Other"),
+]
+Iso3Q = Annotated[StateFilter | None, Query(description="ISO alpha-3")]
+ChapterQ = Annotated[Annotated[FilterText, CHAPTERS, AfterValidator(reference.chapter)] | None, Query()]
 ArticleQ = Annotated[ArticleNumber | None, Query()]
-TaTypeQ = Annotated[Annotated[str, TA_TYPES_V2] | None, Query(max_length=60, description="TA type (v2 codelist)")]
+TaTypeQ = Annotated[
+    Annotated[FilterText, TA_TYPES_V2, AfterValidator(reference.ta_type_v2)] | None,
+    Query(description="TA type (v2 codelist)"),
+]
 FormatQ = Annotated[ViewFormat, Query()]
 ReportFormatQ = Annotated[ReportFormat, Query()]
 ClassificationQ = Annotated[Classification | None, Query()]
