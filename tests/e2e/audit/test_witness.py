@@ -171,6 +171,26 @@ def test_a_rewrite_after_the_sync_is_named_even_when_hashes_and_signatures_are_r
     assert copy_files(synced) == before
 
 
+def test_records_not_yet_signed_are_witnessed_too(
+    services: Services, server: LiveServer, auditor_env: dict[str, str], pem: Path, synced: Path
+) -> None:
+    # given new records past the last checkpoint: one's stored hashes do not match its bytes, and an event the
+    # copy holds is gone from the store while the chain still lists it
+    grow(services, 5)
+    last = chained_positions(services)[-1]
+    with services.db.transaction() as tx:
+        tx.execute("UPDATE audit_log SET leaf_hash = ? WHERE position = ?", ("00" * 32, last))
+    code, answer, stderr = witness(auditor_env, server.url, pem, synced)
+    # then the witness believes the served bytes, not the served hashes, and appends nothing
+    assert code == 1, stderr
+    assert [(r["code"], r["position"]) for r in answer["reasons"]] == [("served-hash-mismatch", last)]
+    held = json.loads((synced / STATE).read_text())["position"]
+    tamper.delete(services, held)
+    code, answer, stderr = witness(auditor_env, server.url, pem, synced)
+    assert code == 1, stderr
+    assert [(r["code"], r["position"]) for r in answer["reasons"]] == [("record-deleted", held)]
+
+
 def test_a_cut_of_the_last_records_and_checkpoints_is_named(
     services: Services, server: LiveServer, auditor_env: dict[str, str], pem: Path, synced: Path
 ) -> None:
