@@ -21,11 +21,15 @@ def serve(
     import uvicorn
 
     from api.http.app import create_app
+    from api.http.connections import server_options
+    from api.http.middleware import is_loopback
 
     try:
         settings = Settings(demo_mode=True) if demo else Settings()
     except ValueError as e:  # e.g. the demo in production: refused before anything listens
         fail(str(e))
+    if settings.demo_mode and not is_loopback(host):
+        fail(f"the demo serves this machine only: bind it to 127.0.0.1, ::1 or localhost, not {host}")
     if settings.demo_mode:
         err.print(
             "[yellow]Demo mode:[/yellow] anonymous visitors read as coordinator. Never use this in production.",
@@ -34,7 +38,14 @@ def serve(
     err.print(
         f"Ledger on http://{host}:{port}/  (API docs at /docs, store {settings.safe_database_url})", highlight=False
     )
-    uvicorn.run(create_app(settings), host=host, port=port, log_config=None, timeout_graceful_shutdown=20)
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        log_config=None,
+        timeout_graceful_shutdown=20,
+        **server_options(settings),  # header, keep-alive and connection limits (README, Operations)
+    )
 
 
 def worker() -> None:

@@ -12,7 +12,7 @@ from api.http import openapi, problems
 from api.http.auth import authorize
 from api.http.deps import plain_parameters
 from api.http.idempotency import Clock, Idempotency, utc_now
-from api.http.middleware import RequestContext
+from api.http.middleware import LocalOnly, RequestContext
 from api.http.routes import audit, health, iati, keys, needs, organisations, programmes, rates, reports, views
 from api.root.logs import configure
 from api.root.services import Services
@@ -73,6 +73,10 @@ def create_app(
     for router in ROUTERS:
         app.include_router(router)
     app.add_middleware(Idempotency, clock=clock)  # inside RequestContext: request ids and body limits come first
-    app.add_middleware(RequestContext, max_body_bytes=settings.max_body_bytes)
+    if settings.demo_mode:
+        app.add_middleware(LocalOnly)  # the demo's coordinator reads are for this machine's clients only
+    app.add_middleware(
+        RequestContext, max_body_bytes=settings.max_body_bytes, body_timeout_seconds=settings.body_timeout_seconds
+    )
     openapi.install(app)
     return app
