@@ -82,9 +82,9 @@ def as_of(text: str) -> int | datetime:
         if position > MAX_POSITION:
             raise InvalidInput("invalid-as-of", f"as_of position {value[:30]!r} is beyond any log position")
         return position
-    if _DATE_ONLY.fullmatch(value):
+    if day := _DATE_ONLY.fullmatch(value):
         try:
-            return datetime.combine(date.fromisoformat(value), time.max, tzinfo=UTC)
+            return datetime.combine(date.fromisoformat(day.group(1)), time.max, tzinfo=UTC)
         except ValueError:
             raise InvalidInput("invalid-as-of", f"as_of {value!r} is not a real date") from None
     try:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import csv
 import io
 from datetime import date, datetime
 from typing import Annotated, Any
@@ -17,6 +16,7 @@ from api.http.schemas.text import CONTROL, refuse_control
 from api.root.services import Services
 from domain import dates
 from projections.views.as_of import day_of
+from projections.views.csv_cells import write_csv
 
 MAX_LIMIT = 500
 
@@ -89,7 +89,7 @@ def key_cursor(after: str) -> str:
 
 
 def after_key(cursor: str | None) -> str | None:
-    if cursor is None:
+    if not cursor:  # absent or empty: the first page
         return None
     after = _decoded(cursor)
     if not after:
@@ -114,9 +114,7 @@ def cursor_id(cursor: str) -> str:
 def csv_response(columns: list[str], rows: list[list[Any]], filename: str) -> StreamingResponse:
     buf = io.StringIO()
     buf.write("\ufeff")  # spreadsheets then read UTF-8 names correctly
-    writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(columns)
-    writer.writerows(rows)
+    write_csv(buf, columns, rows, lineterminator="\r\n")  # formula-like text cells neutralised
     return StreamingResponse(
         iter([buf.getvalue()]),
         media_type="text/csv; charset=utf-8",

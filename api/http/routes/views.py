@@ -223,7 +223,7 @@ def monitoring(
 def programme_after(rows: Any, cursor: str | None) -> str | None:
     """The sort key to go on after: the cursor names the last programme of the previous page by
     its id, so it stays short however long titles are; its key is read from the same rows."""
-    if cursor is None:
+    if not cursor:
         return None
     after = rows.programme_key(cursor_id(cursor))
     if after is None:
