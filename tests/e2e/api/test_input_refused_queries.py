@@ -6,6 +6,7 @@ cursor the API hands out is short and accepted back, however long the titles it 
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -18,6 +19,7 @@ from api.http.deps import MAX_CURSOR
 from api.root.services import Services
 from domain import context, dates
 from tests.e2e.api import world
+from tests.support.processes import ledger_on
 from tests.support.servers import LiveServer, client_for
 
 VIEWS = ["unmet-needs", "funding-gaps", "provider-overlap", "priority-areas", "programme-monitoring"]
@@ -107,6 +109,12 @@ def test_a_date_alone_in_as_of_is_the_end_of_that_day_for_the_api_and_the_dashbo
     # and programme monitoring flags as of that day
     monitoring = coordinator.get("/v1/views/programme-monitoring", params={"as_of": today.isoformat()}).json()
     assert monitoring["today"] == today.isoformat()
+    # and the CLI's report reads it the same way, and refuses what the API refuses
+    done = ledger_on(services.settings, "report", "irg", "KEN", "--format", "json", "--as-of", today.isoformat())
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["position"] == api["position"]
+    done = ledger_on(services.settings, "report", "irg", "KEN", "--as-of", "99999999999999999999999")
+    assert done.returncode != 0 and "beyond any log position" in done.stderr, done.stderr
 
 
 def long_titled_programmes(services: Services, w: world.World, count: int) -> list[str]:
