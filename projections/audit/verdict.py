@@ -194,6 +194,8 @@ def _tail(
         else f"no checkpoint signs any of the {count} records {span}"
     )
     why: list[str] = []
+    if last is None:
+        why.append("a trusted key proves nothing without a checkpoint")
     if cadence.off:
         why.append("the ledger's settings turn both checkpoint triggers off")
     most = cadence.most_records

@@ -136,3 +136,37 @@ TAMPERINGS: dict[str, Callable[[Services, int], Undo]] = {
     "inserted": insert_forged,
     "swapped": lambda svc, p: swap(svc, p, p + 37),
 }
+
+
+def resign_stored_checkpoints(svc: Services) -> None:
+    """What an operator holding the signing key can do after rewriting the chain: sign every stored checkpoint
+    again over the chain as it now is, each linked (v2) to the one before it, with its original time."""
+    from projections.audit.checkpoints import FIRST
+
+    with svc.db.transaction() as tx:
+        prev = FIRST
+        for c in tx.execute("SELECT position, count, time FROM audit_checkpoints ORDER BY position").fetchall():
+            at = int(c["position"])
+            head = tx.scalar("SELECT chain_hash FROM audit_log WHERE position = ?", (at,))
+            new = svc.signing_key.sign(at, int(c["count"]), head, c["time"], prev)
+            tx.execute(
+                "UPDATE audit_checkpoints SET chain_hash = ?, signature = ?, prev_position = ?, prev_chain_hash = ?"
+                " WHERE position = ?",
+                (new.chain_hash, new.signature, new.prev_position, new.prev_chain_hash, at),
+            )
+            prev = (at, new.chain_hash)
+
+
+def delete_checkpoints(svc: Services, positions: list[int] | None = None) -> None:
+    """Checkpoints deleted from the store: those at `positions`, or every one."""
+    with svc.db.transaction() as tx:
+        if positions is None:
+            tx.execute("DELETE FROM audit_checkpoints")
+        for position in positions or []:
+            tx.execute("DELETE FROM audit_checkpoints WHERE position = ?", (position,))
+
+
+def checkpoint_positions(svc: Services) -> list[int]:
+    with svc.db.transaction(commit=False) as tx:
+        rows = tx.execute("SELECT position FROM audit_checkpoints ORDER BY position").fetchall()
+    return [int(r["position"]) for r in rows]

@@ -52,9 +52,9 @@ def test_an_exported_log_verifies_offline_with_the_public_key(exported, tmp_path
     lines, public = exported
     # when the auditor verifies the file with the key they were given
     code, answer, said = checked(tmp_path, lines, public)
-    # then it is intact and every checkpoint in it was verified
+    # then it is proven and every checkpoint in it was verified
     assert code == 0, said
-    assert answer["ok"]
+    assert answer["ok"] and answer["verdict"] == "proven"
     assert answer["checkpoints_verified"] == sum(o["kind"] == "checkpoint" for o in lines)
     assert answer["head"] == [o for o in lines if o["kind"] == "event"][-1]["chain_hash"]
 
@@ -93,13 +93,61 @@ def test_a_file_checked_against_a_wrong_key_fails(exported, tmp_path: Path) -> N
     wrong = tmp_path / "wrong.pem"
     wrong.write_bytes(SigningKey.generate().public_key_pem())
     code, answer, _ = offline(tmp_path, "--log", write(tmp_path, lines), "--public-key", str(wrong))
-    assert code == 1 and answer["problem"] == "checkpoint signature invalid"
+    assert code == 1 and answer["problem"] == "checkpoint signature invalid" and answer["verdict"] == "tampered"
 
 
-def test_without_a_key_the_file_is_checked_but_the_signatures_are_said_to_be_unchecked(
-    exported, tmp_path: Path
-) -> None:
+def test_without_a_key_the_file_is_checked_but_not_proven(exported, tmp_path: Path) -> None:
     lines, _ = exported
+    # when the auditor has no public key (and there is no key file where the ledger's would be)
     code, answer, said = offline(tmp_path, "--log", write(tmp_path, lines))
-    assert code == 0 and answer["checkpoints_unsigned"] > 0
-    assert "signatures were not checked" in said
+    # then the chain and the checkpoints agree, but nothing is proven: exit 3, saying why
+    assert code == 3 and answer["verdict"] == "unproven" and answer["checkpoints_unsigned"] > 0, said
+    assert [r["code"] for r in answer["reasons"]] == ["no-trusted-key"]
+    assert "signatures not checked" in said and "no trusted public key" in said
+
+
+def test_a_fresh_export_is_proven_to_its_last_record(exported, tmp_path: Path) -> None:
+    # given an export (`ledger export log` signs the tail before writing)
+    lines, public = exported
+    events = [o for o in lines if o["kind"] == "event"]
+    checkpoints = [o for o in lines if o["kind"] == "checkpoint"]
+    # then its last checkpoint signs its last record, each one names the one before it
+    assert checkpoints[-1]["position"] == events[-1]["position"]
+    assert all(c["prev_position"] == p["position"] for p, c in zip(checkpoints, checkpoints[1:], strict=False))
+    code, answer, _ = checked(tmp_path, lines, public)
+    assert (code, answer["verdict"]) == (0, "proven")
+
+
+def test_a_file_whose_checkpoint_lines_were_removed_is_not_proven(exported, tmp_path: Path) -> None:
+    # given an export with every checkpoint line removed (its events and hashes intact)
+    lines, public = exported
+    bare = [o for o in lines if o["kind"] != "checkpoint"]
+    # when verified with the ledger's key
+    code, answer, said = checked(tmp_path, bare, public)
+    # then nothing signs its records: exit 3, naming how many and where
+    assert code == 3 and answer["verdict"] == "unproven", said
+    (tail,) = [r for r in answer["reasons"] if r["code"] == "unsigned-tail"]
+    events = [o for o in lines if o["kind"] == "event"]
+    assert tail["count"] == len(events) and tail["to"] == events[-1]["position"]
+    assert "no checkpoint signs any of the" in said
+
+
+def test_a_file_with_a_checkpoint_line_removed_in_the_middle_is_tampered(exported, tmp_path: Path) -> None:
+    # given an export from which one checkpoint line (not the last) was removed
+    lines, public = exported
+    middle = [i for i, o in enumerate(lines) if o["kind"] == "checkpoint"][-2]
+    gone = lines[middle]["position"]
+    del lines[middle]
+    # then the next checkpoint's signed link names it: exit 1 at its position
+    code, answer, _ = checked(tmp_path, lines, public)
+    assert code == 1 and answer["problem"] == "signed link missing" and answer["first_bad_position"] == gone
+
+
+def test_an_unreadable_or_missing_file_exits_2(database_url: str, tmp_path: Path) -> None:
+    # (the module's store parameter is not needed: nothing but the file is read)
+    junk = tmp_path / "junk.jsonl"
+    junk.write_text("this is not JSON\n")
+    code, answer, _ = offline(tmp_path, "--log", str(junk))
+    assert (code, answer["verdict"]) == (2, "unreadable")
+    code, answer, said = offline(tmp_path, "--log", str(tmp_path / "missing.jsonl"))
+    assert (code, answer["verdict"]) == (2, "unreadable") and "no such log file" in said

@@ -20,11 +20,14 @@ def test_an_untouched_store_verifies_and_says_what_it_checked(demo: Services) ->
     head = demo.runner.head()
     # when an auditor runs `ledger verify`
     done = run(demo, "verify")
-    # then it exits 0 with a one-line summary: every record, the chain head, the checkpoints
+    # then it exits 0 (proven) and says so on stderr: every record, the chain head, the checkpoints
     assert done.returncode == 0, done.stderr
-    summary = done.stdout.strip()
-    assert summary.startswith(f"intact: {head} records to position {head}, chain head ")
-    assert "checkpoints verified, the last at position" in summary
+    said = done.stderr.strip().splitlines()[-1]
+    assert said.startswith(f"proven: {head} records to position {head}, chain head ")
+    assert "checkpoints verified with key" in said and ", the last at position" in said
+    # and as JSON: the verdict, its exit code and no reason against it
+    code, answer, _ = verdict(demo)
+    assert (code, answer["verdict"], answer["exit_code"], answer["reasons"]) == (0, "proven", 0, [])
 
 
 @pytest.mark.parametrize("kind", sorted(tamper.TAMPERINGS))
@@ -33,10 +36,12 @@ def test_a_tampered_store_fails_verification_naming_the_position(demo: Services,
     tamper.TAMPERINGS[kind](demo, TARGET)
     # when the auditor verifies the store
     code, answer, said = verdict(demo)
-    # then it exits non-zero and names the tampered position, in JSON and in words
+    # then it exits 1 (tampered) and names the tampered position, in JSON and in words
     assert code == 1, said
+    assert answer["verdict"] == "tampered" and answer["exit_code"] == 1
     assert answer["ok"] is False and answer["first_bad_position"] == TARGET, answer
-    assert f"not intact: at position {TARGET}: " in said
+    assert answer["reasons"][0]["position"] == TARGET
+    assert f"tampered: at position {TARGET}: " in said
     assert answer["count"] == TARGET - 1  # everything before it still verified
 
 
@@ -69,8 +74,8 @@ def test_checkpoints_checked_against_a_wrong_key_fail(demo: Services, tmp_path) 
     other.write_bytes(SigningKey.generate().public_key_pem())
     # when the store is verified against it
     code, answer, said = verdict(demo, "--public-key", str(other))
-    # then the first checkpoint's signature fails, and the message says which key was used
-    assert code == 1
+    # then the first checkpoint's signature fails (tampered), and the message says which key was used
+    assert code == 1 and answer["verdict"] == "tampered"
     assert answer["problem"] == "checkpoint signature invalid"
     assert "give the signing ledger's key" in said
 
@@ -82,27 +87,15 @@ def test_an_auditors_saved_checkpoint_catches_a_rewrite_even_by_the_key_holder(d
     public.write_text(run(demo, "audit", "public-key").stdout)
     assert verdict(demo, "--checkpoint", str(saved), "--public-key", str(public))[0] == 0
     # when someone with the database and the signing key rewrites history: event, hashes and
-    # stored checkpoints all made consistent again
+    # stored checkpoints (linked, v2) all made consistent again
     tamper.alter_byte(demo, TARGET)
     tamper.rewrite_chain_from(demo, TARGET)
-    _resign_stored_checkpoints(demo)
+    tamper.resign_stored_checkpoints(demo)
     assert verdict(demo)[0] == 0  # the store alone no longer shows it
     # then the auditor's own checkpoint does, at its position
     code, answer, _ = verdict(demo, "--checkpoint", str(saved), "--public-key", str(public))
     assert code == 1 and answer["problem"] == "checkpoint not on chain"
     assert answer["first_bad_position"] == json.loads(saved.read_text())["position"]
-
-
-def _resign_stored_checkpoints(svc: Services) -> None:
-    with svc.db.transaction() as tx:
-        for c in tx.execute("SELECT position, count, time FROM audit_checkpoints").fetchall():
-            at = c["position"]
-            head = tx.scalar("SELECT chain_hash FROM audit_log WHERE position = ?", (at,))
-            new = svc.signing_key.sign(int(at), int(c["count"]), head, c["time"])
-            tx.execute(
-                "UPDATE audit_checkpoints SET chain_hash = ?, signature = ? WHERE position = ?",
-                (new.chain_hash, new.signature, at),
-            )
 
 
 def test_an_unreadable_key_or_checkpoint_file_exits_2(demo: Services, tmp_path) -> None:
@@ -114,3 +107,6 @@ def test_an_unreadable_key_or_checkpoint_file_exits_2(demo: Services, tmp_path) 
     assert done.returncode == 2 and "cannot read an Ed25519 public key" in done.stderr
     done = run(demo, "verify", "--checkpoint", str(tmp_path / "missing.json"))
     assert done.returncode == 2 and "cannot read checkpoints" in done.stderr
+    # and with --json, the answer says so too
+    code, answer, _ = verdict(demo, "--public-key", str(junk))
+    assert (code, answer["verdict"], answer["reasons"][0]["code"]) == (2, "unreadable", "unreadable-input")
