@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 from collections.abc import Callable, Iterator
@@ -137,12 +136,12 @@ def export_csv(
 ) -> None:
     """Write the unmet-needs view (open needs: unmet, partially funded or funded) as CSV."""
     from projections.views import unmet_needs
+    from projections.views.csv_cells import write_csv
 
     with _caught_up(state) as (svc, party):
         answer = unmet_needs.view(svc.durable.needs(state=party, status="open"), svc.currency)
-    columns, rows = unmet_needs.csv_rows(answer)
     if output is None:
-        csv.writer(sys.stdout, lineterminator="\n").writerows([columns, *rows])
+        write_csv(sys.stdout, *unmet_needs.csv_rows(answer))
         return
     with open(output, "w", newline="", encoding="utf-8") as handle:
-        csv.writer(handle, lineterminator="\n").writerows([columns, *rows])
+        write_csv(handle, *unmet_needs.csv_rows(answer))

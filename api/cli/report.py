@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 from typing import Annotated, Any
@@ -13,6 +12,7 @@ from api.cli.common import fail, services
 from domain import dates, reference
 from domain.errors import InvalidInput
 from projections.views import irg_report
+from projections.views.csv_cells import write_csv
 
 
 def _position(svc: Any, as_of: str) -> int:
@@ -48,6 +48,4 @@ def irg(
     elif format == "json":
         typer.echo(json.dumps(answer, indent=2, ensure_ascii=False))
     else:
-        columns, rows_ = irg_report.csv_rows(answer)
-        writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerows([columns, *rows_])
+        write_csv(sys.stdout, *irg_report.csv_rows(answer))

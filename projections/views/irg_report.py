@@ -6,6 +6,7 @@ programmes and the commitment allocated to it), and unmet otherwise.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -125,8 +126,27 @@ def csv_rows(answer: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
 # ---- Markdown: what a delegation pastes into its submission ----
 
 
+MARKDOWN = re.compile(r"([\\\[\]|])")  # backslash first, then link and image brackets, table cell breaks
+ENTITY = re.compile(r"&(?=#?\w+;)")  # `&` that would start an entity: `R&D` stays as it reads
+SCHEME = re.compile(r"\b(javascript|vbscript|data(?=\s*:\s*(?:[\w.+-]+/|[,;])))(\s*):", re.IGNORECASE)
+
+
+def escaped(text: str) -> str:
+    """Ledger text as inert Markdown: no HTML, no link or image, no `javascript:`/`data:` scheme.
+
+    `<` and `>` become entities (no tag, no autolink), as does an `&` opening an entity; `\\`, `[`,
+    `]` and `|` are backslash-escaped (no `[..](..)` link or image, no table cell break); line
+    breaks become spaces; the colon of a `javascript:`, `vbscript:` or `data:` URL becomes `&#58;`,
+    which still reads as a colon.
+    """
+    text = re.sub(r"[\r\n]+", " ", text)
+    text = ENTITY.sub("&amp;", text).replace("<", "&lt;").replace(">", "&gt;")
+    text = MARKDOWN.sub(r"\\\1", text)
+    return SCHEME.sub(r"\1\2&#58;", text)
+
+
 def _cell(value: Any) -> str:
-    return str(value if value is not None else "—").replace("|", "\\|").replace("\n", " ")
+    return escaped(str(value if value is not None else "—"))
 
 
 def _table(header: list[str], rows: list[list[Any]]) -> list[str]:
