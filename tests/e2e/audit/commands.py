@@ -9,12 +9,19 @@ from typing import Any
 
 from api.root.services import Services
 from api.root.settings import Settings
-from tests.support.processes import ledger_on
+from tests.support.processes import environment_of, ledger
 
 
 def run(svc: Services | Settings, *args: str) -> subprocess.CompletedProcess[str]:
-    """The real `ledger` command against this store, as an operator or auditor runs it."""
-    return ledger_on(svc.settings if isinstance(svc, Services) else svc, *args)
+    """The real `ledger` command against this store, as an operator or auditor runs it: with the ledger's own
+    settings for its checkpoint cadence, which verify judges the checkpoints by."""
+    settings = svc.settings if isinstance(svc, Services) else svc
+    cadence = {
+        "LEDGER_CHECKPOINT_EVERY_EVENTS": str(settings.checkpoint_every_events),
+        "LEDGER_CHECKPOINT_EVERY_SECONDS": str(settings.checkpoint_every_seconds),
+        "LEDGER_RUNNER_BATCH_SIZE": str(settings.runner_batch_size),
+    }
+    return ledger(environment_of(settings, **cadence), *args)
 
 
 def verdict(svc: Services | Settings, *args: str) -> tuple[int, dict[str, Any], str]:
