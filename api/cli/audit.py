@@ -62,13 +62,14 @@ def verify(
     except ValueError as e:
         unreadable(f"the ledger's settings are invalid: {e}", as_json)
     given = _saved_checkpoints(checkpoint or [], as_json)
-    keys = [_public_key(p, as_json) for p in public_key] if public_key else _own_key(settings, as_json)
+    own = _own_key(settings, as_json, needed=not public_key)
+    keys = [_public_key(p, as_json) for p in public_key] if public_key else own and [_public_of(own)]
     cadence = Cadence(settings.checkpoint_every_events, settings.checkpoint_every_seconds, settings.runner_batch_size)
-    outcome = (
-        _verify_file(log, keys, given, cadence, as_json)
-        if log
-        else _verify_store(settings, keys, given, cadence, as_json)
-    )
+    if log:
+        outcome = _verify_file(log, keys, given, cadence, as_json)
+    else:
+        sealing = own if isinstance(own, SigningKey) else None
+        outcome = _verify_store(settings, keys, given, cadence, sealing, as_json)
     raise typer.Exit(report(outcome, as_json))
 
 
@@ -93,11 +94,17 @@ def _verify_file(
 
 
 def _verify_store(
-    settings: Settings, keys: list[Any] | None, given: list[Checkpoint], cadence: Cadence, as_json: bool
+    settings: Settings,
+    keys: list[Any] | None,
+    given: list[Checkpoint],
+    cadence: Cadence,
+    sealing: SigningKey | None,
+    as_json: bool,
 ) -> Outcome:
+    """The database, read-only; with the ledger's own private key at hand, the seals of the unsigned tail too."""
     from projections.audit.readonly import StoreUnreadable, open_readonly
     from projections.audit.store import events_head
-    from projections.audit.verify_store import verify_store
+    from projections.audit.verify_store import unsealed_after, verify_store
 
     table = events_table(settings)
     try:
@@ -109,9 +116,12 @@ def _verify_store(
             total = events_head(tx, table)
         with progress(total, "verify") as tick:
             found = verify_store(db, table, keys, given, tick)
+        signed = found.checkpoints[-1].position if found.checkpoints else 0
+        check = sealing if found.result.ok else None
+        unsealed = unsealed_after(db, check, signed, found.chained_head) if check else None
     finally:
         db.close()
-    notes = _store_notes(found.trigger, found.unchained, found.chained_head)
+    notes = _store_notes(found.trigger, found.unchained, found.chained_head, unsealed)
     now = datetime.now(UTC)
     verdict = judge(
         found.result, found.checkpoints, cadence, keys is not None, found.first_records, now, found.accepted, notes
@@ -135,9 +145,15 @@ def events_table(settings: Settings) -> str:
     return f"{Ledger.name.lower()}_events" if settings.is_postgres else "stored_events"
 
 
-def _store_notes(trigger: str | None, unchained: int, chained: int) -> list[Reason]:
+def _store_notes(trigger: str | None, unchained: int, chained: int, unsealed: int | None) -> list[Reason]:
     """What the database shows besides the chain: said as it is, never repaired (verify only reads)."""
     notes = []
+    if unsealed is not None:
+        text = (
+            f"the record at {unsealed} has no valid seal: the ledger did not write it (inserted or changed behind "
+            "the application's back); no checkpoint will sign it (docs/seals.md)"
+        )
+        notes.append(Reason("record-unsealed", text, unsealed))
     if trigger not in (None, "enabled"):
         text = f"the append-only trigger on the events table is {trigger}: verify only reads, so it stays {trigger}"
         notes.append(Reason(f"append-only-trigger-{trigger}", text))
@@ -150,16 +166,23 @@ def _store_notes(trigger: str | None, unchained: int, chained: int) -> list[Reas
     return notes
 
 
-def _own_key(settings: Settings, as_json: bool) -> list[Any] | None:
-    """The ledger's own key file, read if it exists at the configured path (never created); None: no trusted key."""
+def _own_key(settings: Settings, as_json: bool, needed: bool) -> Any:
+    """The ledger's own key file, read if it exists at the configured path (never created): its SigningKey (or a
+    public key, if that is what the file holds); None when there is none. Unreadable: exit 2 if `needed`."""
     path = settings.key_file
     if not path.is_file():
         return None
     try:
         data = path.read_bytes()
-        return [SigningKey.from_pem(data).public_key if b"PRIVATE KEY" in data else load_public_key(data)]
+        return SigningKey.from_pem(data) if b"PRIVATE KEY" in data else load_public_key(data)
     except (OSError, ValueError, TypeError) as e:
-        unreadable(f"cannot read the ledger's key file {path}: {e}", as_json)
+        if needed:
+            unreadable(f"cannot read the ledger's key file {path}: {e}", as_json)
+        return None
+
+
+def _public_of(key: Any) -> Any:
+    return key.public_key if isinstance(key, SigningKey) else key
 
 
 def export_log(

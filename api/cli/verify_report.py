@@ -42,7 +42,8 @@ def report(outcome: Outcome, as_json: bool) -> int:
         }
         typer.echo(json.dumps(document))
     _say(f"[{COLOUR[verdict.code]}]{verdict.status}:[/] {escape(headline(outcome))}")
-    for reason in verdict.reasons[1:] if not result.ok else verdict.reasons:
+    failed = verdict.code in (TAMPERED, UNREADABLE)  # the first reason is the headline
+    for reason in verdict.reasons[1:] if failed else verdict.reasons:
         label = "not proven" if reason.code in UNPROVEN_CODES else "note"
         _say(f"  {label} ({reason.code}): {escape(reason.message)}")
     return verdict.code
@@ -51,7 +52,7 @@ def report(outcome: Outcome, as_json: bool) -> int:
 def headline(outcome: Outcome) -> str:
     """One line: what failed and where, or what was verified and what it rests on."""
     verdict, result, facts = outcome.verdict, outcome.result, outcome.facts
-    if not result.ok:
+    if verdict.code in (TAMPERED, UNREADABLE):
         text = verdict.reasons[0].message
         if result.problem == SIGNATURE_INVALID:
             text += f"; checked against key {facts.get('key_id')}: give the signing ledger's key with --public-key"

@@ -22,6 +22,7 @@ STATUS = {PROVEN: "proven", TAMPERED: "tampered", UNREADABLE: "unreadable", UNPR
 UNREADABLE_PROBLEMS = frozenset({MALFORMED, HASHES_MISSING})  # the input does not decode: nothing to judge
 # what each code of a finding means for the exit code; any other code is a note that changes nothing
 UNPROVEN_CODES = frozenset({"no-trusted-key", "missing-checkpoints", "unsigned-tail", "record-time-unknown"})
+TAMPERED_CODES = frozenset({"record-unsealed"})  # a caller's finding that is tampering (docs/seals.md)
 ACCEPTED = "accepted-unsigned-range"
 
 # previous checkpoint's position (0: genesis) -> (position, recorded time) of the first record after it
@@ -33,6 +34,7 @@ __all__ = [
     "PROVEN",
     "STATUS",
     "TAMPERED",
+    "TAMPERED_CODES",
     "UNPROVEN",
     "UNREADABLE",
     "Cadence",
@@ -238,9 +240,9 @@ def _cadence(
     return found
 
 
-def _exit_code(reasons: Sequence[Reason], failed: int | None) -> int:
-    if failed is not None:
-        return failed
+def _exit_code(reasons: Sequence[Reason]) -> int:
+    if any(r.code in TAMPERED_CODES for r in reasons):
+        return TAMPERED
     return UNPROVEN if any(r.code in UNPROVEN_CODES for r in reasons) else PROVEN
 
 
@@ -257,8 +259,8 @@ def judge(
     """The verdict on one verification (docs/audit-verify.md, "Verdicts and exit codes"). `trusted`: the checkpoint
     signatures were checked against a trusted public key; `now`: the clock for the unsigned tail of a live
     database (None for a file, whose tail is judged by its count only); `notes`: the caller's findings (e.g. the
-    append-only trigger's state), reported as they are."""
-    reasons = list(notes)
+    append-only trigger's state, or "record-unsealed", which is tampering), reported as they are, tampering first."""
+    reasons = sorted(notes, key=lambda r: r.code not in TAMPERED_CODES)
     reasons += [
         Reason(ACCEPTED, f"records [{first}, {last}] were accepted unsigned by a restore: {why}", None, first, last)
         for first, last, why in accepted
@@ -280,4 +282,4 @@ def judge(
         )
         reasons.append(Reason("unlinked-checkpoints", text, count=result.checkpoints_unlinked))
     reasons += _cadence(result, signed, cadence, first_records, now, accepted)
-    return Verdict(_exit_code(reasons, None), tuple(reasons))
+    return Verdict(_exit_code(reasons), tuple(reasons))

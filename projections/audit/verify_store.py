@@ -21,7 +21,7 @@ from projections.audit import projection as audit
 from projections.audit.accepted import Range, accepted_ranges, watching
 from projections.audit.backup import lines_of
 from projections.audit.chain import LogRecord
-from projections.audit.checkpoints import Checkpoint
+from projections.audit.checkpoints import Checkpoint, SigningKey
 from projections.audit.log_format import read_jsonl_log
 from projections.audit.store import (
     UnreadableRecord,
@@ -60,6 +60,23 @@ class FileVerification:
     checkpoints: list[Checkpoint]  # in the file and given, one per position, oldest first
     first_records: dict[int, tuple[int, Any]]  # from the lines' `recorded_at` (metadata: not hashed)
     accepted: list[Range]
+
+
+def unsealed_after(db: Database, signing_key: SigningKey, after: int, upto: int) -> int | None:
+    """The first chained record in (`after`, `upto`] without a valid seal (docs/seals.md): a row written behind the
+    application's back. Only the ledger's own key can tell (the seal key derives from it); None when all are sealed
+    or the ledger keeps no seals. Verify asks after the last checkpoint only: the checkpointer never signs past an
+    unsealed record, so before it the signatures prove what the seals would."""
+    from projections.audit.seals import Sealer, check_seals, seal_key
+
+    with db.transaction(commit=False) as tx:
+        if tx.dialect == "sqlite":
+            found = tx.scalar("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'event_seals'")
+        else:
+            found = tx.scalar("SELECT to_regclass('event_seals') IS NOT NULL")
+        if not found:
+            return None
+        return check_seals(tx, Sealer(seal_key(signing_key)), after, upto)
 
 
 def verify_store(

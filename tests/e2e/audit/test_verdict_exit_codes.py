@@ -77,3 +77,22 @@ def test_an_unsigned_tail_within_one_cadence_is_proven(demo: Services) -> None:
     code, answer, said = verdict(demo)
     assert code == 0, said
     assert reason(answer, "unchained-records")["count"] == 1
+
+
+def test_a_row_inserted_behind_the_application_is_tampered_and_named(demo: Services) -> None:
+    # given a row inserted straight into the events table after the last checkpoint, then chained by the runner
+    # (the checkpointer signs no record without the ledger's seal)
+    at = demo.runner.head() + 1
+    forged = {**tamper.row(demo, 1), "originator_version": 99}
+    with tamper.writable(demo) as (tx, table, pos):
+        tx.execute(
+            f"INSERT INTO {table} ({pos}, originator_id, originator_version, topic, state) VALUES (?, ?, ?, ?, ?)",
+            (at, forged["originator_id"], 99, forged["topic"], forged["state"]),
+        )
+    demo.runner.catch_up()
+    # when verified on the ledger's host, where its key file is (only it can tell a seal)
+    code, answer, said = verdict(demo)
+    # then it is tampered, naming the row's position
+    assert code == 1 and answer["verdict"] == "tampered", said
+    assert reason(answer, "record-unsealed")["position"] == at
+    assert f"tampered: the record at {at} has no valid seal" in said

@@ -194,3 +194,11 @@ def test_a_saved_copy_of_a_checkpoint_counts_once():
     cps = checkpoints((100, 0), (200, 60))
     assert distinct([cps[1], cps[0], cps[1]]) == cps
     assert distinct(cps, until=150) == cps[:1]
+
+
+def test_a_callers_finding_of_tampering_comes_first_and_decides():
+    cps = checkpoints((100, 0))
+    trigger = Reason("append-only-trigger-disabled", "the append-only trigger is disabled")
+    unsealed = Reason("record-unsealed", "the record at 101 has no valid seal", 101)
+    verdict = judge(ok(101), cps, CADENCE, True, firsts(cps, 1), notes=[trigger, unsealed])
+    assert verdict.code == 1 and verdict.reasons == (unsealed, trigger)
