@@ -49,6 +49,7 @@ _HTTP = {  # the HTTP layer: requests, keys, preconditions, paging, the store
     "invalid-credentials": Code(401, "The API key is unknown or revoked"),
     "forbidden": Code(403, "The key's role may not do this"),
     "forbidden-scope": Code(403, "Outside the key's State or organisation"),
+    "not-reporting-organisation": Code(403, "A provider key registers only programmes its organisation reports"),
     "invalid-if-match": Code(400, "If-Match is not an ETag"),
     "invalid-idempotency-key": Code(400, "Idempotency-Key is empty or too long"),
     "idempotency-key-reused": Code(409, "Idempotency-Key used for another request"),

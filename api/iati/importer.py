@@ -42,6 +42,7 @@ class ImportReport:
         default_factory=lambda: {k: Counter() for k in ("imported", "revised", "unchanged", "ignored")}
     )
     organisations_registered: int = 0
+    unknown_organisations: set[str] = field(default_factory=set)
     needs_linked: int = 0
     needs_unlinked: int = 0
     events: int = 0
@@ -67,6 +68,7 @@ class ImportReport:
             "skipped": self.skipped,
             "transactions": {k: dict(sorted(v.items())) for k, v in self.transactions.items()},
             "organisations_registered": self.organisations_registered,
+            "unknown_organisations": sorted(self.unknown_organisations),
             "needs_linked": self.needs_linked,
             "needs_unlinked": self.needs_unlinked,
             "events": self.events,
@@ -182,6 +184,7 @@ class _Importer:
         programme_id, existing = self._programme(a.iati_identifier)
         self._check_scope(a.reporting_org, funders, existing)
         implementers = [o for o in a.implementers if o.ref]
+        self._check_registered([a.reporting_org, *funders, *implementers])
         for org in [a.reporting_org, *funders, *implementers]:
             self._ensure(org, out)
         if existing is None:
@@ -230,14 +233,41 @@ class _Importer:
         return parties
 
     def _check_scope(self, reporting: OrgRef, funders: list[OrgRef], existing: Programme | None) -> None:
+        """A provider key imports a new activity only if its organisation reports it (it registers only
+        programmes it reports), and changes one on the ledger only if its organisation reports or funds it."""
         if self.acting_org is None:
             return
+        if existing is None:
+            if reporting.ref is None or org_id(reporting.ref) != self.acting_org:
+                raise RuleBroken(
+                    "forbidden-scope",
+                    "this key's organisation does not report this activity, so it may not register it",
+                )
+            return
         in_file = {org_id(o.ref) for o in [reporting, *funders] if o.ref}
-        on_ledger = {existing.reporting_org, *existing.funders} if existing else in_file
-        if self.acting_org not in in_file or self.acting_org not in on_ledger:
+        if self.acting_org not in in_file or self.acting_org not in {existing.reporting_org, *existing.funders}:
             raise RuleBroken(
                 "forbidden-scope",
                 "this key's organisation neither reports nor funds this activity, so it may not import it",
+            )
+
+    def _check_registered(self, orgs: list[OrgRef]) -> None:
+        """A provider key's import registers no organisation (a right kept for admins and coordinators): an
+        activity naming an unregistered ref is skipped, and the report lists the refs for a coordinator."""
+        if self.acting_org is None:
+            return
+        unknown = sorted(
+            {
+                o.ref
+                for o in orgs
+                if o.ref and org_id(o.ref) not in self.known_orgs and self._find(Organisation, org_id(o.ref)) is None
+            }
+        )
+        if unknown:
+            self.report.unknown_organisations.update(unknown)
+            raise InvalidInput(
+                "unknown-organisation",
+                f"organisation(s) not registered in the ledger: {', '.join(unknown)}; a coordinator registers them",
             )
 
     def _ensure(self, org: OrgRef, out: _Outcome) -> None:

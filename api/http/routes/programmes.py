@@ -8,7 +8,7 @@ from uuid import UUID, uuid4
 
 from fastapi import APIRouter, Response
 
-from api.http.auth import Principal, PrincipalDep
+from api.http.auth import PROVIDER, Principal, PrincipalDep
 from api.http.deps import (
     CursorQ,
     IfMatchDep,
@@ -19,7 +19,7 @@ from api.http.deps import (
     paginate,
     read_position,
 )
-from api.http.problems import WRITE_ERRORS, responses
+from api.http.problems import WRITE_ERRORS, ApiProblem, responses
 from api.http.schemas.common import Empty, Page
 from api.http.schemas.programmes import (
     CommitmentRevise,
@@ -70,6 +70,7 @@ def public(p: Programme) -> dict[str, Any]:
 @router.post("", status_code=201, response_model=ProgrammeWritten, responses=responses(401, 403, 409, 422))
 def register(body: ProgrammeCreate, svc: ServicesDep, who: PrincipalDep, response: Response) -> dict:
     who.may_write_programme(body.reporting_org, body.funders)
+    may_register(who, body.reporting_org)
     w = svc.ledger.register_programme(
         title=body.title,
         description=body.description,
@@ -87,6 +88,17 @@ def register(body: ProgrammeCreate, svc: ServicesDep, who: PrincipalDep, respons
 
 
 @router.get("", response_model=Page, responses=responses(422, 503))
+def may_register(who: Principal, reporting_org: UUID) -> None:
+    """A provider key registers only programmes its organisation reports: naming itself a funder of another
+    organisation's programme does not make it that programme's reporter. Admin keys register on anyone's behalf."""
+    if who.role == PROVIDER and who.organisation != reporting_org:
+        raise ApiProblem(
+            403,
+            "not-reporting-organisation",
+            "a provider key registers only programmes its own organisation reports (reporting_org)",
+        )
+
+
 def list_(
     svc: ServicesDep,
     who: PrincipalDep,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class Skipped(BaseModel):
@@ -26,6 +26,9 @@ class IatiImportReport(BaseModel):
     skipped: list[Skipped]
     transactions: dict[str, dict[str, int]]
     organisations_registered: int
+    unknown_organisations: list[str] = Field(
+        default=[], description="refs a provider key's import named but may not register: a coordinator registers them"
+    )
     needs_linked: int
     needs_unlinked: int
     events: int
