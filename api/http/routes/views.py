@@ -37,6 +37,7 @@ from api.http.schemas.queries import (
     StateQ,
     TaTypeQ,
 )
+from api.http.visibility import programme_rows, visible_needs
 from api.root.services import Services
 from domain import reference
 from projections.views import (
@@ -205,16 +206,17 @@ def monitoring(
     today = read_day(svc, f.as_of, past)
     filters = f.needs()
     state = filters.pop("state")
+    rows = svc.rows(past)  # read (or folded, for a past position) once
     if format == "csv":
-        found = programmes(svc, who, past, state=state, **filters)
+        found = programmes(rows, who, state=state, **filters)
         answer = programme_monitoring.view(found, svc.currency, today, flag)
         return answered(position, answer, format, programme_monitoring, "programme-monitoring")
-    after = programme_after(svc.rows(past), cursor)
+    after = programme_after(rows, cursor)
     if any(v is not None for v in filters.values()) or who.scope().published_only:
-        found = programmes(svc, who, past, state=state, **filters)
+        found = programmes(rows, who, state=state, **filters)
         (page, more), counted = programme_monitoring.page(found, today, flag, after, limit)
     else:  # every programme, or one state's: the kept rows, a page of them
-        page, counted, more = svc.rows(past).programme_page(today, flag, after, limit, state)
+        page, counted, more = rows.programme_page(today, flag, after, limit, state)
     answer = programme_monitoring.answer(page, counted, svc.currency, today)
     answer["next_cursor"] = id_cursor(page[-1]["programme_id"]) if more else None
     return answered(position, answer, format, programme_monitoring, "programme-monitoring")
@@ -232,15 +234,13 @@ def programme_after(rows: Any, cursor: str | None) -> str | None:
 
 
 def programmes(
-    svc: Services,
+    rows: Any,
     who: Principal,
-    position: int | None,
     state: str | None,
     region: str | None,
     **need_filters: Any,
 ) -> list[dict[str, Any]]:
     """Programmes matching the filters that this reader may see (linked to needs it may see)."""
-    rows = svc.rows(position)
     found = rows.programmes(state=state)
     if region is not None:
         found = [p for p in found if any(reference.states()[s].region == region for s in p["states"])]
@@ -249,4 +249,4 @@ def programmes(
         needs = {r["need_id"] for r in rows.needs(scope, **need_filters)}
         own = set() if by_needs else set(scope.states)  # a state key sees its own programmes too
         found = [p for p in found if programme_monitoring.linked(p, needs) or own & set(p["states"])]
-    return found
+    return programme_rows(found, visible_needs(scope, rows.needs))  # linked_needs: the visible ones
