@@ -13,6 +13,7 @@ from uuid import UUID
 from api.iati.model import TRANSACTION_TYPE_OF, Activity, OrgRef, Transaction, alpha2_by_alpha3
 from domain.organisations import organisation_id
 from domain.programmes import Programme
+from projections.query import Scope
 
 
 @dataclass(frozen=True)
@@ -30,12 +31,14 @@ class ExportSource:
     articles: dict[str, int]  # need_id -> article
 
     @classmethod
-    def of(cls, svc: Any, state: str | None = None) -> ExportSource:
+    def of(cls, svc: Any, state: str | None = None, scope: Scope | None = None) -> ExportSource:
+        """What the reader whose `scope` it is may see: a need it may not see gives no UNCAC tag
+        (the article is all the export says of a need, so nothing of a hidden need is left)."""
         durable = svc.durable
         return cls(
             programmes=durable.programmes(state=state),
             organisations={d["org_id"]: d for d in durable.organisations()},
-            articles={r["need_id"]: r["article"] for r in durable.needs()},
+            articles={r["need_id"]: r["article"] for r in durable.needs(scope or Scope())},
         )
 
     def org(self, org_id: UUID | str) -> OrgRef:

@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 from api.http.auth import KEYED, READERS_ALL
 from api.http.deps import read_day
 from api.http.problems import ApiProblem
+from api.http.visibility import programme_rows, visible_needs
 from api.web import charts, timeline
 from domain import reference
 from projections.query import matches
@@ -140,8 +141,11 @@ def read(svc: Any, who: Any, filters: Filters, position: int | None) -> dict[str
         "gap_total": by_chapter["total"],
         "overlap": overlap,
         "priorities": priorities["items"][:10],
-        "attention": attention(monitored(source, who, filters, rows), currency, today),
-        "events": events,
+        # programme monitoring is for key holders, in the API and here alike (README, Access)
+        "attention": attention(monitored(source, who, filters, rows, everything), currency, today)
+        if who.role in KEYED
+        else None,
+        "events": events if who.role in READERS_ALL else timeline.by_organisation(events, svc.ledger),
     }
 
 
@@ -179,11 +183,14 @@ def overlap_table(cells: list[dict[str, Any]], totals: dict[str, int]) -> dict[s
     return {"cells": cells, "more": max(0, totals["count"] - len(cells)), **totals}
 
 
-def monitored(source: Any, who: Any, filters: Filters, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def monitored(
+    source: Any, who: Any, filters: Filters, rows: list[dict[str, Any]], visible: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
     """The selection's programmes this reader may see, chosen as the monitoring route does.
 
     State and region match the programme's states; cycle, chapter and TA type keep programmes
-    linked to a selected need; anonymous readers see only programmes linked to published needs.
+    linked to a selected need; a state key sees programmes linked to needs it may see, or of its
+    own state. Their `linked_needs` are the needs this reader may see (`visible`, its rows).
     """
     found = source.programmes(state=filters.state)
     if filters.region is not None:
@@ -193,7 +200,7 @@ def monitored(source: Any, who: Any, filters: Filters, rows: list[dict[str, Any]
         ids = {r["need_id"] for r in rows}
         own = set() if by_needs else set(scope.states)
         found = [p for p in found if programme_monitoring.linked(p, ids) or own & set(p["states"])]
-    return found
+    return programme_rows(found, visible_needs(scope, lambda _: visible))
 
 
 def attention(programmes: list[dict[str, Any]], currency: str, today: date) -> dict[str, Any]:

@@ -14,9 +14,10 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from api.http.auth import KEYED, Principal, PrincipalDep
+from api.http.auth import KEYED, READERS_ALL, Principal, PrincipalDep
 from api.http.deps import ServicesDep, read_position
 from api.http.problems import ApiProblem
+from api.http.visibility import EVERY_NEED, Visible, names_hidden, programme_row, readable_need, visible_needs
 from api.root.services import Services
 from api.web import charts, dashboard, timeline
 
@@ -62,7 +63,7 @@ def coordination(
 @router.get("/needs/{need_id}", response_class=HTMLResponse)
 def need_page(request: Request, need_id: UUID, svc: ServicesDep, who: PrincipalDep) -> HTMLResponse:
     need = svc.ledger.need(need_id)
-    who.may_read_need(need.state, need.published)
+    readable_need(who.scope(), need)  # a hidden need is a 404 like an id naming nothing
     rows = svc.durable.needs(who.scope(), state=need.state, article=need.article)
     row = next((r for r in rows if r["need_id"] == str(need_id)), None)
     return page(
@@ -73,7 +74,7 @@ def need_page(request: Request, need_id: UUID, svc: ServicesDep, who: PrincipalD
             "need": need,
             "row": row,
             "currency": svc.currency,
-            "events": _history(svc, need_id),
+            "events": _history(svc, who, need_id),
             "programmes_visible": who.role in KEYED,
         },
     )
@@ -81,12 +82,14 @@ def need_page(request: Request, need_id: UUID, svc: ServicesDep, who: PrincipalD
 
 @router.get("/programmes/{programme_id}", response_class=HTMLResponse)
 def programme_page(request: Request, programme_id: UUID, svc: ServicesDep, who: PrincipalDep) -> HTMLResponse:
+    """A programme, its linked needs and its history; a need the reader may not see is a count only
+    (api/http/visibility.py), and events naming it show that they happened, not what they recorded."""
     states = svc.ledger.programme(programme_id).states  # 404 when there is none
     found = [p for p in svc.durable.programmes(state=states[0]) if p["programme_id"] == str(programme_id)]
-    visible = {r["need_id"]: r for s in states for r in svc.durable.needs(who.scope(), state=s)}
-    row = found[0] if found else None
-    links = (row or {}).get("linked_needs", [])
-    linked = [visible[n["need_id"]] for n in links if n["need_id"] in visible]
+    readable = {r["need_id"]: r for s in states for r in svc.durable.needs(who.scope(), state=s)}
+    visible = visible_needs(who.scope(), lambda _: readable.values())  # a linked need is of the programme's states
+    row = programme_row(found[0], visible) if found else None
+    linked = [readable[n["need_id"]] for n in (row or {}).get("linked_needs", [])]
     return page(
         request,
         "programme.html",
@@ -96,8 +99,8 @@ def programme_page(request: Request, programme_id: UUID, svc: ServicesDep, who: 
             "programme_id": programme_id,
             "currency": svc.currency,
             "needs": linked,
-            "hidden_needs": len(links) - len(linked),
-            "events": _history(svc, programme_id, {n: need_label(r) for n, r in visible.items()}),
+            "hidden_needs": (row or {}).get("unpublished_needs", 0),
+            "events": _history(svc, who, programme_id, {n: need_label(r) for n, r in readable.items()}, visible),
         },
     )
 
@@ -114,10 +117,20 @@ def need_label(row: dict[str, Any]) -> str:
     return f"{row['state_name']}, article {row['article']}"
 
 
-def _history(svc: Services, stream_id: UUID, names: dict[str, str] | None = None) -> list[dict[str, Any]]:
+def _history(
+    svc: Services,
+    who: Principal,
+    stream_id: UUID,
+    names: dict[str, str] | None = None,
+    visible: Visible = EVERY_NEED,
+) -> list[dict[str, Any]]:
+    """A record's events as this reader may read them: key names for those who may read the audit
+    log, the organisation or State otherwise; an event naming a hidden need shows none of its values."""
     with svc.db.transaction(commit=False) as tx:
         at = timeline.positions(tx, stream_id)
     stored = svc.ledger.recorder.select_events(stream_id)
     events = [svc.ledger.mapper.to_domain_event(e) for e in stored]
     orgs = {o["org_id"]: o["name"] for o in svc.durable.organisations()}
-    return timeline.history(events, at, timeline.describer({**orgs, **(names or {})}))
+    told = timeline.history(events, at, timeline.describer({**orgs, **(names or {})}))
+    told = [timeline.withheld(t) if names_hidden(vars(e), visible) else t for e, t in zip(events, told, strict=True)]
+    return told if who.role in READERS_ALL else [timeline.public_attribution(t) for t in told]

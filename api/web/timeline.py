@@ -60,7 +60,7 @@ def recent(
 def _page(tx: Tx, below: int | None, size: int) -> list[dict[str, Any]]:
     where, params = ("WHERE position < ?", [below]) if below is not None else ("", [])
     return tx.execute(
-        f"SELECT position, stream_id, topic, recorded_at, actor FROM audit_log {where}"
+        f"SELECT position, stream_id, version, topic, recorded_at, actor FROM audit_log {where}"
         f" ORDER BY position DESC LIMIT {int(size)}",
         params,
     ).fetchall()
@@ -76,7 +76,34 @@ def _readable(r: dict[str, Any]) -> dict[str, Any]:
         "label": words(name),
         "actor": r["actor"],
         "link": link_for(r["topic"], r["stream_id"]),
+        "stream_id": str(r["stream_id"]),
+        "version": int(r["version"]),
     }
+
+
+STAFF = "ledger staff"  # events recorded by admin or coordinator keys, or by the ledger's own commands
+
+
+def by_organisation(events: list[dict[str, Any]], ledger: Any) -> list[dict[str, Any]]:
+    """Latest events as the public reads them: by the organisation or State that recorded each one
+    (its `actor_org`, read from the event store), never by an API key's name."""
+    return [{**e, "actor": organisation_of(ledger, e["stream_id"], e["version"])} for e in events]
+
+
+def organisation_of(ledger: Any, stream_id: str, version: int) -> str:
+    stored = ledger.recorder.select_events(UUID(stream_id), gt=version - 1, lte=version, limit=1)
+    found = [ledger.mapper.to_domain_event(s) for s in stored]
+    return (found[0].actor_org if found else None) or STAFF
+
+
+def public_attribution(event: dict[str, Any]) -> dict[str, Any]:
+    """One record's event as the public reads it: by its organisation or State, never a key's name."""
+    return {**event, "actor": event["actor_org"] or STAFF, "actor_org": None}
+
+
+def withheld(event: dict[str, Any]) -> dict[str, Any]:
+    """An event naming a need the reader may not see: that it happened, none of what it recorded."""
+    return {**event, "changes": [("need", "an unpublished need")], "reason": None}
 
 
 def when(iso: str | datetime) -> str:

@@ -6,6 +6,9 @@ Flags, judged on `today` (the as_of date for a past view):
 - `stalled`: in implementation and no delivery in the 180 days before today; with no delivery
   ever, counted from the start date (or the registration date without one);
 - `overdue`: the end date is past and the programme is neither closed nor cancelled.
+
+`linked_needs` counts the needs a row links: readers who may not see every need are handed rows
+holding only those they may see (api/http/visibility.py), so it counts the visible ones.
 """
 
 from __future__ import annotations

@@ -112,7 +112,7 @@ def export_iati(
     """
     read_position(svc, None, min_position)
     state = state.upper() if state else None
-    items = list(programme_activities(svc.ledger, ExportSource.of(svc, state), funder, state))
+    items = list(programme_activities(svc.ledger, ExportSource.of(svc, state, who.scope()), funder, state))
     left_out = [i for i in items if isinstance(i, NotExported)]
     xml = export_bytes([i for i in items if not isinstance(i, NotExported)], generated_at=datetime.now(UTC))
     return Response(

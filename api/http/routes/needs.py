@@ -21,6 +21,7 @@ from api.http.problems import WRITE_ERRORS, responses
 from api.http.schemas.common import Amount, Empty, Page
 from api.http.schemas.needs import NeedCreate, NeedPrioritise, NeedPublic, NeedRevise, NeedWritten, Reason
 from api.http.schemas.queries import ArticleQ, ChapterQ, HorizonQ, NeedStatusQ, StateQ
+from api.http.visibility import readable_need
 from api.root.services import Services
 from domain import reference
 from domain.needs import Need, money, source
@@ -97,7 +98,7 @@ def list_(
 @router.get("/{need_id}", response_model=NeedPublic, responses=responses(404))
 def get(need_id: UUID, svc: ServicesDep, who: PrincipalDep, response: Response) -> dict:
     need = svc.ledger.need(need_id)
-    who.may_read_need(need.state, need.published)
+    readable_need(who.scope(), need)  # a hidden need is a 404 like an id naming nothing
     etag(response, need.version)
     return public(need)
 
@@ -110,6 +111,11 @@ def _act(
     response: Response,
     command: Callable[[Need], None],
 ) -> dict:
+    # Before If-Match and before the scope check: a need the key may not read answers 404 exactly
+    # as an id naming nothing does (no existence, state or version oracle). Its state never changes
+    # and publishing is for good, so what is checked here still holds when the write is decided.
+    readable_need(who.scope(), svc.ledger.need(need_id))
+
     def guarded(n: Need) -> None:
         who.may_write_state(n.state)
         command(n)

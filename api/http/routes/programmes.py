@@ -35,6 +35,7 @@ from api.http.schemas.programmes import (
     StatusChange,
 )
 from api.http.schemas.queries import StateQ
+from api.http.visibility import programme_answer, programme_rows, visible_needs
 from api.http.warnings import overlap_warnings
 from api.root.services import Services
 from domain import amounts, reference
@@ -113,6 +114,7 @@ def list_(
     if funder is not None:  # `org` matches any role; the filter is on funders only
         rows = [r for r in rows if str(funder) in {f["org_id"] for f in r["funders"]}]
     page, next_cursor = paginate(rows, limit, cursor)
+    page = programme_rows(page, visible_needs(who.scope(), svc.durable.needs))  # hidden needs: a count
     return {"items": page, "next_cursor": next_cursor, "position": svc.runner.position()}
 
 
@@ -120,7 +122,7 @@ def list_(
 def get(programme_id: UUID, svc: ServicesDep, who: PrincipalDep, response: Response) -> dict:
     p = svc.ledger.programme(programme_id)
     etag(response, p.version)
-    return public(p)
+    return programme_answer(public(p), visible_needs(who.scope(), svc.durable.needs))  # hidden needs: a count
 
 
 def _act(

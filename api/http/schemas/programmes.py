@@ -126,6 +126,12 @@ class ProgrammePublic(BaseModel):
     commitments: list[CommitmentPublic]
     disbursements: list[DisbursementPublic]
     deliveries: list[DeliveryPublic]
+    unpublished_needs: int = Field(
+        default=0, description="linked needs the reader may not see: a count, never their ids or shares"
+    )
+    withheld_deliveries: int = Field(
+        default=0, description="deliveries naming a need the reader may not see: a count, never their detail"
+    )
     version: int
     created_on: datetime
     modified_on: datetime
