@@ -4,6 +4,8 @@ pass none of them. (The same codes for an exported log: test_offline_verify.py.)
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from api.root.services import Services
 from tests.e2e.audit.commands import verdict
 from tests.support import tamper
@@ -43,15 +45,24 @@ def test_every_checkpoint_deleted_is_not_proven(demo: Services) -> None:
     assert "no checkpoint signs any of the" in said
 
 
-def test_an_altered_event_with_recomputed_hashes_and_no_checkpoints_is_never_proven(demo: Services) -> None:
+def test_an_altered_event_with_recomputed_hashes_and_no_checkpoints_is_never_proven(
+    demo: Services, tmp_path: Path
+) -> None:
     # given an altered event, its stored hashes recomputed, and the checkpoints that would betray it deleted
     tamper.alter_byte(demo, TARGET)
     tamper.rewrite_chain_from(demo, TARGET)
     tamper.delete_checkpoints(demo)
-    # then verify does not say proven
+    # when an auditor verifies with the public key only (no key file where the ledger's would be)
+    public = tmp_path / "public.pem"
+    public.write_bytes(demo.signing_key.public_key_pem())
+    elsewhere = demo.settings.model_copy(update={"signing_key_file": tmp_path / "absent.pem"})
+    code, answer, said = verdict(elsewhere, "--public-key", str(public))
+    # then verify does not say proven: nothing signs the records (3)
+    assert code == 3 and answer["verdict"] == "unproven", said
+    assert reason(answer, "unsigned-tail")["count"] == demo.runner.head()
+    # and on the ledger's host, with its key file, the altered record's seal names it (1)
     code, answer, said = verdict(demo)
-    assert code != 0 and answer["verdict"] != "proven", said
-    assert code == 3 and reason(answer, "unsigned-tail")["count"] == demo.runner.head()
+    assert code == 1 and reason(answer, "record-unsealed")["position"] == TARGET, said
 
 
 def test_an_unsigned_tail_longer_than_one_cadence_is_not_proven(demo: Services) -> None:
