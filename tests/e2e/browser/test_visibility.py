@@ -57,9 +57,9 @@ def test_a_state_reads_a_programme_page_with_another_states_unpublished_need_as_
 def test_the_public_dashboard_shows_no_programme_monitoring_and_no_key_names(
     as_reader: Any,
     keys: dict[str, str],
-    hidden: Hidden,
+    hidden: Hidden,  # noqa: F811
     server: LiveServer,
-    services: Services,  # noqa: F811
+    services: Services,
 ) -> None:
     # given Kenya's need published by Kenya's focal point
     kenya = as_reader(keys["state"])
