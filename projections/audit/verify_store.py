@@ -137,10 +137,10 @@ class _FirstRecords:
 
 
 def verify_export(
-    path: Path, public_keys: Any, given: Iterable[Checkpoint] = (), tick: Tick | None = None
+    path: Path, public_keys: Any, given: Iterable[Checkpoint] = (), tick: Tick | None = None, digest: Any = None
 ) -> FileVerification:
     """Verify an exported log in one pass; its checkpoint lines and `given` against `public_keys` (None:
-    unchecked). OSError when the file cannot be read."""
+    unchecked); `digest` (a hashlib object) sees every byte. OSError when the file cannot be read."""
     given = list(given)
     seen: list[Checkpoint] = []
     accepted: list[Range] = []
@@ -153,6 +153,6 @@ def verify_export(
                     seen.append(Checkpoint.from_dict(obj))
             yield obj
 
-    lines = read_jsonl_log(lines_of(path, tick))
+    lines = read_jsonl_log(lines_of(path, tick, digest))
     result = verify_log(watching(first(noting(lines)), accepted), given, public_keys)
     return FileVerification(result, distinct([*given, *seen]), first.found, accepted)

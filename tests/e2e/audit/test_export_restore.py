@@ -48,7 +48,7 @@ def test_a_restored_export_has_the_same_views_positions_and_chain_head(demo: Ser
         # and the restored store verifies, with the original's checkpoints kept and checked
         code, answer, said = verdict(target, "--checkpoint", str(path))
         assert code == 0, said
-        assert answer["checkpoints_verified"] >= 2 * len(_checkpoints(demo))
+        assert answer["checkpoints_verified"] >= len(_checkpoints(demo))  # a saved copy of one counts once
 
 
 def test_a_restore_under_a_new_key_needs_the_old_public_key_and_imports_the_old_checkpoints(

@@ -97,7 +97,7 @@ def test_a_rewritten_export_without_checkpoints_is_refused_and_nothing_is_writte
         # then it is refused as not proven: no trusted checkpoint signs any record, and the store stays empty
         assert code == 3, said
         assert codes(answer) == ["unsigned-tail"] and answer["reasons"][0]["from"] == 1
-        assert "no trusted checkpoint signs any of the file's" in said and "nothing written" in said
+        assert "no checkpoint signs any of the" in said and "nothing written" in said
         untouched(target, key_existed=True)
 
 
