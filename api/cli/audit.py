@@ -230,9 +230,18 @@ def _write(lines: Any, output: Path | None) -> None:
 
 
 def public_key() -> None:
-    """Print the ledger's public key (PEM): give it to auditors, who keep their own copy."""
-    with services() as svc:
-        typer.echo(svc.signing_key.public_key_pem().decode("ascii"), nl=False)
+    """Print the ledger's public key (PEM): give it to auditors, who keep their own copy. Reads the key file only:
+    it never creates a key (nor opens the database), so it cannot hand out a key the ledger does not sign with."""
+    path = Settings().key_file
+    if not path.is_file():
+        unreadable(
+            f"no signing key at {path}: the ledger creates it when it first starts (ledger serve or demo)", False
+        )
+    try:
+        key = SigningKey.load(path)
+    except (OSError, ValueError, TypeError) as e:
+        unreadable(f"cannot read the signing key {path}: {e}", False)
+    typer.echo(key.public_key_pem().decode("ascii"), nl=False)
 
 
 def latest_checkpoint() -> None:

@@ -124,3 +124,17 @@ def test_verify_reports_a_disabled_append_only_trigger_and_leaves_it_disabled(de
     with demo.db.transaction(commit=False) as tx:
         flag = tx.scalar("SELECT tgenabled FROM pg_trigger WHERE tgname = ?", (trigger_name(table),))
     assert flag == "D"
+
+
+def test_the_public_key_command_reads_the_key_file_and_never_makes_one(demo: Services, tmp_path) -> None:
+    # given a ledger whose key file is elsewhere than the configured path
+    before = schema(demo)
+    absent = tmp_path / "keys" / "signing-key.pem"
+    # when its public key is asked for there
+    done = ledger(environment(demo.settings.database_url, absent), "audit", "public-key")
+    # then it is unreadable input (2): no key is made up, nothing is created
+    assert done.returncode == 2 and "no signing key" in done.stderr, done.stderr
+    assert not absent.exists() and not absent.parent.exists() and schema(demo) == before
+    # and at the real path it prints the ledger's own key
+    printed = ledger(environment(demo.settings.database_url, demo.settings.key_file), "audit", "public-key")
+    assert printed.returncode == 0 and printed.stdout.encode("ascii") == demo.signing_key.public_key_pem()
