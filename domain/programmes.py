@@ -9,7 +9,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import event
 
-from domain import amounts, dates, reference
+from domain import amounts, dates, reference, third_party
 from domain.errors import InvalidInput, NotFound, RuleBroken
 from domain.events import LedgerAggregate
 
@@ -215,6 +215,35 @@ class Programme(LedgerAggregate):
             value_date=dates.within(value_date, "the value date"),
         )
 
+    def report_money(
+        self, kind: str, money_id: str, funder: UUID, amount: object, currency: str, value_date: date, reported_by: UUID
+    ) -> None:
+        """The reporting organisation reports a pledge, commitment or disbursement in another funder's name: the
+        reporter's word until the funder confirms it (the rules: domain/third_party.py)."""
+        self._require_open_for_money()
+        self._new_money_id(third_party.book_of(kind), money_id, third_party.entries(self, third_party.book_of(kind)))
+        self._require_funder(funder)
+        third_party.check_reporter(self.reporting_org, funder, reported_by)
+        self._money_reported(
+            kind=kind,
+            money_id=money_id,
+            funder=funder,
+            amount=reference.amount(amount),
+            currency=reference.currency(currency),
+            value_date=dates.within(value_date, "the value date"),
+            reported_by=reported_by,
+        )
+
+    def confirm(self, book: str, money_id: str) -> None:
+        """The funder confirms a report of money in its name: from now on it counts like its own."""
+        third_party.check_confirm(third_party.report(third_party.entries(self, book), book, money_id), money_id)
+        self._money_confirmed(book=book, money_id=money_id)
+
+    def dispute(self, book: str, money_id: str, reason: str) -> None:
+        """The funder disputes a report of money in its name, with a reason: it never counts."""
+        entry = third_party.report(third_party.entries(self, book), book, money_id)
+        self._money_disputed(book=book, money_id=money_id, reason=third_party.check_dispute(entry, money_id, reason))
+
     # ---- deliveries, status, period ----
 
     def record_delivery(
@@ -297,7 +326,10 @@ class Programme(LedgerAggregate):
 
     @event("CommitmentRevised")
     def _commitment_revised(self, commitment_id: str, amount: Decimal) -> None:
-        self.commitments[commitment_id]["amount"] = amount
+        c = self.commitments[commitment_id]
+        c["amount"] = amount
+        if "reported_by" in c:  # a revised report is the reporter's word again until its funder confirms it
+            c.update(confirmation=third_party.UNCONFIRMED, dispute_reason=None)
 
     @event("CommitmentCancelled")
     def _commitment_cancelled(self, commitment_id: str) -> None:
@@ -313,6 +345,29 @@ class Programme(LedgerAggregate):
             "currency": currency,
             "value_date": value_date,
         }
+
+    @event("MoneyReported")
+    def _money_reported(
+        self,
+        kind: str,
+        money_id: str,
+        funder: UUID,
+        amount: Decimal,
+        currency: str,
+        value_date: date,
+        reported_by: UUID,
+    ) -> None:
+        third_party.entries(self, third_party.book_of(kind))[money_id] = third_party.entry(
+            kind, funder, amount, currency, value_date, reported_by
+        )
+
+    @event("MoneyConfirmed")
+    def _money_confirmed(self, book: str, money_id: str) -> None:
+        third_party.entries(self, book)[money_id].update(confirmation=third_party.CONFIRMED, dispute_reason=None)
+
+    @event("MoneyDisputed")
+    def _money_disputed(self, book: str, money_id: str, reason: str) -> None:
+        third_party.entries(self, book)[money_id].update(confirmation=third_party.DISPUTED, dispute_reason=reason)
 
     @event("DeliveryRecorded")
     def _delivery_recorded(

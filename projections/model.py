@@ -220,7 +220,10 @@ def _programme_changed(state: State, key: str, e: Any, pos: int) -> set[tuple[st
             "cancelled": False,
         }
     elif name == "CommitmentRevised":
-        doc["commitments"][e.commitment_id]["amount"] = str(e.amount)
+        c = doc["commitments"][e.commitment_id]
+        c["amount"] = str(e.amount)
+        if "reported_by" in c:  # a revised report is the reporter's word again until its funder confirms it
+            c.update(confirmation="unconfirmed", dispute_reason=None)
     elif name == "CommitmentCancelled":
         doc["commitments"][e.commitment_id]["cancelled"] = True
     elif name == "DisbursementRecorded":
@@ -230,6 +233,8 @@ def _programme_changed(state: State, key: str, e: Any, pos: int) -> set[tuple[st
             "currency": e.currency,
             "value_date": e.value_date.isoformat(),
         }
+    elif name in ("MoneyReported", "MoneyConfirmed", "MoneyDisputed"):
+        _third_party(doc, name, e)
     elif name == "DeliveryRecorded":
         doc["deliveries"][e.delivery_id] = {
             "kind": e.kind,
@@ -245,6 +250,31 @@ def _programme_changed(state: State, key: str, e: Any, pos: int) -> set[tuple[st
         doc["start"], doc["end"] = _s(e.start), _s(e.end)
     state.put(PROGRAMME, key, doc)
     return touched
+
+
+def _third_party(doc: dict[str, Any], name: str, e: Any) -> None:
+    """A third-party report enters its book unconfirmed (counted in no total, see rows.py); its funder
+    confirms it (it counts from then on) or disputes it with a reason (it never counts)."""
+    if name == "MoneyReported":
+        entry = {
+            "funder": str(e.funder),
+            "amount": str(e.amount),
+            "currency": e.currency,
+            "value_date": e.value_date.isoformat(),
+            "reported_by": str(e.reported_by),
+            "confirmation": "unconfirmed",
+            "dispute_reason": None,
+        }
+        if e.kind == "disbursement":
+            doc["disbursements"][e.money_id] = entry
+        else:
+            doc["commitments"][e.money_id] = {"kind": e.kind, **entry, "cancelled": False}
+        return
+    book = doc["commitments"] if e.book == "commitment" else doc["disbursements"]
+    confirmed = name == "MoneyConfirmed"
+    book[e.money_id].update(
+        confirmation="confirmed" if confirmed else "disputed", dispute_reason=None if confirmed else e.reason
+    )
 
 
 # ---- exchange rates ----
@@ -325,6 +355,9 @@ _HANDLERS = {
             "CommitmentRevised",
             "CommitmentCancelled",
             "DisbursementRecorded",
+            "MoneyReported",
+            "MoneyConfirmed",
+            "MoneyDisputed",
             "DeliveryRecorded",
             "ProgrammeStatusChanged",
             "ProgrammePeriodChanged",

@@ -13,6 +13,7 @@ from typing import Any
 
 from domain import reference
 from domain.programmes import CANCELLED, CLOSED, FINALISATION, IMPLEMENTATION, PIPELINE
+from domain.third_party import counted
 from projections.model import NEED, ORG, PROGRAMME, RATES, State
 from projections.views.common import CENT, FRACTION, ZERO, money
 
@@ -66,7 +67,7 @@ def is_active(programme: dict[str, Any]) -> bool:
     if status in (IMPLEMENTATION, FINALISATION):
         return True
     return status == PIPELINE and any(
-        c["kind"] == "commitment" and not c["cancelled"] for c in programme["commitments"].values()
+        c["kind"] == "commitment" and not c["cancelled"] and counted(c) for c in programme["commitments"].values()
     )
 
 
@@ -117,14 +118,15 @@ class Allocation:
         """Add an active programme's share of its money; answers its commitments per funder, converted."""
         by_funder: dict[str, Decimal] = defaultdict(lambda: ZERO)
         for c in p["commitments"].values():
-            if c["cancelled"]:
+            if c["cancelled"] or not counted(c):  # a third-party report counts once its funder confirms it
                 continue
             book = self.committed if c["kind"] == "commitment" else self.pledged
             value = book.add(conv, Decimal(c["amount"]), c["currency"], c["value_date"], share)
             if c["kind"] == "commitment":
                 by_funder[c["funder"]] += value
         for d in p["disbursements"].values():
-            self.disbursed.add(conv, Decimal(d["amount"]), d["currency"], d["value_date"], share)
+            if counted(d):
+                self.disbursed.add(conv, Decimal(d["amount"]), d["currency"], d["value_date"], share)
         for org_id in [*p["funders"], *p["implementers"]]:
             self.providers[org_id] = _org_name(state, org_id)
         return by_funder
@@ -208,14 +210,20 @@ def need_row(state: State, need: dict[str, Any], conv: Converter) -> dict[str, A
 
 
 def programme_row(state: State, p: dict[str, Any], conv: Converter) -> dict[str, Any]:
-    pledged, committed, disbursed = Totals(), Totals(), Totals()
-    for c in p["commitments"].values():
-        if not c["cancelled"]:
-            (committed if c["kind"] == "commitment" else pledged).add(
-                conv, Decimal(c["amount"]), c["currency"], c["value_date"]
-            )
-    for d in p["disbursements"].values():
-        disbursed.add(conv, Decimal(d["amount"]), d["currency"], d["value_date"])
+    """A programme's row: its money counts only its funders' own and what they confirmed; third-party reports
+    not confirmed are summed apart (`unconfirmed`, disputed ones not at all) and listed (`reports`)."""
+    books = {"pledge": (Totals(), Totals()), "commitment": (Totals(), Totals()), "disbursement": (Totals(), Totals())}
+    for kind, entry in _money(p):
+        if entry.get("cancelled") or entry.get("confirmation") == "disputed":
+            continue
+        books[kind][0 if counted(entry) else 1].add(
+            conv, Decimal(entry["amount"]), entry["currency"], entry["value_date"]
+        )
+    (pledged, unconfirmed_pledged), (committed, unconfirmed_committed), (disbursed, unconfirmed_disbursed) = (
+        books["pledge"],
+        books["commitment"],
+        books["disbursement"],
+    )
     dates = sorted(d["date"] for d in p["deliveries"].values())
     return {
         **{
@@ -252,11 +260,68 @@ def programme_row(state: State, p: dict[str, Any], conv: Converter) -> dict[str,
             "committed": committed.out()[1],
             "disbursed": disbursed.out()[1],
         },
+        "unconfirmed": {
+            "pledged": money(unconfirmed_pledged.converted),
+            "committed": money(unconfirmed_committed.converted),
+            "disbursed": money(unconfirmed_disbursed.converted),
+            "unconverted": {
+                "pledged": unconfirmed_pledged.out()[1],
+                "committed": unconfirmed_committed.out()[1],
+                "disbursed": unconfirmed_disbursed.out()[1],
+            },
+        },
+        "reports": third_party_reports(state, p),
         "deliveries": len(dates),
         "delivery_kinds": sorted({d["kind"] for d in p["deliveries"].values()}),
         "last_delivery": dates[-1] if dates else None,
         "closed": p["status"] in (CLOSED, CANCELLED),
     }
+
+
+def _money(p: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """A programme's money entries with their kind: pledges, commitments, then disbursements."""
+    return [(c["kind"], c) for c in p["commitments"].values()] + [
+        ("disbursement", d) for d in p["disbursements"].values()
+    ]
+
+
+def third_party_reports(state: State, p: dict[str, Any]) -> list[dict[str, Any]]:
+    """Money the reporting organisation reported in another funder's name, with where the funder stands on it:
+    "reported by X, not confirmed by Y" wherever money is listed."""
+    books = [("commitment", p["commitments"]), ("disbursement", p["disbursements"])]
+    return [
+        {
+            "book": book,
+            "money_id": money_id,
+            "kind": entry.get("kind", "disbursement"),
+            "funder": {"org_id": entry["funder"], "name": _org_name(state, entry["funder"])},
+            "reported_by": {"org_id": entry["reported_by"], "name": _org_name(state, entry["reported_by"])},
+            "amount": entry["amount"],
+            "currency": entry["currency"],
+            "value_date": entry["value_date"],
+            "confirmation": entry["confirmation"],
+            "dispute_reason": entry.get("dispute_reason"),
+            "cancelled": bool(entry.get("cancelled")),
+            "note": report_note(
+                _org_name(state, entry["reported_by"]),
+                _org_name(state, entry["funder"]),
+                entry["confirmation"],
+                entry.get("dispute_reason"),
+            ),
+        }
+        for book, entries in books
+        for money_id, entry in entries.items()
+        if "reported_by" in entry
+    ]
+
+
+def report_note(reporter: str, funder: str, confirmation: str, reason: str | None = None) -> str:
+    """How a third-party report reads wherever it is shown: "reported by X, not confirmed by Y"."""
+    if confirmation == "confirmed":
+        return f"reported by {reporter}, confirmed by {funder}"
+    if confirmation == "disputed":
+        return f"reported by {reporter}, disputed by {funder}: {reason}"
+    return f"reported by {reporter}, not confirmed by {funder}"
 
 
 def derive(state: State, touched: set[tuple[str, str]], reporting_currency: str) -> tuple[Rows, Rows]:

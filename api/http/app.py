@@ -13,7 +13,19 @@ from api.http.auth import authorize
 from api.http.deps import plain_parameters
 from api.http.idempotency import Clock, Idempotency, utc_now
 from api.http.middleware import LocalOnly, RequestContext
-from api.http.routes import audit, health, iati, keys, needs, organisations, programmes, rates, reports, views
+from api.http.routes import (
+    audit,
+    health,
+    iati,
+    keys,
+    money_reports,
+    needs,
+    organisations,
+    programmes,
+    rates,
+    reports,
+    views,
+)
 from api.root.logs import configure
 from api.root.services import Services
 from api.root.settings import Settings
@@ -30,6 +42,7 @@ ROUTERS = [  # every route the app serves, in the order of the OpenAPI document
     organisations.router,
     pages.router,
     programmes.router,
+    money_reports.router,
     rates.router,
     reports.router,
     views.router,

@@ -106,6 +106,11 @@ POLICY: dict[tuple[str, str], frozenset[str]] = {
     },
     ("POST", "/v1/programmes/{programme_id}/commitments/{commitment_id}/revise"): frozenset({ADMIN, PROVIDER}),
     ("POST", "/v1/programmes/{programme_id}/commitments/{commitment_id}/cancel"): frozenset({ADMIN, PROVIDER}),
+    **{  # third-party reports: the funder's key (or an admin) confirms or disputes them (api/http/money.py)
+        ("POST", f"/v1/programmes/{{programme_id}}/{book}/{{{book[:-1]}_id}}/{a}"): frozenset({ADMIN, PROVIDER})
+        for book in ("commitments", "disbursements")
+        for a in ("confirm", "dispute")
+    },
     # exchange rates
     ("POST", "/v1/exchange-rates"): frozenset({ADMIN, COORDINATOR}),
     ("GET", "/v1/exchange-rates"): EVERYONE,

@@ -50,6 +50,7 @@ _HTTP = {  # the HTTP layer: requests, keys, preconditions, paging, the store
     "forbidden": Code(403, "The key's role may not do this"),
     "forbidden-scope": Code(403, "Outside the key's State or organisation"),
     "not-reporting-organisation": Code(403, "A provider key registers only programmes its organisation reports"),
+    "not-the-funder": Code(403, "Only the funder's key confirms or disputes money reported in its name"),
     "invalid-if-match": Code(400, "If-Match is not an ETag"),
     "invalid-idempotency-key": Code(400, "Idempotency-Key is empty or too long"),
     "idempotency-key-reused": Code(409, "Idempotency-Key used for another request"),
@@ -113,6 +114,7 @@ _INPUT = {  # the domain: input wrong on its own
     "iati-not-activities": Code(422, "Not an IATI activities file"),
     "no-recipient-country": Code(422, "The activity names no recipient country"),
     "no-party-state": Code(422, "None of the activity's countries is a State party"),
+    "invalid-money-kind": Code(422, "Not a pledge, commitment or disbursement"),
 }
 
 _STATE = {  # the domain: the input is fine, the state forbids it, or it is missing
@@ -146,6 +148,12 @@ _STATE = {  # the domain: the input is fine, the state forbids it, or it is miss
     "period-unchanged": Code(409, "The period is unchanged"),
     "rate-already-recorded": Code(409, "Another rate is recorded for that day"),
     "transaction-kind-changed": Code(409, "The transaction changed kind"),
+    "unknown-disbursement": Code(404, "No such disbursement on this programme"),
+    "third-party-not-reporter": Code(409, "Only the programme's reporting organisation reports another funder's money"),
+    "report-by-funder": Code(409, "A funder records its own money; it does not report it"),
+    "not-a-third-party-report": Code(409, "The money was recorded by its funder: nothing to confirm or dispute"),
+    "report-already-confirmed": Code(409, "The funder has already confirmed this report"),
+    "report-already-disputed": Code(409, "The funder has already disputed this report"),
 }
 
 CODES: dict[str, Code] = {**_HTTP, **_INPUT, **_STATE}

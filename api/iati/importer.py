@@ -194,7 +194,7 @@ class _Importer:
                 f"recipient countries {', '.join(states)} differ from the "
                 f"programme's {', '.join(existing.states)}: the ledger keeps those"
             )
-        plan = Plan.between(existing, a, self.needs)
+        plan = Plan.between(existing, a, self.needs, self.acting_org)
         out.plan = plan
         if plan.steps:
             self.ledger.change_programme(programme_id, plan.apply)

@@ -69,30 +69,32 @@ class Plan:
         return Counter(code or kind for kind, code, _ in self.steps if kind in kinds)
 
     @classmethod
-    def between(cls, p: Programme, a: Activity, needs: NeedIndex) -> Plan:
+    def between(cls, p: Programme, a: Activity, needs: NeedIndex, acting_org: UUID | None = None) -> Plan:
+        """`acting_org`: a provider key's organisation, in whose name the money is recorded or reported."""
         plan = cls()
         target = a.status
         if p.status != target and not closes(target):
             plan.add("status", None, lambda q: q.change_status(target))
         if (p.start, p.end) != (a.start, a.end):
             plan.add("period", None, lambda q: q.change_period(a.start, a.end))
-        _money(plan, p, a)
+        _money(plan, p, a, acting_org)
         _links(plan, p, a, needs)
         if p.status != target and closes(target):
             plan.add("status", None, lambda q: q.change_status(target))
         return plan
 
 
-def _funder(p: Programme, t: Transaction) -> UUID:
-    """The provider-org when it funds the programme, else the programme's first funder."""
+def _funder(p: Programme, t: Transaction, acting_org: UUID | None = None) -> UUID:
+    """The provider-org when it funds the programme, else the importing key's organisation when it funds it,
+    else the programme's first funder."""
     if t.provider_ref:
         provider = org_id(t.provider_ref)
         if provider in p.funders:
             return provider
-    return p.funders[0]
+    return acting_org if acting_org in p.funders else p.funders[0]
 
 
-def _money(plan: Plan, p: Programme, a: Activity) -> None:
+def _money(plan: Plan, p: Programme, a: Activity, acting_org: UUID | None) -> None:
     refs = {t.ref for t in a.transactions}
     # Ledger commitments a changed ref-less amount may stand for: derived ids the file lost.
     orphans = [
@@ -104,9 +106,9 @@ def _money(plan: Plan, p: Programme, a: Activity) -> None:
         if kind is None or t.amount == 0:
             plan.ignored[t.type_code] += 1
         elif kind == "disbursement":
-            _disbursement(plan, p, t)
+            _disbursement(plan, p, t, acting_org)
         else:
-            _commitment(plan, p, t, kind, orphans, paired)
+            _commitment(plan, p, t, kind, orphans, paired, acting_org)
     lost = sorted(
         cid for cid, c in p.commitments.items() if cid not in refs and cid not in paired and not c["cancelled"]
     )
@@ -120,22 +122,36 @@ def _money(plan: Plan, p: Programme, a: Activity) -> None:
         plan.notes.append(f"{len(gone)} disbursement(s) in the ledger are not in the file (kept): {', '.join(gone)}")
 
 
-def _disbursement(plan: Plan, p: Programme, t: Transaction) -> None:
+def _recorded(kind: str, t: Transaction, funder: UUID, acting_org: UUID | None) -> Command:
+    """The command recording a transaction: the funder's own money, or, in a provider key's import naming another
+    funder, a third-party report by the key's organisation (allowed to the programme's reporter only)."""
+    if acting_org is not None and funder != acting_org:
+        return lambda q: q.report_money(kind, t.ref, funder, t.amount, t.currency, t.value_date, reported_by=acting_org)
+    if kind == "disbursement":
+        return lambda q: q.record_disbursement(t.ref, t.amount, t.currency, t.value_date, funder)
+    record = Programme.record_pledge if kind == "pledge" else Programme.record_commitment
+    return lambda q: record(q, t.ref, funder, t.amount, t.currency, t.value_date)
+
+
+def _disbursement(plan: Plan, p: Programme, t: Transaction, acting_org: UUID | None) -> None:
     if t.ref in p.disbursements:
         plan.unchanged[t.type_code] += 1
         return
-    funder = _funder(p, t)
-    plan.add(
-        "disbursement", t.type_code, lambda q: q.record_disbursement(t.ref, t.amount, t.currency, t.value_date, funder)
-    )
+    plan.add("disbursement", t.type_code, _recorded("disbursement", t, _funder(p, t, acting_org), acting_org))
 
 
-def _commitment(plan: Plan, p: Programme, t: Transaction, kind: str, orphans: list[str], paired: list[str]) -> None:
-    cid = t.ref if t.ref in p.commitments else _pair(p, t, kind, orphans, paired)
+def _commitment(
+    plan: Plan,
+    p: Programme,
+    t: Transaction,
+    kind: str,
+    orphans: list[str],
+    paired: list[str],
+    acting_org: UUID | None,
+) -> None:
+    cid = t.ref if t.ref in p.commitments else _pair(p, t, kind, orphans, paired, acting_org)
     if cid is None:
-        funder = _funder(p, t)
-        record = Programme.record_pledge if kind == "pledge" else Programme.record_commitment
-        plan.add(kind, t.type_code, lambda q: record(q, t.ref, funder, t.amount, t.currency, t.value_date))
+        plan.add(kind, t.type_code, _recorded(kind, t, _funder(p, t, acting_org), acting_org))
         return
     held = p.commitments[cid]
     if held["kind"] != kind:
@@ -146,13 +162,19 @@ def _commitment(plan: Plan, p: Programme, t: Transaction, kind: str, orphans: li
     if held["amount"] == t.amount:
         plan.unchanged[t.type_code] += 1
         return
+    if acting_org is not None and acting_org not in (held["funder"], held.get("reported_by")):
+        raise RuleBroken(
+            "forbidden-scope", f"transaction {t.ref!r} is another funder's commitment: this key may not revise it"
+        )
     plan.add("revise", t.type_code, lambda q: q.revise_commitment(cid, t.amount))
 
 
-def _pair(p: Programme, t: Transaction, kind: str, orphans: list[str], paired: list[str]) -> str | None:
+def _pair(
+    p: Programme, t: Transaction, kind: str, orphans: list[str], paired: list[str], acting_org: UUID | None
+) -> str | None:
     if not t.ref.startswith(DERIVED):
         return None
-    funder = _funder(p, t)
+    funder = _funder(p, t, acting_org)
     for cid in orphans:
         c = p.commitments[cid]
         if (c["kind"], c["funder"], c["currency"], c["value_date"]) == (kind, funder, t.currency, t.value_date):

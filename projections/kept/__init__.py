@@ -50,6 +50,8 @@ SHAPE: dict[str, tuple[str, ...]] = {
     "cell variants": VARIANTS,
     "cell totals": CELL_TOTALS,
     "cell columns": CELL_COLUMNS,
+    # a programme row's money: counted (funders' own and confirmed), unconfirmed apart, third-party reports listed
+    "programme money": ("counted", "unconfirmed", "reports"),
 }
 
 

@@ -1,6 +1,7 @@
 """Random ledger histories for property tests, rich in what the views weigh: shares, periods, money
 in several currencies (NOK never gets a rate), rates, revisions, re-prioritising, cancellations,
-unlinking, deliveries, status and period changes, renamed organisations.
+unlinking, deliveries, status and period changes, renamed organisations, and third-party reports
+(money the reporting organisation records in another funder's name) confirmed, disputed or revised.
 
 Hypothesis draws steps; the Ledger judges them (a step that breaks a rule records nothing, as in life).
 """
@@ -87,9 +88,14 @@ STEPS = {
         st.sampled_from(["1.08", "1.27", "0.9"]),
     ),
     "rename": st.tuples(st.just("rename"), st.integers(0, 2), st.sampled_from(["Renamed", "Zeta Agency"])),
+    "report": st.tuples(
+        st.just("report"), i, st.sampled_from(["pledge", "commitment", "commitment", "disbursement"]), amounts, days
+    ),
+    "settle": st.tuples(st.just("settle"), i, i, st.sampled_from(["confirm", "confirm", "dispute"])),
+    "report_change": st.tuples(st.just("report_change"), i, i, st.booleans(), amounts),
 }
 # Links and money come often, so cells gather several providers and overlap.
-WEIGHTS = {"link": 5, "money": 6, "commitment_change": 2}
+WEIGHTS = {"link": 5, "money": 6, "commitment_change": 2, "report": 3, "settle": 3}
 step = st.sampled_from([k for k in STEPS for _ in range(WEIGHTS.get(k, 1))]).flatmap(STEPS.__getitem__)
 # A few needs and programmes first, so the steps after them have something to work on.
 histories = st.tuples(
@@ -111,6 +117,7 @@ class Player:
             self.orgs.append(ledger.organisation_by_ref(ref).id)
         self.needs: list[Any] = []
         self.programmes: list[Any] = []
+        self.reports: list[tuple[int, str, str]] = []  # (programme index, book, key) of each accepted report
         self.last = 0  # position of the last accepted write
 
     def play(self, steps: list[tuple], after_each: Any = None) -> None:
@@ -187,7 +194,7 @@ class Player:
         pid = self._pick(self.programmes, p)
         prog = self.ledger.programme(pid)
         funder = self._pick(prog.funders, f)
-        key = f"{what}-{len(prog.commitments)}-{len(prog.disbursements)}"
+        key = f"{what}-{len(own(prog.commitments))}-{len(own(prog.disbursements))}"  # reports apart: tp-<n>
         commands = {
             "pledge": lambda x: x.record_pledge(key, funder, amount, currency, on),
             "commitment": lambda x: x.record_commitment(key, funder, amount, currency, on),
@@ -197,7 +204,7 @@ class Player:
 
     def commitment_change(self, p, c, cancel, amount) -> Any:
         pid = self._pick(self.programmes, p)
-        cid = self._pick(sorted(self.ledger.programme(pid).commitments), c)
+        cid = self._pick(sorted(own(self.ledger.programme(pid).commitments)), c)
         command = (lambda x: x.cancel_commitment(cid)) if cancel else (lambda x: x.revise_commitment(cid, amount))
         return self.ledger.change_programme(pid, command)
 
@@ -219,6 +226,43 @@ class Player:
 
     def rename(self, o, name) -> Any:
         return self.ledger.rename_organisation(self.orgs[o], name)
+
+    # ---- third-party reports: always by the programme's reporter, in another funder's name ----
+
+    def report(self, p, what, amount, on, key: str | None = None) -> Any:
+        """The reporter reports money of the programme's first other funder, in USD (so a rate never decides)."""
+        pid = self._pick(self.programmes, p)
+        prog = self.ledger.programme(pid)
+        funder = self._pick([f for f in prog.funders if f != prog.reporting_org], 0)
+        key = key or f"tp-{len(self.reports)}"
+        written = self.ledger.change_programme(
+            pid, lambda x: x.report_money(what, key, funder, amount, "USD", on, reported_by=prog.reporting_org)
+        )
+        self.reports.append(
+            (self.programmes.index(pid), "disbursement" if what == "disbursement" else "commitment", key)
+        )
+        return written
+
+    def settle(self, p, r, action) -> Any:
+        """The funder confirms or disputes a report of a programme (whichever its index picks)."""
+        pid = self._pick(self.programmes, p)
+        n = self.programmes.index(pid)
+        _, book, key = self._pick([x for x in self.reports if x[0] == n], r)
+        command = (lambda x: x.confirm(book, key)) if action == "confirm" else (lambda x: x.dispute(book, key, "no"))
+        return self.ledger.change_programme(pid, command)
+
+    def report_change(self, p, r, cancel, amount) -> Any:
+        """The reporter revises (back to unconfirmed) or cancels a reported pledge or commitment."""
+        pid = self._pick(self.programmes, p)
+        n = self.programmes.index(pid)
+        _, _, key = self._pick([x for x in self.reports if x[0] == n and x[1] == "commitment"], r)
+        command = (lambda x: x.cancel_commitment(key)) if cancel else (lambda x: x.revise_commitment(key, amount))
+        return self.ledger.change_programme(pid, command)
+
+
+def own(entries: dict[str, Any]) -> dict[str, Any]:
+    """The entries recorded by their funders (third-party reports are keyed tp-<n>)."""
+    return {k: v for k, v in entries.items() if not k.startswith("tp-")}
 
 
 # A history that surely has two funders' commitments on one cell, a pair of overlapping

@@ -19,6 +19,7 @@ from api.http.deps import (
     paginate,
     read_position,
 )
+from api.http.money import as_funder_or_reporter, attributed, record_money
 from api.http.problems import WRITE_ERRORS, ApiProblem, responses
 from api.http.schemas.common import Empty, Page
 from api.http.schemas.programmes import (
@@ -70,8 +71,8 @@ def public(p: Programme) -> dict[str, Any]:
 
 @router.post("", status_code=201, response_model=ProgrammeWritten, responses=responses(401, 403, 409, 422))
 def register(body: ProgrammeCreate, svc: ServicesDep, who: PrincipalDep, response: Response) -> dict:
-    who.may_write_programme(body.reporting_org, body.funders)
-    may_register(who, body.reporting_org)
+    who.may_write_programme(body.reporting_org, body.funders)  # outside the key's organisation: forbidden-scope
+    may_register(who, body.reporting_org)  # a funder of it, but not its reporter: not-reporting-organisation
     w = svc.ledger.register_programme(
         title=body.title,
         description=body.description,
@@ -88,7 +89,6 @@ def register(body: ProgrammeCreate, svc: ServicesDep, who: PrincipalDep, respons
     return {**public(w.aggregate), "position": w.position}
 
 
-@router.get("", response_model=Page, responses=responses(422, 503))
 def may_register(who: Principal, reporting_org: UUID) -> None:
     """A provider key registers only programmes its organisation reports: naming itself a funder of another
     organisation's programme does not make it that programme's reporter. Admin keys register on anyone's behalf."""
@@ -100,6 +100,7 @@ def may_register(who: Principal, reporting_org: UUID) -> None:
         )
 
 
+@router.get("", response_model=Page, responses=responses(422, 503))
 def list_(
     svc: ServicesDep,
     who: PrincipalDep,
@@ -122,7 +123,8 @@ def list_(
 def get(programme_id: UUID, svc: ServicesDep, who: PrincipalDep, response: Response) -> dict:
     p = svc.ledger.programme(programme_id)
     etag(response, p.version)
-    return programme_answer(public(p), visible_needs(who.scope(), svc.durable.needs))  # hidden needs: a count
+    answer = programme_answer(public(p), visible_needs(who.scope(), svc.durable.needs))  # hidden needs: a count
+    return attributed(svc.ledger, answer)
 
 
 def _act(
@@ -142,7 +144,7 @@ def _act(
 
     w = svc.ledger.change_programme(programme_id, guarded, version)
     etag(response, w.version)
-    answer = {**public(w.aggregate), "position": w.position, "recorded_id": recorded_id}
+    answer = {**attributed(svc.ledger, public(w.aggregate)), "position": w.position, "recorded_id": recorded_id}
     if warn:
         answer["warnings"] = overlap_warnings(svc, programme_id, w.position)
     return answer
@@ -202,7 +204,7 @@ def pledge(
         programme_id,
         version,
         response,
-        lambda p: p.record_pledge(cid, body.funder, body.amount, body.currency, body.value_date),
+        record_money(who, "pledge", cid, body.funder, body),
         recorded_id=cid,
     )
 
@@ -228,7 +230,7 @@ def commit(
         programme_id,
         version,
         response,
-        lambda p: p.record_commitment(cid, body.funder, body.amount, body.currency, body.value_date),
+        record_money(who, "commitment", cid, body.funder, body),
         recorded_id=cid,
         warn=True,
     )
@@ -254,7 +256,11 @@ def revise_commitment(
         programme_id,
         version,
         response,
-        lambda p: p.revise_commitment(commitment_id, revised_amount(p, commitment_id, body.amount)),
+        as_funder_or_reporter(
+            who,
+            commitment_id,
+            lambda p: p.revise_commitment(commitment_id, revised_amount(p, commitment_id, body.amount)),
+        ),
         recorded_id=commitment_id,
     )
 
@@ -286,7 +292,7 @@ def cancel_commitment(
         programme_id,
         version,
         response,
-        lambda p: p.cancel_commitment(commitment_id),
+        as_funder_or_reporter(who, commitment_id, lambda p: p.cancel_commitment(commitment_id)),
         recorded_id=commitment_id,
     )
 
@@ -312,7 +318,7 @@ def disburse(
         programme_id,
         version,
         response,
-        lambda p: p.record_disbursement(did, body.amount, body.currency, body.value_date, body.funder),
+        record_money(who, "disbursement", did, body.funder, body),
         recorded_id=did,
     )
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date as Date
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, Field, StringConstraints
@@ -67,6 +67,10 @@ class DeliveryCreate(In):
     outputs: Note | None = None
 
 
+class ReportDispute(In):
+    reason: Note = Field(description="why the funder disputes the money reported in its name (required)")
+
+
 class StatusChange(In):
     status: ActivityStatus
 
@@ -74,6 +78,10 @@ class StatusChange(In):
 class PeriodChange(In):
     start: Date | None
     end: Date | None
+
+
+# own: recorded by its funder; a third-party report is unconfirmed until its funder confirms or disputes it
+Confirmation = Literal["own", "unconfirmed", "confirmed", "disputed"]
 
 
 class LinkPublic(BaseModel):
@@ -89,6 +97,12 @@ class CommitmentPublic(BaseModel):
     currency: str
     value_date: Date
     cancelled: bool
+    reported_by: UUID | None = Field(
+        default=None, description="a third-party report: the reporting organisation that recorded it for the funder"
+    )
+    confirmation: Confirmation = "own"
+    dispute_reason: str | None = None
+    note: str | None = Field(default=None, description='a report: "reported by X, not confirmed by Y"')
 
 
 class DisbursementPublic(BaseModel):
@@ -97,6 +111,10 @@ class DisbursementPublic(BaseModel):
     amount: str
     currency: str
     value_date: Date
+    reported_by: UUID | None = None
+    confirmation: Confirmation = "own"
+    dispute_reason: str | None = None
+    note: str | None = Field(default=None, description='a report: "reported by X, not confirmed by Y"')
 
 
 class DeliveryPublic(BaseModel):

@@ -56,11 +56,12 @@ def test_a_provider_may_not_register_a_programme_another_organisation_reports_ev
         # itself a funder too
         alone = fcdo.post("/v1/programmes", json=programme_body(w.other_org, [w.other_org]))
         as_funder = fcdo.post("/v1/programmes", json=programme_body(w.other_org, [w.other_org, w.org]))
-        # Then both are refused 403 with the stable code, as problem+json, and nothing is written
-        for r in (alone, as_funder):
+        # Then both are refused 403 as problem+json (outside its organisation; a funder but not the reporter),
+        # and nothing is written
+        for r, code in ((alone, "forbidden-scope"), (as_funder, "not-reporting-organisation")):
             assert r.status_code == 403, r.text
             assert r.headers["content-type"].startswith("application/problem+json")
-            assert r.json()["code"] == "not-reporting-organisation"
+            assert r.json()["code"] == code
         assert head(services) == start
         # And a programme it reports, funded by another organisation, is registered
         mine = fcdo.post("/v1/programmes", json=programme_body(w.org, [w.other_org]))
@@ -125,3 +126,22 @@ def test_the_admin_cli_import_may_still_register_organisations(services: Service
     assert report["activities"]["imported"] == 1, report
     assert report["organisations_registered"] == 3
     assert report["unknown_organisations"] == []
+
+
+def test_a_providers_import_records_another_funders_money_as_its_unconfirmed_report(
+    server: LiveServer, keys: dict[str, str], services: Services, w: World
+) -> None:
+    # Given the FCDO's own activity, funded by DE-1, whose commitment names DE-1 as the provider
+    file = document(activity("GB-GOV-1-R", "GB-GOV-1", "DE-1"))
+    with client_for(server, keys["provider"]) as fcdo:
+        answer = fcdo.post("/v1/imports/iati", content=file, headers=XML)
+    # Then the activity is imported and the commitment is the FCDO's report, not yet confirmed by DE-1
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["activities"]["imported"] == 1, answer.json()
+    commitment = programme(services, "GB-GOV-1-R").commitments["c-1"]
+    assert commitment["funder"] == w.other_org and commitment["reported_by"] == w.org
+    assert commitment["confirmation"] == "unconfirmed"
+    # And an admin importing the same kind of file records the money as DE-1's own, as before
+    report = imported(services, document(activity("DE-1-S", "GB-GOV-1", "DE-1")))
+    assert report["activities"]["imported"] == 1
+    assert "reported_by" not in programme(services, "DE-1-S").commitments["c-1"]

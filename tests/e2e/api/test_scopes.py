@@ -41,6 +41,10 @@ def programme_actions(w: World) -> dict[str, dict[str, Any]]:
         "period": {"start": "2024-01-01", "end": "2027-06-30"},
         "commitments/{commitment_id}/revise": {"amount": "7000"},
         "commitments/{commitment_id}/cancel": {},
+        "commitments/{commitment_id}/confirm": {},
+        "commitments/{commitment_id}/dispute": {"reason": "not ours"},
+        "disbursements/{disbursement_id}/confirm": {},
+        "disbursements/{disbursement_id}/dispute": {"reason": "not ours"},
     }
 
 
@@ -88,7 +92,7 @@ def test_every_programme_write_is_refused_to_a_provider_outside_the_programme(
     with client_for(server, keys["provider"]) as fcdo:
         for suffix in suffixes:
             # when the provider calls it on another funder's programme
-            path = suffix.replace("{commitment_id}", w.commitment)
+            path = suffix.replace("{commitment_id}", w.commitment).replace("{disbursement_id}", "d-1")
             r = fcdo.post(f"/v1/programmes/{w.foreign_programme}/{path}", json=bodies[suffix])
             # then the scope check refuses it
             assert r.status_code == 403 and r.json()["code"] == "forbidden-scope", (suffix, r.text)
@@ -117,10 +121,11 @@ def test_a_provider_registers_only_programmes_its_organisation_reports(
         "status": 1,
     }
     with client_for(server, keys["provider"]) as fcdo:
-        # when it registers a programme another organisation reports, even naming itself a funder, it is refused
-        for body in (programme, {**programme, "funders": [str(w.other_org), str(w.org)]}):
-            r = fcdo.post("/v1/programmes", json=body)
-            assert r.status_code == 403 and r.json()["code"] == "not-reporting-organisation", r.text
+        # when it registers a programme of another organisation, then it is refused
+        assert_forbidden_scope(fcdo.post("/v1/programmes", json=programme))
+        # when it names itself a funder of a programme another organisation reports, it is refused too
+        r = fcdo.post("/v1/programmes", json={**programme, "funders": [str(w.other_org), str(w.org)]})
+        assert r.status_code == 403 and r.json()["code"] == "not-reporting-organisation", r.text
         # when it is the reporting organisation, then it is registered (the attribution rule: test_attribution.py)
         mine = fcdo.post("/v1/programmes", json={**programme, "reporting_org": str(w.org)})
         assert mine.status_code == 201, mine.text
