@@ -119,6 +119,8 @@ def _transaction(root: etree._Element, transaction: Transaction) -> None:
     _sub(element, "transaction-date", **{"iso-date": when})
     value = _sub(element, "value", currency=transaction.currency, **{"value-date": when})
     value.text = format(transaction.amount, "f")  # xsd:decimal has no exponent
+    if transaction.description:  # the schema's order: after value, before provider-org
+        _narrative(_sub(element, "description"), transaction.description)
     if transaction.provider_ref:
         _sub(element, "provider-org", ref=transaction.provider_ref)
 

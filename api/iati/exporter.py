@@ -11,9 +11,11 @@ from typing import Any
 from uuid import UUID
 
 from api.iati.model import TRANSACTION_TYPE_OF, Activity, OrgRef, Transaction, alpha2_by_alpha3
+from domain import third_party
 from domain.organisations import organisation_id
 from domain.programmes import Programme
 from projections.query import Scope
+from projections.rows import report_note
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,8 @@ def activity(p: Programme, source: ExportSource) -> Activity:
 
 
 def _transactions(p: Programme, source: ExportSource) -> list[Transaction]:
+    """The programme's money as IATI transactions; a third-party report is the reporter's transaction, with
+    provider-org its funder and a description saying whether the funder confirmed it; a disputed one is left out."""
     out = [
         Transaction(
             ref=cid,
@@ -94,9 +98,10 @@ def _transactions(p: Programme, source: ExportSource) -> list[Transaction]:
             currency=c["currency"],
             value_date=c["value_date"],
             provider_ref=source.org(c["funder"]).ref,
+            description=_report_note(c, source),
         )
         for cid, c in p.commitments.items()
-        if not c["cancelled"]
+        if not c["cancelled"] and third_party.confirmation(c) != third_party.DISPUTED
     ]
     out += [
         Transaction(
@@ -106,10 +111,21 @@ def _transactions(p: Programme, source: ExportSource) -> list[Transaction]:
             currency=d["currency"],
             value_date=d["value_date"],
             provider_ref=source.org(d["funder"]).ref if d["funder"] else None,
+            description=_report_note(d, source),
         )
         for did, d in p.disbursements.items()
+        if third_party.confirmation(d) != third_party.DISPUTED
     ]
     return out
+
+
+def _report_note(entry: dict[str, Any], source: ExportSource) -> str | None:
+    """ "reported by X, not confirmed by Y" for a third-party report; None for money recorded by its funder."""
+    if entry.get("reported_by") is None:
+        return None
+    return report_note(
+        source.org(entry["reported_by"]).name, source.org(entry["funder"]).name, third_party.confirmation(entry)
+    )
 
 
 def _inexpressible(p: Programme) -> str | None:

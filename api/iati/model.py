@@ -44,6 +44,7 @@ class Transaction:
     currency: str  # ISO 4217, always resolved (the activity's default-currency applied)
     value_date: date
     provider_ref: str | None
+    description: str | None = None  # exported for third-party reports: "reported by X, not confirmed by Y"
 
 
 @dataclass(frozen=True)

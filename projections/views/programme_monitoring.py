@@ -13,18 +13,30 @@ holding only those they may see (api/http/visibility.py), so it counts the visib
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 from domain.programmes import IMPLEMENTATION
-from projections.views.columns import Column, Table, blank, joined, leftovers, names, shared
+from projections.views.columns import Column, Table, blank, derived, joined, leftovers, names, shared
 from projections.views.common import fraction
 
 STALL_DAYS = 180
 FLAGS = ("over-disbursed", "stalled", "overdue")
 MONEY = ("pledged", "committed", "disbursed")
+
+
+def unconfirmed(book: str) -> Callable[[dict[str, Any]], str]:
+    """A book's third-party reports not confirmed by their funders, summed apart from its total."""
+    return lambda i: str(i["unconfirmed"][book])
+
+
+def report_line(r: dict[str, Any]) -> str:
+    """One third-party report in one cell: `commitment USD 1000.00 reported by X, not confirmed by Y`."""
+    return f"{r['kind']} {r['currency']} {r['amount']} {r['note']}"
+
+
 TABLE = Table(
     Column("programme_id"),
     Column("title"),
@@ -48,6 +60,11 @@ TABLE = Table(
     Column("days_without_delivery", blank),
     Column("flags", joined),
     *(leftovers(book) for book in MONEY),
+    # third-party reports (README, views definitions): summed apart from every total, and listed
+    Column("unconfirmed", None),
+    Column("reports", None),
+    *(derived(f"unconfirmed_{book}", unconfirmed(book)) for book in MONEY),
+    derived("third_party_reports", lambda i: ";".join(report_line(r) for r in i["reports"] if not r["cancelled"])),
 )
 COLUMNS = TABLE.headers
 
