@@ -81,8 +81,10 @@ def import_iati(
 ) -> dict[str, Any]:
     """Import IATI 2.01–2.03 activities; 1.x files, broken XML and empty files are refused (422).
 
-    A provider key imports only activities its organisation reports or funds; the others are
-    skipped one by one with `forbidden-scope`. Re-importing a file appends only its differences.
+    A provider key registers only activities its organisation reports, updates only those it reports
+    or funds (the others are skipped one by one with `forbidden-scope`), records another funder's money
+    as its unconfirmed third-party report, and registers no organisation (`unknown-organisation`, the
+    refs listed in `unknown_organisations`). Re-importing a file appends only its differences.
     """
     body, name = upload
     acting = who.organisation if who.role == PROVIDER else None
