@@ -18,10 +18,10 @@ from typing import Annotated, Any
 import typer
 
 from api.cli.common import err, fail, progress, services
+from api.cli.trust import key_ids, own_key, public_keys, public_of, saved_checkpoints
 from api.cli.verify_report import Outcome, report, unreadable
 from api.root.settings import Settings
-from projections.audit.checkpoints import Checkpoint, SigningKey, load_public_key
-from projections.audit.log_format import read_checkpoints
+from projections.audit.checkpoints import Checkpoint, SigningKey
 from projections.audit.verdict import Cadence, Reason, judge
 
 LogOpt = Annotated[
@@ -61,9 +61,9 @@ def verify(
         settings = Settings()
     except ValueError as e:
         unreadable(f"the ledger's settings are invalid: {e}", as_json)
-    given = _saved_checkpoints(checkpoint or [], as_json)
-    own = _own_key(settings, as_json, needed=not public_key)
-    keys = [_public_key(p, as_json) for p in public_key] if public_key else own and [_public_of(own)]
+    given = saved_checkpoints(checkpoint or [], as_json)
+    own = own_key(settings.key_file, as_json, needed=not public_key)
+    keys = public_keys(public_key, as_json) if public_key else own and [public_of(own)]
     cadence = Cadence(settings.checkpoint_every_events, settings.checkpoint_every_seconds, settings.runner_batch_size)
     if log:
         outcome = _verify_file(log, keys, given, cadence, as_json)
@@ -89,7 +89,7 @@ def _verify_file(
     verdict = judge(
         found.result, found.checkpoints, cadence, keys is not None, found.first_records, None, found.accepted
     )
-    facts = {"source": str(path), "key_id": _key_id(keys)}
+    facts = {"source": str(path), "key_id": key_ids(keys)}
     return Outcome(verdict, found.result, found.checkpoints, facts)
 
 
@@ -128,7 +128,7 @@ def _verify_store(
     )
     facts = {
         "source": "store",
-        "key_id": _key_id(keys),
+        "key_id": key_ids(keys),
         "events_head": found.events_head,
         "chained_to": found.chained_head,
         "unchained": found.unchained,
@@ -164,25 +164,6 @@ def _store_notes(trigger: str | None, unchained: int, chained: int, unsealed: in
         )
         notes.append(Reason("unchained-records", text, None, chained + 1, None, unchained))
     return notes
-
-
-def _own_key(settings: Settings, as_json: bool, needed: bool) -> Any:
-    """The ledger's own key file, read if it exists at the configured path (never created): its SigningKey (or a
-    public key, if that is what the file holds); None when there is none. Unreadable: exit 2 if `needed`."""
-    path = settings.key_file
-    if not path.is_file():
-        return None
-    try:
-        data = path.read_bytes()
-        return SigningKey.from_pem(data) if b"PRIVATE KEY" in data else load_public_key(data)
-    except (OSError, ValueError, TypeError) as e:
-        if needed:
-            unreadable(f"cannot read the ledger's key file {path}: {e}", as_json)
-        return None
-
-
-def _public_of(key: Any) -> Any:
-    return key.public_key if isinstance(key, SigningKey) else key
 
 
 def export_log(
@@ -255,34 +236,3 @@ def latest_checkpoint() -> None:
     if found is None:
         fail("no checkpoint has been signed yet")
     typer.echo(json.dumps(found.to_dict()))
-
-
-def _saved_checkpoints(paths: list[Path], as_json: bool) -> list[Checkpoint]:
-    found = []
-    for path in paths:
-        try:
-            found += read_checkpoints(path)
-        except (OSError, ValueError) as e:
-            unreadable(f"cannot read checkpoints from {path}: {e}", as_json)
-    return found
-
-
-def _public_key(path: Path, as_json: bool) -> Any:
-    try:
-        return load_public_key(path.read_bytes())
-    except (OSError, ValueError, TypeError) as e:
-        unreadable(f"cannot read an Ed25519 public key from {path}: {e}", as_json)
-
-
-def _key_id(key: Any) -> str | None:
-    """The key id(s) signatures were checked against, for messages."""
-    from cryptography.hazmat.primitives import serialization
-
-    from projections.audit.checkpoints import key_id_of
-
-    if key is None:
-        return None
-    if isinstance(key, list):
-        return ", ".join(filter(None, (_key_id(k) for k in key)))
-    raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    return key_id_of(raw)

@@ -18,10 +18,9 @@ from typing import Annotated, Any
 import typer
 
 from api.cli.common import err, fail, progress, services
+from api.cli.trust import key_ids, own_key, public_keys, public_of, saved_checkpoints
 from api.root.settings import Settings
 from domain import context
-from projections.audit.checkpoints import Checkpoint, SigningKey, key_id_of, load_public_key
-from projections.audit.log_format import read_checkpoints
 
 TAMPERED, UNREADABLE = 1, 2
 
@@ -74,8 +73,9 @@ def restore(
     if not file.is_file():
         fail(f"no such log file: {file}", UNREADABLE)
     settings = _settings()
-    keys = [_public_key(p) for p in public_key or []] or _own_key(settings.key_file)
-    saved = _saved(checkpoint or [])
+    own = own_key(settings.key_file, as_json, needed=not public_key)
+    keys = public_keys(public_key or [], as_json) or ([public_of(own)] if own else [])
+    saved = saved_checkpoints(checkpoint or [], as_json)
     cadence = Cadence(settings.checkpoint_every_events, settings.checkpoint_every_seconds, settings.runner_batch_size)
     with progress(file.stat().st_size, "verify") as tick:
         proof = prove(file, keys, saved, cadence, accept_unsigned_tail, tick)
@@ -122,33 +122,6 @@ def _settings() -> Settings:
         fail(f"cannot read the ledger's settings: {e}")
 
 
-def _own_key(path: Path) -> list[Any]:
-    """The restoring ledger's own public key when its key file exists; never one made for the occasion."""
-    if not path.is_file():
-        return []
-    try:
-        return [SigningKey.load(path).public_key]
-    except (OSError, ValueError, TypeError) as e:
-        fail(f"cannot read the ledger's signing key {path}: {e}", UNREADABLE)
-
-
-def _public_key(path: Path) -> Any:
-    try:
-        return load_public_key(path.read_bytes())
-    except (OSError, ValueError, TypeError) as e:
-        fail(f"cannot read an Ed25519 public key from {path}: {e}", UNREADABLE)
-
-
-def _saved(paths: list[Path]) -> list[Checkpoint]:
-    found: list[Checkpoint] = []
-    for path in paths:
-        try:
-            found += read_checkpoints(path)
-        except (OSError, ValueError) as e:
-            fail(f"cannot read checkpoints from {path}: {e}", UNREADABLE)
-    return found
-
-
 def _actor() -> str:
     """Who runs the restore: the operating system's user at this terminal."""
     try:
@@ -157,17 +130,10 @@ def _actor() -> str:
         return "cli"
 
 
-def _key_ids(keys: list[Any]) -> str:
-    from cryptography.hazmat.primitives import serialization
-
-    raw = (k.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw) for k in keys)
-    return ", ".join(key_id_of(r) for r in raw)
-
-
 def _summary(done: Any, keys: list[Any]) -> str:
     text = (
         f"restored {done.events} records; chain head {done.head} equals the file's; {done.checkpoints_imported} "
-        f"checkpoints imported ({done.checkpoints_in_file} in the file), verified against key {_key_ids(keys)}"
+        f"checkpoints imported ({done.checkpoints_in_file} in the file), verified against key {key_ids(keys)}"
     )
     if done.tail is not None:
         t = done.tail
