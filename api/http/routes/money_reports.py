@@ -7,6 +7,7 @@ Each is an event on the programme. The money routes themselves are in routes/pro
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter, Response
@@ -20,6 +21,17 @@ from api.http.schemas.common import Empty
 from api.http.schemas.programmes import ProgrammeWritten, ReportDispute
 
 router = APIRouter(prefix="/v1/programmes", tags=["programmes"])
+Writing = tuple[Any, Any, Any, Response]  # what every write route receives: services, principal, If-Match, response
+
+
+def _settle(kind: str, money_id: str, programme_id: UUID, call: Writing, reason: str | None = None) -> dict:
+    """The funder confirms (`reason` None) or disputes the report `money_id` of `kind` on the programme."""
+    svc, who, version, response = call
+
+    def act(p: Any) -> Any:
+        return p.confirm(kind, money_id) if reason is None else p.dispute(kind, money_id, reason)
+
+    return _act(svc, who, programme_id, version, response, as_funder(who, kind, money_id, act), recorded_id=money_id)
 
 
 @router.post(
@@ -34,8 +46,7 @@ def confirm_commitment(
     response: Response,
     body: Empty | None = None,
 ) -> dict:
-    command = as_funder(who, "commitment", commitment_id, lambda p: p.confirm("commitment", commitment_id))
-    return _act(svc, who, programme_id, version, response, command, recorded_id=commitment_id)
+    return _settle("commitment", commitment_id, programme_id, (svc, who, version, response))
 
 
 @router.post(
@@ -50,8 +61,7 @@ def dispute_commitment(
     version: IfMatchDep,
     response: Response,
 ) -> dict:
-    command = as_funder(who, "commitment", commitment_id, lambda p: p.dispute("commitment", commitment_id, body.reason))
-    return _act(svc, who, programme_id, version, response, command, recorded_id=commitment_id)
+    return _settle("commitment", commitment_id, programme_id, (svc, who, version, response), body.reason)
 
 
 @router.post(
@@ -68,8 +78,7 @@ def confirm_disbursement(
     response: Response,
     body: Empty | None = None,
 ) -> dict:
-    command = as_funder(who, "disbursement", disbursement_id, lambda p: p.confirm("disbursement", disbursement_id))
-    return _act(svc, who, programme_id, version, response, command, recorded_id=disbursement_id)
+    return _settle("disbursement", disbursement_id, programme_id, (svc, who, version, response))
 
 
 @router.post(
@@ -86,7 +95,4 @@ def dispute_disbursement(
     version: IfMatchDep,
     response: Response,
 ) -> dict:
-    command = as_funder(
-        who, "disbursement", disbursement_id, lambda p: p.dispute("disbursement", disbursement_id, body.reason)
-    )
-    return _act(svc, who, programme_id, version, response, command, recorded_id=disbursement_id)
+    return _settle("disbursement", disbursement_id, programme_id, (svc, who, version, response), body.reason)
