@@ -92,9 +92,10 @@ def sort_key(p: dict[str, Any]) -> str:
 
 
 def days_without_delivery(p: dict[str, Any], today: date) -> int | None:
-    """Days since the last delivery (else the start, else registration), in implementation only."""
+    """Days since the last delivery (else the start, else registration), in implementation only; never below 0 (a
+    delivery may be dated up to one day ahead, for time zones: DESIGN, deliveries)."""
     since = quiet_since(p)
-    return None if since is None else (today - date.fromisoformat(since)).days
+    return None if since is None else max(0, (today - date.fromisoformat(since)).days)
 
 
 def flags(p: dict[str, Any], today: date) -> list[str]:
