@@ -56,6 +56,8 @@ class Principal:
     # ---- scope checks on the resource a write touches ----
 
     def may_write_state(self, state: str) -> None:
+        """Writes to a need of `state` (one the reader may see: an invisible need answers 404 before this, see
+        api/http/visibility.py)."""
         if self.role == ADMIN or (self.role == STATE and self.state == state):
             return
         raise ApiProblem(403, "forbidden-scope", f"this key may not write needs of {state}")
@@ -66,11 +68,6 @@ class Principal:
         if self.role == PROVIDER and self.organisation in (reporting_org, *funders):
             return
         raise ApiProblem(403, "forbidden-scope", "this key may write only programmes its organisation funds or reports")
-
-    def may_read_need(self, state: str, published: bool) -> None:
-        if published or self.role not in (ANONYMOUS, STATE) or self.state == state:
-            return
-        raise ApiProblem(404, "need-not-found", "no such need")  # unpublished needs are not disclosed
 
 
 POLICY: dict[tuple[str, str], frozenset[str]] = {
