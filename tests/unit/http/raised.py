@@ -27,7 +27,6 @@ HELPERS = {
     "ApiProblem": (1, 0),
     "problem_response": (2, 1),
     "_problem": (4, 3),  # idempotency's ASGI answer
-    "_check": (2, 422),  # the dashboard's filters: ApiProblem(422, code, ...)
     "one_of": (0, 422),  # reference validators: InvalidInput(code, ...)
     "text": (0, 422),
 }
