@@ -88,9 +88,11 @@ def verify_store(
 ) -> StoreVerification:
     """Verify every event up to the head seen at the start; checkpoints against `public_keys` (None: unchecked)."""
     with db.transaction(commit=False) as tx:
+        # the checkpoints first: each signs a chain the heads read after it still reach (on PostgreSQL each statement
+        # may see a later state), so a stored checkpoint past both heads means records were cut from the end
+        stored = checkpoints(tx)
         head, chained = events_head(tx, events_table), chained_head(tx)
         until = max(head, chained)  # a chain longer than the log means records were removed
-        stored = checkpoints(tx, until=until)
         trigger = audit.trigger_state(tx, events_table)
     # the auditor's own checkpoints first: at an equal position, theirs is judged before ours
     every = sorted([*given, *stored], key=lambda c: c.position)
