@@ -138,21 +138,23 @@ TAMPERINGS: dict[str, Callable[[Services, int], Undo]] = {
 }
 
 
-def resign_stored_checkpoints(svc: Services) -> None:
+def resign_stored_checkpoints(svc: Services, key: Any = None) -> None:
     """What an operator holding the signing key can do after rewriting the chain: sign every stored checkpoint
-    again over the chain as it now is, each linked (v2) to the one before it, with its original time."""
+    again over the chain as it now is, each linked (v2) to the one before it, with its original time. With `key`
+    (a SigningKey), what a tamperer does with a key of their own."""
     from projections.audit.checkpoints import FIRST
 
+    signer = key or svc.signing_key
     with svc.db.transaction() as tx:
         prev = FIRST
         for c in tx.execute("SELECT position, count, time FROM audit_checkpoints ORDER BY position").fetchall():
             at = int(c["position"])
             head = tx.scalar("SELECT chain_hash FROM audit_log WHERE position = ?", (at,))
-            new = svc.signing_key.sign(at, int(c["count"]), head, c["time"], prev)
+            new = signer.sign(at, int(c["count"]), head, c["time"], prev)
             tx.execute(
-                "UPDATE audit_checkpoints SET chain_hash = ?, signature = ?, prev_position = ?, prev_chain_hash = ?"
-                " WHERE position = ?",
-                (new.chain_hash, new.signature, new.prev_position, new.prev_chain_hash, at),
+                "UPDATE audit_checkpoints SET chain_hash = ?, signature = ?, key_id = ?, prev_position = ?,"
+                " prev_chain_hash = ? WHERE position = ?",
+                (new.chain_hash, new.signature, new.key_id, new.prev_position, new.prev_chain_hash, at),
             )
             prev = (at, new.chain_hash)
 
