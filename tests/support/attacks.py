@@ -3,7 +3,7 @@
 One small ledger per store is built once (`EVENTS` needs, a checkpoint every `EVERY` records: the runner chains in
 batches of `BATCH`, so one cadence is EVERY + BATCH records) and each attack runs on a copy of it (`copy_of`): the
 SQLite file copied, the PostgreSQL database cloned with CREATE DATABASE … TEMPLATE. The attacks on an exported file
-are pure edits of its lines; those on a live store are in tests/support/tamper.py.
+are pure edits of its lines; those on a live store are here and in tests/support/tamper.py.
 """
 
 from __future__ import annotations
