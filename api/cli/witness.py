@@ -142,6 +142,9 @@ def witness(url: UrlOpt, public_key: KeyOpt, directory: DirOpt, as_json: JsonOpt
     except (CopyError, OSError) as e:
         copy.discard()
         result = _unreadable("copy-unusable", f"cannot write the copy in {directory}: {e}")
+    except Exception as e:  # a crash must never read as "diverged" (exit 1): it proves nothing either way
+        copy.discard()
+        result = _unreadable("witness-failed", f"the witness stopped on {type(e).__name__}: {e}; nothing was kept")
     finally:
         copy.close()
     _report(result, facts, as_json)
