@@ -64,8 +64,12 @@ def headline(outcome: Outcome) -> str:
     checked = result.checkpoints_verified or result.checkpoints_unsigned
     if last is None:
         return text + "; no checkpoint"
-    how = f"verified with key {facts.get('key_id')}" if result.checkpoints_verified else "signatures not checked"
     plural = "s" if checked != 1 else ""
+    how = (
+        f"verified with key {facts.get('key_id')}"
+        if result.checkpoints_verified
+        else f"on the chain, signature{plural} not checked"
+    )
     text += f"; {checked} checkpoint{plural} {how}, the last at position {last.position} ({last.time})"
     return text if verdict.code == PROVEN else text + "; consistent, but not proven:"
 

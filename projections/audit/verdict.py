@@ -134,7 +134,7 @@ def failure_reason(result: VerifyResult) -> Reason:
     where = f"at position {at}" if at is not None else f"after position {result.last_position}"
     suspect = result.suspect_from if at is not None and result.suspect_from is not None else None
     text = f"{where}: {result.problem}: {result.detail}"
-    if suspect is not None and suspect < (at or 0):
+    if suspect is not None and 0 < suspect < (at or 0):  # from 0, no checkpoint before agrees: nothing to say
         text += f" (the checkpoints before position {suspect} still agree)"
     code = (result.problem or "failed").replace(" ", "-")
     return Reason(code, text, at, suspect if suspect is not None and suspect < (at or 0) else None)
