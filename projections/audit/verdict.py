@@ -270,10 +270,13 @@ def judge(
         return Verdict(bad, (failure_reason(result), *reasons))
     signed = distinct(checkpoints, result.last_position)
     if not trusted:
-        text = (
-            f"no trusted public key: the {len(signed)} checkpoints agree with the chain but their signatures were "
-            "not checked; give the ledger's key with --public-key"
+        found = (
+            "no checkpoint"
+            if not signed
+            else f"the {len(signed)} checkpoint{'s' if len(signed) != 1 else ''} agree{'' if len(signed) != 1 else 's'}"
+            " with the chain but signatures were not checked"
         )
+        text = f"no trusted public key: {found}; give the ledger's key with --public-key"
         reasons.append(Reason("no-trusted-key", text, count=len(signed)))
     if result.checkpoints_unlinked:
         text = (
