@@ -126,8 +126,9 @@ def test_a_keyed_write_cut_off_by_the_outage_after_its_key_was_claimed_answers_5
     body = {**NEED, "description": "cut off by the outage"}
     holder = psycopg.connect(cluster_url)  # the stop below ends its session
     with ThreadPoolExecutor(1) as pool:
-        # Given a write whose key is claimed, held up inside the app by a lock on the log
-        holder.execute(f'LOCK TABLE "{table}" IN ACCESS EXCLUSIVE MODE')
+        # Given a write whose key is claimed, held up inside the app by a lock on the log: SHARE lets the key be
+        # read (keys are events: a key is claimed only after it is authenticated) but holds every append
+        holder.execute(f'LOCK TABLE "{table}" IN SHARE MODE')
         pending = pool.submit(httpx.post, f"{server.url}/v1/needs", json=body, headers=headers, timeout=2 * BOUND)
         time.sleep(1.0)
         # When PostgreSQL stops under it
