@@ -219,11 +219,6 @@ def programme_row(state: State, p: dict[str, Any], conv: Converter) -> dict[str,
         books[kind][0 if counted(entry) else 1].add(
             conv, Decimal(entry["amount"]), entry["currency"], entry["value_date"]
         )
-    (pledged, unconfirmed_pledged), (committed, unconfirmed_committed), (disbursed, unconfirmed_disbursed) = (
-        books["pledge"],
-        books["commitment"],
-        books["disbursement"],
-    )
     dates = sorted(d["date"] for d in p["deliveries"].values())
     return {
         **{
@@ -252,29 +247,22 @@ def programme_row(state: State, p: dict[str, Any], conv: Converter) -> dict[str,
         "implementers": [{"org_id": i, "name": _org_name(state, i)} for i in p["implementers"]],
         "active": is_active(p),
         "linked_needs": [{"need_id": n, "share": s} for n, s in p["links"].items()],
-        "pledged": money(pledged.converted),
-        "committed": money(committed.converted),
-        "disbursed": money(disbursed.converted),
-        "unconverted": {
-            "pledged": pledged.out()[1],
-            "committed": committed.out()[1],
-            "disbursed": disbursed.out()[1],
-        },
-        "unconfirmed": {
-            "pledged": money(unconfirmed_pledged.converted),
-            "committed": money(unconfirmed_committed.converted),
-            "disbursed": money(unconfirmed_disbursed.converted),
-            "unconverted": {
-                "pledged": unconfirmed_pledged.out()[1],
-                "committed": unconfirmed_committed.out()[1],
-                "disbursed": unconfirmed_disbursed.out()[1],
-            },
-        },
+        **_sums({kind: pair[0] for kind, pair in books.items()}),
+        "unconfirmed": _sums({kind: pair[1] for kind, pair in books.items()}),
         "reports": third_party_reports(state, p),
         "deliveries": len(dates),
         "delivery_kinds": sorted({d["kind"] for d in p["deliveries"].values()}),
         "last_delivery": dates[-1] if dates else None,
         "closed": p["status"] in (CLOSED, CANCELLED),
+    }
+
+
+def _sums(totals: dict[str, Totals]) -> dict[str, Any]:
+    """Pledged, committed and disbursed in the reporting currency, then what could not be converted."""
+    names = {"pledge": "pledged", "commitment": "committed", "disbursement": "disbursed"}
+    return {
+        **{name: money(totals[kind].converted) for kind, name in names.items()},
+        "unconverted": {name: totals[kind].out()[1] for kind, name in names.items()},
     }
 
 
