@@ -148,7 +148,7 @@ def test_a_crash_mid_run_leaves_a_copy_the_next_run_repairs(
     assert code == 0, stderr
     assert answer["added"]["records"] == 5
     assert (synced / LOG).read_bytes().startswith(before[LOG])
-    assert b"99999" not in (synced / LOG).read_bytes()
+    assert b'"position":99999,' not in (synced / LOG).read_bytes()  # the torn line (hashes may hold 99999)
 
 
 def test_a_rewrite_after_the_sync_is_named_even_when_hashes_and_signatures_are_redone(
