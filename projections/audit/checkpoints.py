@@ -34,8 +34,10 @@ __all__ = [
     "FIRST",
     "Checkpoint",
     "CheckpointPolicy",
+    "LinkBreak",
     "SigningKey",
     "key_id_of",
+    "link_break",
     "load_public_key",
     "signed_bytes",
     "utc_now_iso",
@@ -151,6 +153,33 @@ class Checkpoint:
         if not isinstance(checkpoint.key_id, str) or not _KEY_ID.fullmatch(checkpoint.key_id):
             raise ValueError("key_id must be 16 lowercase hex characters")
         return checkpoint
+
+
+@dataclass(frozen=True, slots=True)
+class LinkBreak:
+    """How a checkpoint fails to extend the signed sequence: `unlinked` (a v1 checkpoint after v2 ones), `missing`
+    (it names a previous checkpoint beyond the expected one: a signed checkpoint was deleted), `skipped` (it names
+    one before the expected one: the expected one is outside the signed sequence) or `fork` (it names the expected
+    position with another chain hash). `at` is the checkpoint's position, `named` the one it names, `expected` the
+    one it should name."""
+
+    kind: str
+    at: int
+    named: int | None
+    expected: int
+
+
+def link_break(checkpoint: Checkpoint, expected: tuple[int, str], linked: bool) -> LinkBreak | None:
+    """The one rule of linked (v2) checkpoints, for verify and the witness alike: None when `checkpoint` names
+    `expected` (the previous good checkpoint, FIRST for the first). `linked`: whether v2 checkpoints came before,
+    after which a v1 (unlinked) checkpoint is out of sequence; before them a v1 checkpoint is an older ledger's."""
+    at, prev = checkpoint.position, checkpoint.prev
+    if prev is None:
+        return LinkBreak("unlinked", at, None, expected[0]) if linked else None
+    if prev == expected:
+        return None
+    kind = "missing" if prev[0] > expected[0] else "skipped" if prev[0] < expected[0] else "fork"
+    return LinkBreak(kind, at, prev[0], expected[0])
 
 
 def _raw_public(key: Ed25519PublicKey) -> bytes:

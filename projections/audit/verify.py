@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from projections.audit.chain import GENESIS, TOPIC_PACKERS, LogRecord, chain_hash, from_hex, sha256, topic_packer
-from projections.audit.checkpoints import FIRST, Checkpoint, load_public_key, verify_checkpoint
+from projections.audit.checkpoints import FIRST, Checkpoint, link_break, load_public_key, verify_checkpoint
 from projections.audit.log_format import FORMAT, event_fields
 
 OUT_OF_ORDER = "position out of order"
@@ -169,25 +169,24 @@ class _Walk:
         """None when `checkpoint` (already found on the chain) names the good checkpoint before its position as its
         previous one (FIRST for the first). A v2 checkpoint names its predecessor in what it signs, so a deleted
         checkpoint leaves a link to nothing and an extra one sits outside the signed sequence."""
-        at, prev = checkpoint.position, checkpoint.prev
         current = self.current
-        expected = self.previous if current is not None and current[0] == at else (current or FIRST)
-        if prev is None:  # v1: read for older ledgers, never written after a v2 one
-            if not self.linked:
-                return None
+        expected = self.previous if current is not None and current[0] == checkpoint.position else (current or FIRST)
+        brk = link_break(checkpoint, expected, self.linked)
+        self.linked = self.linked or checkpoint.prev is not None
+        if brk is None:
+            return None
+        at, prev = brk.at, checkpoint.prev
+        if prev is None:
             detail = f"the checkpoint at {at} is v1 (names no previous checkpoint) but follows v2 checkpoints"
             return _Failure(at, OUT_OF_SEQUENCE, detail)
-        self.linked = True
-        if prev == expected:
-            return None
         named = "the start of the ledger" if prev == FIRST else f"the checkpoint at {prev[0]}"
-        if prev[0] > expected[0]:
+        if brk.kind == "missing":
             detail = (
                 f"the checkpoint at {at} signs {named} as the one before it, and there is none there: "
                 "a signed checkpoint was deleted"
             )
             return _Failure(prev[0], LINK_MISSING, detail)
-        if prev[0] < expected[0]:
+        if brk.kind == "skipped":
             detail = (
                 f"the checkpoint at {at} signs {named} as the one before it: the checkpoint at {expected[0]} "
                 "is not in the signed sequence"

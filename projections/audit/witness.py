@@ -20,7 +20,7 @@ from typing import Any, Protocol
 from uuid import UUID
 
 from projections.audit.chain import GENESIS, Chain, LogRecord
-from projections.audit.checkpoints import FIRST, Checkpoint, PublicKeyLike, verify_checkpoint
+from projections.audit.checkpoints import FIRST, Checkpoint, PublicKeyLike, link_break, verify_checkpoint
 from projections.audit.log_format import event_fields, record_to_json
 
 EXTENDS, DIVERGED, UNREADABLE = "extends", "diverged", "unreadable"
@@ -218,25 +218,21 @@ def held_items(lines: Iterable[Mapping[str, Any]]) -> Iterator[Item]:
 def link_problem(checkpoint: Checkpoint, previous: Checkpoint | None) -> Divergence | None:
     """Why `checkpoint` does not extend the signed sequence ending in `previous` (None: it does). A v2 checkpoint
     names the previous one (FIRST for a ledger's first); a v1 checkpoint (older ledgers) names none."""
-    at = checkpoint.position
-    if checkpoint.prev is None:
-        if previous is not None and previous.prev is not None:
-            return Divergence("checkpoint-unlinked", f"the checkpoint at {at} names no previous checkpoint", at)
-        return None
     expected = (previous.position, previous.chain_hash) if previous else FIRST
-    named, where = checkpoint.prev, checkpoint.prev[0]
-    if named == expected:
+    brk = link_break(checkpoint, expected, linked=previous is not None and previous.prev is not None)
+    if brk is None:
         return None
-    if previous is None or where > previous.position:
+    at, where = brk.at, brk.named
+    if where is None:
+        return Divergence("checkpoint-unlinked", f"the checkpoint at {at} names no previous checkpoint", at)
+    if brk.kind == "missing":
         message = f"the checkpoint at {at} names a previous checkpoint at {where} that the ledger no longer serves"
         return Divergence("signed-link-missing", message, where)
-    if where == previous.position:
+    if brk.kind == "fork":
         message = f"the checkpoint at {at} names another chain hash for the checkpoint at {where}: a fork"
         return Divergence("checkpoint-fork", message, at)
-    message = (
-        f"the checkpoint at {at} links to {where}, leaving the checkpoint at {previous.position} out of its sequence"
-    )
-    return Divergence("checkpoint-out-of-sequence", message, previous.position)
+    message = f"the checkpoint at {at} links to {where}, leaving the checkpoint at {brk.expected} out of its sequence"
+    return Divergence("checkpoint-out-of-sequence", message, brk.expected)
 
 
 class _Walk:

@@ -11,9 +11,11 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from projections.audit.checkpoints import (
+    FIRST,
     Checkpoint,
     CheckpointPolicy,
     SigningKey,
+    link_break,
     signed_bytes,
     verify_checkpoint,
 )
@@ -272,3 +274,28 @@ def test_a_zero_interval_turns_that_trigger_off():
     assert not CheckpointPolicy(0, 0).due(10**9, 10**9)
     with pytest.raises(ValueError):
         CheckpointPolicy(every_events=-1, every_seconds=60)
+
+
+def _linked(position: int, prev: tuple[int, str] | None) -> Checkpoint:
+    named = {} if prev is None else {"prev_position": prev[0], "prev_chain_hash": prev[1]}
+    return Checkpoint(position, position, "a" * 64, "2026-01-01T00:00:00Z", "0" * 128, "0" * 16, **named)
+
+
+@pytest.mark.parametrize(
+    ("prev", "expected", "linked", "kind"),
+    [
+        (FIRST, FIRST, False, None),
+        ((10, "b" * 64), (10, "b" * 64), True, None),
+        (None, (10, "b" * 64), False, None),  # an older ledger's v1 checkpoints, before any v2 one
+        (None, (10, "b" * 64), True, "unlinked"),
+        ((20, "b" * 64), (10, "b" * 64), True, "missing"),
+        ((5, "b" * 64), (10, "b" * 64), True, "skipped"),
+        ((10, "c" * 64), (10, "b" * 64), True, "fork"),
+        ((0, "c" * 64), FIRST, False, "fork"),
+    ],
+)
+def test_link_break_is_the_one_rule_verify_and_the_witness_share(prev, expected, linked, kind):
+    brk = link_break(_linked(30, prev), expected, linked)
+    assert (brk.kind if brk else None) == kind
+    if brk is not None:
+        assert (brk.at, brk.named, brk.expected) == (30, prev[0] if prev else None, expected[0])
