@@ -179,6 +179,7 @@ def _programme_registered(state: State, key: str, e: Any, pos: int) -> set[tuple
             "commitments": {},
             "disbursements": {},
             "deliveries": {},
+            "corrections": {},
             "registered_at": e.timestamp.isoformat(),
             **_meta(e, pos),
         },
@@ -233,6 +234,8 @@ def _programme_changed(state: State, key: str, e: Any, pos: int) -> set[tuple[st
             "currency": e.currency,
             "value_date": e.value_date.isoformat(),
         }
+    elif name in ("CommitmentDecreased", "DisbursementCorrected"):
+        _correction(doc, name, e)
     elif name in ("MoneyReported", "MoneyConfirmed", "MoneyDisputed"):
         _third_party(doc, name, e)
     elif name == "DeliveryRecorded":
@@ -250,6 +253,30 @@ def _programme_changed(state: State, key: str, e: Any, pos: int) -> set[tuple[st
         doc["start"], doc["end"] = _s(e.start), _s(e.end)
     state.put(PROGRAMME, key, doc)
     return touched
+
+
+def _correction(doc: dict[str, Any], name: str, e: Any) -> None:
+    """A correction takes its (positive) amount off its book's net (see rows.py); one reported in another funder's
+    name counts only once that funder confirms it, as other third-party reports (domain/corrections.py)."""
+    entry = {
+        "kind": "commitment-decrease" if name == "CommitmentDecreased" else "disbursement-correction",
+        "funder": None if e.funder is None else str(e.funder),
+        "amount": str(e.amount),
+        "currency": e.currency,
+        "value_date": e.value_date.isoformat(),
+        "reason": e.reason,
+        "source_ref": e.source_ref,
+    }
+    if e.reported_by is not None:
+        entry.update(reported_by=str(e.reported_by), confirmation="unconfirmed", dispute_reason=None)
+    doc.setdefault("corrections", {})[e.correction_id] = entry
+
+
+def _book(doc: dict[str, Any], book: str) -> dict[str, Any]:
+    """A programme document's book of money: commitments, disbursements or corrections."""
+    if book == "correction":
+        return doc.setdefault("corrections", {})  # type: ignore[no-any-return]
+    return doc["commitments"] if book == "commitment" else doc["disbursements"]  # type: ignore[no-any-return]
 
 
 def _third_party(doc: dict[str, Any], name: str, e: Any) -> None:
@@ -270,7 +297,7 @@ def _third_party(doc: dict[str, Any], name: str, e: Any) -> None:
         else:
             doc["commitments"][e.money_id] = {"kind": e.kind, **entry, "cancelled": False}
         return
-    book = doc["commitments"] if e.book == "commitment" else doc["disbursements"]
+    book = _book(doc, e.book)
     confirmed = name == "MoneyConfirmed"
     book[e.money_id].update(
         confirmation="confirmed" if confirmed else "disputed", dispute_reason=None if confirmed else e.reason
@@ -355,6 +382,8 @@ _HANDLERS = {
             "CommitmentRevised",
             "CommitmentCancelled",
             "DisbursementRecorded",
+            "CommitmentDecreased",
+            "DisbursementCorrected",
             "MoneyReported",
             "MoneyConfirmed",
             "MoneyDisputed",
