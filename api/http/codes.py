@@ -30,6 +30,7 @@ STATUS_TITLES = {
     415: "Unsupported media type",
     422: "Invalid input",
     428: "Precondition required",
+    429: "Too many requests",
     500: "Internal error",
     503: "Service unavailable",
     504: "Timed out",
@@ -67,6 +68,9 @@ _HTTP = {  # the HTTP layer: requests, keys, preconditions, paging, the store
     "unknown-chapter": Code(422, "Unknown chapter"),
     "control-character": Code(422, "A parameter holds a control character"),
     "invalid-reason": Code(422, "X-Reason is too long, not UTF-8, or holds control characters"),
+    "csrf-token-invalid": Code(403, "The form's CSRF token is missing or not this session's"),
+    "sign-in-rate-limited": Code(429, "Too many failed sign-ins from this address"),
+    "form-expired": Code(422, "The form has no valid form token; open it again"),
 }
 
 _INPUT = {  # the domain: input wrong on its own
@@ -97,6 +101,7 @@ _INPUT = {  # the domain: input wrong on its own
     "invalid-commitment-id": Code(422, "The commitment id is empty"),
     "invalid-disbursement-id": Code(422, "The disbursement id is empty"),
     "invalid-delivery-id": Code(422, "The delivery id is empty"),
+    "invalid-correction-id": Code(422, "The correction id is empty"),
     "nothing-to-revise": Code(422, "Nothing to revise"),
     "invalid-share": Code(422, "A share is in (0, 1]"),
     "end-before-start": Code(422, "The end is before the start"),
@@ -110,6 +115,7 @@ _INPUT = {  # the domain: input wrong on its own
     "rate-for-reporting-currency": Code(422, "The reporting currency's rate is 1"),
     "iati-version-unsupported": Code(422, "IATI version not supported"),
     "iati-xml-malformed": Code(422, "The file is not well-formed XML"),
+    "iati-xml-dtd-forbidden": Code(422, "The file declares a DTD or entities"),
     "iati-empty": Code(422, "The file holds no XML"),
     "iati-not-activities": Code(422, "Not an IATI activities file"),
     "no-recipient-country": Code(422, "The activity names no recipient country"),
@@ -142,6 +148,8 @@ _STATE = {  # the domain: the input is fine, the state forbids it, or it is miss
     "duplicate-commitment": Code(409, "Commitment already recorded"),
     "duplicate-disbursement": Code(409, "Disbursement already recorded"),
     "duplicate-delivery": Code(409, "Delivery already recorded"),
+    "duplicate-correction": Code(409, "Correction already recorded"),
+    "unknown-correction": Code(404, "No such correction on this programme"),
     "commitment-cancelled": Code(409, "The commitment is cancelled"),
     "amount-unchanged": Code(409, "The amount is unchanged"),
     "status-unchanged": Code(409, "The status is unchanged"),

@@ -1,6 +1,6 @@
 """One <iati-activity> element as an `Activity`, or as `Skipped` naming the first problem found; never raises for
-bad content. The decisions on ambiguous input (narratives, dates, amounts, derived transaction refs) are specified
-in docs/iati-import.md.
+bad content. The decisions on ambiguous input (narratives, dates, amounts, transaction identity, 1.x codes) are
+specified in docs/iati-import.md; what reading changed or left out is noted on the activity.
 """
 
 from __future__ import annotations
@@ -10,16 +10,20 @@ import re
 from collections import Counter
 from dataclasses import replace
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
+from itertools import chain
 
 from lxml import etree
 
 from .model import (
+    DECIMAL_PLACES,
     TRANSACTION_KINDS,
+    TRANSACTION_TYPE_1X,
     Activity,
     OrgRef,
     Skipped,
     Transaction,
+    alpha2_by_alpha3,
     alpha3_by_alpha2,
     currency_codes,
 )
@@ -30,6 +34,7 @@ _DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:T[0-9:.]+)?" + _ZONE, re.ASCII)
 _DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?" + _ZONE, re.ASCII)
 _DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)", re.ASCII)
 _UNCAC_TAG = re.compile(r"UNCAC-(\d+)(?:\([^()]*\))*", re.IGNORECASE | re.ASCII)
+_QUANTUM = Decimal(1).scaleb(-DECIMAL_PLACES)
 
 
 class _Reject(Exception):
@@ -55,7 +60,9 @@ def _activity(element: etree._Element, identifier: str | None) -> Activity:
     default_currency = attr(element, "default-currency")
     if default_currency is not None:
         default_currency = _currency(default_currency, "activity default-currency")
-    start, end = _period(element)
+    notes: list[str] = []
+    start, end = _period(element, notes)
+    transactions, unread = _transactions(element, identifier, default_currency, notes)
     return Activity(
         iati_identifier=identifier,
         title=title,
@@ -63,15 +70,17 @@ def _activity(element: etree._Element, identifier: str | None) -> Activity:
         reporting_org=reporting_org,
         funders=_participants(element, "1"),
         implementers=_participants(element, "4"),
-        states=_states(element),
+        states=_states(element, notes),
         start=start,
         end=end,
         status=_status(element),
         sectors=_sectors(element),
         uncac_articles=_articles(element),
-        transactions=_transactions(element, identifier, default_currency),
+        transactions=transactions,
         default_currency=default_currency,
         last_updated=_last_updated(element),
+        notes=notes,
+        unread=unread,
     )
 
 
@@ -100,27 +109,54 @@ def _description(activity: etree._Element) -> str:
     return _narrative((general or descriptions or [None])[0])
 
 
-def _states(activity: etree._Element) -> list[str]:
+def _states(activity: etree._Element, notes: list[str]) -> list[str]:
+    """The activity's recipient countries and its transactions' (IATI 2.x allows either), as alpha-3, each once."""
     states: list[str] = []
-    for element in activity.iterfind("recipient-country"):
+    on_activity = len(activity.findall("recipient-country"))
+    for position, element in enumerate(
+        chain(activity.iterfind("recipient-country"), activity.iterfind("transaction/recipient-country"))
+    ):
         code = (element.get("code") or "").strip().upper()
+        if not code:
+            _note(notes, "a recipient-country without a code was ignored")
+            continue
         alpha3 = alpha3_by_alpha2().get(code)
+        if alpha3 is None and code in alpha2_by_alpha3():
+            alpha3 = code
+            _note(notes, f"recipient-country code {code!r} read as ISO alpha-3")
         if alpha3 is None:
             raise _Reject(f"unknown-country: recipient-country code {code!r}")
         if alpha3 not in states:
             states.append(alpha3)
+            if position >= on_activity:
+                _note(notes, f"recipient country {alpha3} read from a transaction")
     return states
 
 
-def _period(activity: etree._Element) -> tuple[date | None, date | None]:
-    """Start and end; an actual date (types 2, 4) wins over a planned one (types 1, 3)."""
+def _period(activity: etree._Element, notes: list[str]) -> tuple[date | None, date | None]:
+    """Start and end; an actual date (types 2, 4) wins over a planned one (types 1, 3). An element without a date
+    is ignored; dates are compared like with like, and a planned bound that contradicts an actual one is left open
+    (a delayed project: docs/iati-import.md, "Dates")."""
     dates: dict[str, date] = {}
     for element in activity.iterfind("activity-date"):
         kind = attr(element, "type")
-        if kind in ("1", "2", "3", "4"):
-            when = _date(element.get("iso-date"), f"activity-date type {kind} iso-date")
-            dates.setdefault(kind, when)
-    return dates.get("2") or dates.get("1"), dates.get("4") or dates.get("3")
+        if kind not in ("1", "2", "3", "4"):
+            continue
+        if attr(element, "iso-date") is None:
+            _note(notes, f"an activity-date type {kind} without a date was ignored")
+            continue
+        dates.setdefault(kind, _date(element.get("iso-date"), f"activity-date type {kind} iso-date"))
+    for first, last, which in (("1", "3", "planned"), ("2", "4", "actual")):
+        if first in dates and last in dates and dates[last] < dates[first]:
+            raise _Reject(f"end-before-start: the {which} end {dates[last]} is before the {which} start {dates[first]}")
+    start, end = dates.get("2") or dates.get("1"), dates.get("4") or dates.get("3")
+    if start is not None and end is not None and end < start:
+        if "2" in dates:  # an actual start after the planned end: the project is late, its end unknown
+            _note(notes, f"the actual start {start} is after the planned end {end}: the end is left open")
+            return start, None
+        _note(notes, f"the actual end {end} is before the planned start {start}: the start is left open")
+        return None, end
+    return start, end
 
 
 def _status(activity: etree._Element) -> int:
@@ -177,33 +213,58 @@ def _last_updated(activity: etree._Element) -> str | None:
 # --- transactions ------------------------------------------------------------------------------
 
 
-def _transactions(activity: etree._Element, identifier: str, default_currency: str | None) -> list[Transaction]:
-    transactions: list[Transaction] = []
-    refs: set[str] = set()
-    ordinals: Counter[tuple[str, ...]] = Counter()
+def _transactions(
+    activity: etree._Element, identifier: str, default_currency: str | None, notes: list[str]
+) -> tuple[list[Transaction], list[str]]:
+    """The transactions read, with their ids; and the type codes of malformed ones of types the ledger does not
+    record, left out (noted). A malformed transaction of a recorded type rejects the activity."""
+    read: list[Transaction] = []
+    unread: list[str] = []
+    mapped: Counter[str] = Counter()
     for position, element in enumerate(activity.iterfind("transaction"), start=1):
-        transaction = _transaction(element, f"transaction {position}", default_currency)
-        ref = attr(element, "ref")
-        if ref is None:
-            key = (
-                identifier,
-                transaction.type_code,
-                transaction.value_date.isoformat(),
-                _plain(transaction.amount),
-                transaction.currency,
-            )
-            ref = _derived_ref(key, ordinals[key])
-            ordinals[key] += 1
-        if ref in refs:
-            raise _Reject(f"duplicate-transaction-ref: two transactions have ref {ref!r}")
-        refs.add(ref)
-        transactions.append(replace(transaction, ref=ref))
-    return transactions
+        type_code = attr(element.find("transaction-type"), "code")
+        if type_code is not None and type_code in TRANSACTION_TYPE_1X:
+            mapped[type_code] += 1
+            type_code = TRANSACTION_TYPE_1X[type_code]
+        try:
+            read.append(_transaction(element, type_code, f"transaction {position}", default_currency, notes))
+        except _Reject as reject:
+            if type_code in TRANSACTION_KINDS:
+                raise
+            unread.append(type_code or "none")
+            notes.append(f"{reject}; ignored: the ledger does not record type {type_code or '(none)'}")
+    if mapped:
+        codes = ", ".join(f"{old} → {TRANSACTION_TYPE_1X[old]} ({n})" for old, n in sorted(mapped.items()))
+        notes.append(f"IATI 1.x transaction type codes read as 2.x: {codes}")
+    return _identified(identifier, read), unread
 
 
-def _transaction(element: etree._Element, where: str, default_currency: str | None) -> Transaction:
-    """The transaction with an empty ref: the caller assigns refs, which depend on siblings."""
-    type_code = attr(element.find("transaction-type"), "code")
+def _identified(identifier: str, read: list[Transaction]) -> list[Transaction]:
+    """Each transaction with its id in its book: the publisher's ref when no other transaction of the book carries
+    it, else a key derived from (type, ref, date, value, currency, ordinal); a transaction without a ref gets the
+    key derived from the same less the ref (unchanged since the first release, so ledgers keep their ids)."""
+    shared = Counter((t.book, t.given_ref) for t in read if t.book is not None and t.given_ref is not None)
+    ordinals: Counter[tuple[str, ...]] = Counter()
+    identified: list[Transaction] = []
+    for t in read:
+        aliases: tuple[str, ...] = ()
+        key = (identifier, t.type_code, t.value_date.isoformat(), _plain(t.amount), t.currency)
+        if t.given_ref is None:
+            ref = _derived_ref(key, ordinals)
+        elif t.book is None or shared[(t.book, t.given_ref)] == 1:
+            ref = t.given_ref
+            if t.book is not None:
+                aliases = (_derived_ref((*key, t.given_ref), Counter()),)
+        else:
+            ref, aliases = _derived_ref((*key, t.given_ref), ordinals), (t.given_ref,)
+        identified.append(replace(t, ref=ref, aliases=aliases))
+    return identified
+
+
+def _transaction(
+    element: etree._Element, type_code: str | None, where: str, default_currency: str | None, notes: list[str]
+) -> Transaction:
+    """The transaction with an empty ref: the caller assigns ids, which depend on siblings."""
     if type_code is None:
         raise _Reject(f"missing-transaction-type: {where} has no transaction-type code")
     value = element.find("value")
@@ -213,8 +274,11 @@ def _transaction(element: etree._Element, where: str, default_currency: str | No
     if not _DECIMAL.fullmatch(text):
         raise _Reject(f"bad-amount: {where} value {text!r} is not a decimal number")
     amount = Decimal(text)
-    if amount < 0 and type_code in TRANSACTION_KINDS:
-        raise _Reject(f"negative-amount: {where} (type {type_code}) value {text!r}")
+    if _places(amount) > DECIMAL_PLACES:  # float noise, e.g. 25690.199999999997
+        amount = amount.quantize(_QUANTUM, rounding=ROUND_HALF_EVEN)
+        notes.append(f"{where} value {text!r} rounded to {_plain(amount)} ({DECIMAL_PLACES} decimal places)")
+    if amount < 0 and type_code == "12":
+        notes.append(f"{where}: a negative pledge ({text}) is not recorded: the ledger takes no pledge off")
     currency = attr(value, "currency") or default_currency
     if currency is None:
         raise _Reject(f"missing-currency: {where} has no currency and no default-currency")
@@ -225,6 +289,7 @@ def _transaction(element: etree._Element, where: str, default_currency: str | No
         currency=_currency(currency, f"{where} value"),
         value_date=_value_date(element, value, where),
         provider_ref=attr(element.find("provider-org"), "ref"),
+        given_ref=attr(element, "ref"),
     )
 
 
@@ -237,9 +302,16 @@ def _value_date(element: etree._Element, value: etree._Element | None, where: st
     raise _Reject(f"missing-value-date: {where} has neither value-date nor transaction-date")
 
 
-def _derived_ref(key: tuple[str, ...], ordinal: int) -> str:
-    digest = hashlib.sha256("\x1f".join((*key, str(ordinal))).encode()).hexdigest()
+def _derived_ref(key: tuple[str, ...], ordinals: Counter[tuple[str, ...]]) -> str:
+    """`tx-` and 20 hex digits of SHA-256 over the key and its ordinal among identical keys (then counted)."""
+    digest = hashlib.sha256("\x1f".join((*key, str(ordinals[key]))).encode()).hexdigest()
+    ordinals[key] += 1
     return f"tx-{digest[:20]}"
+
+
+def _places(amount: Decimal) -> int:
+    exponent = amount.as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
 
 
 def _plain(amount: Decimal) -> str:
@@ -249,6 +321,11 @@ def _plain(amount: Decimal) -> str:
 
 
 # --- small readers -----------------------------------------------------------------------------
+
+
+def _note(notes: list[str], note: str) -> None:
+    if note not in notes:
+        notes.append(note)
 
 
 def attr(element: etree._Element | None, name: str) -> str | None:

@@ -95,10 +95,10 @@ def _org(root: etree._Element, tag: str, org: OrgRef, **attributes: str | None) 
 def _dates(root: etree._Element, activity: Activity, today: date) -> None:
     start, end = activity.start, activity.end
     if start is not None:
-        kind = "2" if activity.status in _STARTED and start <= today else "1"
+        kind = "2" if activity.status in _STARTED and start <= today and not activity.planned else "1"
         _sub(root, "activity-date", type=kind, **{"iso-date": start.isoformat()})
     if end is not None:
-        kind = "4" if activity.status in _ENDED and end <= today else "3"
+        kind = "4" if activity.status in _ENDED and end <= today and not activity.planned else "3"
         _sub(root, "activity-date", type=kind, **{"iso-date": end.isoformat()})
 
 

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 from uuid import UUID
 
 from api.iati.model import TRANSACTION_TYPE_OF, Activity, OrgRef, Transaction, alpha2_by_alpha3
-from domain import third_party
+from domain import corrections, third_party
 from domain.organisations import organisation_id
 from domain.programmes import Programme
 from projections.query import Scope
@@ -69,6 +70,8 @@ def programme_activities(
 
 def activity(p: Programme, source: ExportSource) -> Activity:
     reporting = source.org(p.reporting_org)
+    transactions = _transactions(p, source)
+    start, planned = (p.start, False) if p.start or p.end else (_planned_start(p, transactions), True)
     return Activity(
         iati_identifier=p.iati_identifier or f"{reporting.ref}-{p.id}",
         title=p.title,
@@ -77,14 +80,21 @@ def activity(p: Programme, source: ExportSource) -> Activity:
         funders=[source.org(f) for f in p.funders],
         implementers=[source.org(i) for i in p.implementers],
         states=list(p.states),
-        start=p.start,
+        start=start,
         end=p.end,
         status=p.status,
         sectors=[("1", "15113")],
         uncac_articles=sorted({source.articles[n] for n in map(str, p.links) if n in source.articles}),
-        transactions=_transactions(p, source),
+        transactions=transactions,
         last_updated=p.modified_on.isoformat(timespec="seconds"),
+        planned=planned,
     )
+
+
+def _planned_start(p: Programme, transactions: list[Transaction]) -> date:
+    """IATI needs a date: for a programme without one, its first transaction's, else the day it was registered,
+    written as a planned start (docs/iati-export.md)."""
+    return min((t.value_date for t in transactions), default=p.created_on.date())
 
 
 def _transactions(p: Programme, source: ExportSource) -> list[Transaction]:
@@ -116,6 +126,19 @@ def _transactions(p: Programme, source: ExportSource) -> list[Transaction]:
         for did, d in p.disbursements.items()
         if third_party.confirmation(d) != third_party.DISPUTED
     ]
+    out += [
+        Transaction(
+            ref=cid,
+            type_code=TRANSACTION_TYPE_OF[corrections.CORRECTS[c["kind"]]],
+            amount=-c["amount"],  # IATI writes a correction as a negative value
+            currency=c["currency"],
+            value_date=c["value_date"],
+            provider_ref=source.org(c["funder"]).ref if c["funder"] else None,
+            description=_report_note(c, source),
+        )
+        for cid, c in p.corrections.items()
+        if third_party.confirmation(c) != third_party.DISPUTED
+    ]
     return out
 
 
@@ -129,8 +152,6 @@ def _report_note(entry: dict[str, Any], source: ExportSource) -> str | None:
 
 
 def _inexpressible(p: Programme) -> str | None:
-    if p.start is None and p.end is None:
-        return "no-dates: IATI needs a start or an end date"
     missing = [s for s in p.states if s not in alpha2_by_alpha3()]
     if missing:
         return f"no-country-code: {', '.join(missing)} has no IATI (ISO alpha-2) country code"

@@ -17,14 +17,16 @@ from eventsourcing.persistence import RecordConflictError
 
 from api.iati.exporter import own_programme_id
 from api.iati.model import Activity, IatiFileError, OrgRef, Skipped
-from api.iati.parse import ActivityReader, check_file
+from api.iati.parse import ActivityReader, Survey, survey
 from api.iati.plan import NeedIndex, Plan, closes, money_in, org_id
 from domain import context, reference
 from domain.errors import ConcurrentChange, DomainError, InvalidInput, RuleBroken
 from domain.organisations import Organisation
 from domain.programmes import IMPLEMENTATION, Programme, programme_id_for
+from projections.model import ORG, PROGRAMME
 
 DEFAULT_ORG_TYPE = "90"  # IATI OrganisationType "Other"
+_CHUNK = 500  # ids per lookup query: well under SQLite's and PostgreSQL's parameter limits
 Source = str | os.PathLike[str] | bytes
 Progress = Callable[[int, int], None]  # (activities done, activities in the file)
 
@@ -39,7 +41,7 @@ class ImportReport:
     unchanged: int = 0
     skipped: list[dict[str, Any]] = field(default_factory=list)
     transactions: dict[str, Counter[str]] = field(
-        default_factory=lambda: {k: Counter() for k in ("imported", "revised", "unchanged", "ignored")}
+        default_factory=lambda: {k: Counter() for k in ("imported", "corrected", "revised", "unchanged", "ignored")}
     )
     organisations_registered: int = 0
     unknown_organisations: set[str] = field(default_factory=set)
@@ -79,19 +81,21 @@ class ImportReport:
 
 @dataclass(frozen=True)
 class Known:
-    """The programmes and organisations the views show, just caught up: only these are read, anything else is
-    taken as new without a read (a file's activities are unique); one created meanwhile by another writer makes
-    the save conflict (`ConcurrentChange`), and importing again adds what is missing.
+    """Of the programmes and organisations a file names, those the views show, just caught up: only these are read,
+    anything else is taken as new without a read (a file's activities are unique); one created meanwhile by another
+    writer makes the save conflict (`ConcurrentChange`), and importing again adds what is missing.
     """
 
     programmes: frozenset[UUID]
     organisations: frozenset[UUID]
 
     @classmethod
-    def of(cls, programme_rows: list[dict[str, Any]], org_docs: list[dict[str, Any]]) -> Known:
-        return cls(
-            frozenset(UUID(r["programme_id"]) for r in programme_rows), frozenset(UUID(d["org_id"]) for d in org_docs)
-        )
+    def named(cls, svc: Any, names: Survey) -> Known:
+        """Looks up only the ids the file names (`existing` answers which of them the views hold)."""
+        programmes = {programme_id_for(i) for i in names.identifiers}
+        programmes |= {own for i in names.identifiers if (own := own_programme_id(i)) is not None}
+        organisations = {org_id(ref) for ref in names.org_refs}
+        return cls(frozenset(existing(svc, PROGRAMME, programmes)), frozenset(existing(svc, ORG, organisations)))
 
 
 def import_into(
@@ -105,8 +109,29 @@ def import_into(
     """Import into the services' ledger, with the needs and ids its views know once caught up."""
     svc.runner.catch_up()
     needs = NeedIndex.of(svc.durable.needs())
-    known = Known.of(svc.durable.programmes(), svc.durable.organisations())
-    return import_file(svc.ledger, source, filename, needs, sectors, acting_org, on_progress, known)
+    names = _surveyed(source)
+    return import_file(
+        svc.ledger, source, filename, needs, sectors, acting_org, on_progress, Known.named(svc, names), names
+    )
+
+
+def existing(svc: Any, kind: str, ids: set[UUID]) -> set[UUID]:
+    """Which of `ids` the views hold as entities of `kind` ("programme", "org"): one indexed query per chunk."""
+    wanted, found = sorted(map(str, ids)), set[UUID]()
+    with svc.db.transaction(commit=False) as tx:
+        for i in range(0, len(wanted), _CHUNK):
+            chunk = wanted[i : i + _CHUNK]
+            marks = ", ".join("?" * len(chunk))
+            sql = f"SELECT id FROM ledger_entities WHERE kind = ? AND id IN ({marks})"
+            found |= {UUID(row["id"]) for row in tx.execute(sql, [kind, *chunk]).fetchall()}
+    return found
+
+
+def _surveyed(source: Source) -> Survey:
+    try:
+        return survey(source)
+    except IatiFileError as error:
+        raise InvalidInput(error.code, str(error)) from None
 
 
 def import_file(
@@ -118,12 +143,10 @@ def import_file(
     acting_org: UUID | None = None,
     on_progress: Progress | None = None,
     known: Known | None = None,
+    names: Survey | None = None,
 ) -> ImportReport:
-    """`known` None: look every programme and organisation up in the store."""
-    try:
-        total = check_file(source)
-    except IatiFileError as error:
-        raise InvalidInput(error.code, str(error)) from None
+    """`known` None: look every programme and organisation up in the store; `names`: the file's survey, if done."""
+    total = (names or _surveyed(source)).activities
     importer = _Importer(ledger, needs, acting_org, ImportReport(filename), known)
     reader = ActivityReader(source, sectors)
     tick = on_progress or (lambda done, total: None)
@@ -318,12 +341,14 @@ class _Importer:
         else:
             report.unchanged += 1
         report.transactions["imported"].update(plan.count("pledge", "commitment", "disbursement"))
+        report.transactions["corrected"].update(plan.count("correction"))
         report.transactions["revised"].update(plan.count("revise"))
         report.transactions["unchanged"].update(plan.unchanged)
         report.transactions["ignored"].update(plan.ignored)
+        report.transactions["ignored"].update(a.unread)
         report.needs_linked += plan.count("link")["link"]
         report.needs_unlinked += plan.count("unlink")["unlink"]
-        for note in [*out.notes, *plan.notes]:
+        for note in [*a.notes, *out.notes, *plan.notes]:
             report.notes.append({"iati_identifier": a.iati_identifier, "index": index, "note": note})
 
 

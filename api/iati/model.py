@@ -23,6 +23,15 @@ _HERE = Path(__file__).parent
 # Other types are read, then only counted by the importer.
 TRANSACTION_KINDS: Mapping[str, str] = MappingProxyType({"12": "pledge", "2": "commitment", "3": "disbursement"})
 TRANSACTION_TYPE_OF: Mapping[str, str] = MappingProxyType({kind: code for code, kind in TRANSACTION_KINDS.items()})
+# IATI 1.x TransactionType codes, still written in 2.0x files, and the 2.x code IATI's own upgrade maps each to.
+TRANSACTION_TYPE_1X: Mapping[str, str] = MappingProxyType(
+    {"IF": "1", "C": "2", "D": "3", "E": "4", "IR": "5", "LR": "6", "R": "7", "QP": "8", "QS": "9", "CG": "10"}
+)
+# The ledger's books of entries from transactions, each with its own ids: pledges and commitments share one,
+# and negative commitments and disbursements are corrections (docs/iati-import.md, "Transaction identity").
+COMMITMENTS, DISBURSEMENTS, CORRECTIONS = "commitments", "disbursements", "corrections"
+# The decimal places the ledger keeps (domain.amounts.MAX_DECIMAL_PLACES); finer values are rounded half-even.
+DECIMAL_PLACES = 10
 
 
 @dataclass(frozen=True)
@@ -36,7 +45,9 @@ class OrgRef:
 
 @dataclass(frozen=True)
 class Transaction:
-    """One transaction; `ref` is unique within its activity (see parse for derived refs)."""
+    """One transaction; `ref` is its id in the ledger's book, unique within the activity (docs/iati-import.md,
+    "Transaction identity"): the publisher's ref when no other transaction of that book carries it, else derived.
+    """
 
     ref: str
     type_code: str  # IATI TransactionType code; the ledger records those of TRANSACTION_KINDS
@@ -45,6 +56,20 @@ class Transaction:
     value_date: date
     provider_ref: str | None
     description: str | None = None  # exported for third-party reports: "reported by X, not confirmed by Y"
+    # How reading identified it (not what it says, so not compared): the publisher's @ref (None when absent), and
+    # the id the other rule of identity gives it, under which a ledger may hold it.
+    given_ref: str | None = field(default=None, compare=False)
+    aliases: tuple[str, ...] = field(default=(), compare=False)
+
+    @property
+    def book(self) -> str | None:
+        """The ledger's book the transaction goes to, or None when the ledger does not record it."""
+        kind = TRANSACTION_KINDS.get(self.type_code)
+        if kind is None or self.amount == 0 or (kind == "pledge" and self.amount < 0):
+            return None
+        if self.amount < 0:
+            return CORRECTIONS
+        return DISBURSEMENTS if kind == "disbursement" else COMMITMENTS
 
 
 @dataclass(frozen=True)
@@ -58,7 +83,7 @@ class Activity:
     funders: list[OrgRef]  # participating-org role 1
     implementers: list[OrgRef]  # participating-org role 4
     states: list[str]  # recipient countries as ISO alpha-3
-    start: date | None  # actual start if reported, else planned start
+    start: date | None  # actual start if reported, else planned start (docs/iati-import.md, "Dates")
     end: date | None  # actual end if reported, else planned end
     status: int  # IATI ActivityStatus 1..6
     sectors: list[tuple[str, str]] = field(default_factory=list)  # (vocabulary, code)
@@ -66,6 +91,12 @@ class Activity:
     transactions: list[Transaction] = field(default_factory=list)
     default_currency: str | None = None
     last_updated: str | None = None  # the activity's last-updated-datetime, as written
+    # By-products of reading and writing, not what the activity says (so not compared): what reading changed or
+    # left out, for the import report; the type codes of malformed transactions of types not recorded, left out;
+    # and, for the export, dates that are planned ones (types 1 and 3) whatever the status.
+    notes: list[str] = field(default_factory=list, compare=False)
+    unread: list[str] = field(default_factory=list, compare=False)
+    planned: bool = field(default=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -84,7 +115,7 @@ class Skipped:
 
 class IatiFileError(Exception):
     """The file as a whole cannot be read; `code` is stable (iati-version-unsupported, iati-xml-malformed,
-    iati-empty, iati-not-activities), the message is for people.
+    iati-xml-dtd-forbidden, iati-empty, iati-not-activities), the message is for people.
     """
 
     def __init__(self, code: str, message: str, line: int | None = None) -> None:

@@ -10,6 +10,7 @@ import io
 import os
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack
+from dataclasses import dataclass, field
 from itertools import chain
 from typing import BinaryIO
 
@@ -57,7 +58,31 @@ def check_file(source: str | os.PathLike[str] | bytes) -> int:
     activities not read), so an importer refuses a broken file whole; counts activities. Needs a source it can
     read twice.
     """
-    return sum(1 for _ in _activity_elements(source))
+    return survey(source).activities
+
+
+@dataclass
+class Survey:
+    """What a file names, read in `check_file`'s pass: how many activities, their identifiers, organisation refs."""
+
+    activities: int = 0
+    identifiers: set[str] = field(default_factory=set)
+    org_refs: set[str] = field(default_factory=set)
+
+
+def survey(source: str | os.PathLike[str] | bytes) -> Survey:
+    """`check_file`, also collecting the identifiers and organisation refs the file names, so that an importer
+    looks up only those in the ledger."""
+    found = Survey()
+    for element in _activity_elements(source):
+        found.activities += 1
+        named = element.find("iati-identifier")
+        if named is not None and (identifier := "".join(named.itertext()).strip()):
+            found.identifiers.add(identifier)
+        for org in chain(element.iterfind("reporting-org"), element.iterfind("participating-org")):
+            if ref := attr(org, "ref"):
+                found.org_refs.add(ref)
+    return found
 
 
 # --- the file ----------------------------------------------------------------------------------
@@ -70,7 +95,8 @@ def _activity_elements(source: Source) -> Iterator[etree._Element]:
     """
     parser = etree.XMLPullParser(
         events=("start", "end"),
-        resolve_entities=False,
+        resolve_entities=False,  # never expanded, never fetched; and a file declaring any is refused (_check_root)
+        load_dtd=False,
         no_network=True,
         remove_comments=True,
         remove_pis=True,
@@ -113,6 +139,14 @@ def _open(source: Source, stack: ExitStack) -> BinaryIO:
 
 
 def _check_root(root: etree._Element) -> None:
+    docinfo = root.getroottree().docinfo
+    if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
+        raise IatiFileError(
+            "iati-xml-dtd-forbidden",
+            "the file has a document type declaration (DTD), which may declare entities; no IATI file needs one: "
+            "remove the <!DOCTYPE ...> before the root element",
+            root.sourceline,
+        )
     if root.tag != "iati-activities":
         raise IatiFileError(
             "iati-not-activities",

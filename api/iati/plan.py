@@ -1,7 +1,7 @@
 """What one IATI activity changes on its programme: `Plan.between(programme, activity, needs)` reads the aggregate
 and lists the commands, in the order they must run, that make the ledger say what the activity says (status,
-period, money matched by transaction ref, need links by UNCAC tag); differences the domain has no event for
-become notes. Specification: docs/iati-import.md, "What one activity changes on its programme".
+period, money matched by transaction id, negative money as corrections, need links by UNCAC tag); differences the
+domain has no event for become notes. Specification: docs/iati-import.md, "What one activity changes on its programme".
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
-from api.iati.model import TRANSACTION_KINDS, Activity, Transaction
+from api.iati.model import COMMITMENTS, CORRECTIONS, DISBURSEMENTS, TRANSACTION_KINDS, Activity, Transaction
+from domain import corrections
 from domain.errors import RuleBroken
 from domain.organisations import organisation_id as _organisation_id
 from domain.programmes import CANCELLED, CLOSED, Programme
@@ -47,7 +48,7 @@ def closes(status: int) -> bool:
 
 def money_in(activity: Activity) -> bool:
     """Whether the activity carries money the ledger records (which a closed programme refuses)."""
-    return any(t.type_code in TRANSACTION_KINDS and t.amount > 0 for t in activity.transactions)
+    return any(t.book is not None for t in activity.transactions)
 
 
 @dataclass
@@ -95,31 +96,45 @@ def _funder(p: Programme, t: Transaction, acting_org: UUID | None = None) -> UUI
 
 
 def _money(plan: Plan, p: Programme, a: Activity, acting_org: UUID | None) -> None:
-    refs = {t.ref for t in a.transactions}
+    ids = {t.ref for t in a.transactions if t.book is not None}
     # Ledger commitments a changed ref-less amount may stand for: derived ids the file lost.
     orphans = [
-        cid for cid, c in p.commitments.items() if cid.startswith(DERIVED) and cid not in refs and not c["cancelled"]
+        cid for cid, c in p.commitments.items() if cid.startswith(DERIVED) and cid not in ids and not c["cancelled"]
     ]
-    paired: list[str] = []
+    claimed: set[str] = set()  # ledger ids a transaction of the file stands for under another id
     for t in a.transactions:
-        kind = TRANSACTION_KINDS.get(t.type_code)
-        if kind is None or t.amount == 0:
+        if t.book is None:
             plan.ignored[t.type_code] += 1
-        elif kind == "disbursement":
-            _disbursement(plan, p, t, acting_org)
+        elif t.book == DISBURSEMENTS:
+            _disbursement(plan, p, t, acting_org, ids, claimed)
+        elif t.book == CORRECTIONS:
+            _correction(plan, p, t, acting_org, ids, claimed)
         else:
-            _commitment(plan, p, t, kind, orphans, paired, acting_org)
-    lost = sorted(
-        cid for cid, c in p.commitments.items() if cid not in refs and cid not in paired and not c["cancelled"]
-    )
-    if lost:
-        plan.notes.append(
-            f"{len(lost)} commitment(s) or pledge(s) in the ledger are not in the "
-            f"file (kept; cancel them explicitly if withdrawn): {', '.join(lost)}"
-        )
-    gone = sorted(d for d in p.disbursements if d not in refs)
-    if gone:
-        plan.notes.append(f"{len(gone)} disbursement(s) in the ledger are not in the file (kept): {', '.join(gone)}")
+            _commitment(plan, p, t, TRANSACTION_KINDS[t.type_code], orphans, ids, claimed, acting_org)
+    for book, entries, what in (
+        (COMMITMENTS, p.commitments, "commitment(s) or pledge(s)"),
+        (DISBURSEMENTS, p.disbursements, "disbursement(s)"),
+        (CORRECTIONS, p.corrections, "correction(s)"),
+    ):
+        lost = sorted(i for i, e in entries.items() if i not in ids and i not in claimed and not e.get("cancelled"))
+        if lost:
+            cancel = " (kept; cancel them explicitly if withdrawn)" if book == COMMITMENTS else " (kept)"
+            plan.notes.append(f"{len(lost)} {what} in the ledger are not in the file{cancel}: {', '.join(lost)}")
+
+
+def _held(t: Transaction, book: dict[str, dict[str, Any]], ids: set[str], claimed: set[str], fits: Fits) -> str | None:
+    """The ledger's id for the transaction: its own, else the id the other rule of identity gave it, when no other
+    transaction of the file has that id and the entry is the same money (a ref that became shared, or unique)."""
+    if t.ref in book:
+        return t.ref
+    for alias in t.aliases:
+        if alias in book and alias not in ids and alias not in claimed and fits(book[alias]):
+            claimed.add(alias)
+            return alias
+    return None
+
+
+Fits = Callable[[dict[str, Any]], bool]
 
 
 def _recorded(kind: str, t: Transaction, funder: UUID, acting_org: UUID | None) -> Command:
@@ -133,11 +148,58 @@ def _recorded(kind: str, t: Transaction, funder: UUID, acting_org: UUID | None) 
     return lambda q: record(q, t.ref, funder, t.amount, t.currency, t.value_date)
 
 
-def _disbursement(plan: Plan, p: Programme, t: Transaction, acting_org: UUID | None) -> None:
-    if t.ref in p.disbursements:
+def _disbursement(
+    plan: Plan, p: Programme, t: Transaction, acting_org: UUID | None, ids: set[str], claimed: set[str]
+) -> None:
+    def same(d: dict[str, Any]) -> bool:
+        return (d["amount"], d["currency"], d["value_date"]) == (t.amount, t.currency, t.value_date)
+
+    if _held(t, p.disbursements, ids, claimed, same) is not None:
         plan.unchanged[t.type_code] += 1
         return
     plan.add("disbursement", t.type_code, _recorded("disbursement", t, _funder(p, t, acting_org), acting_org))
+
+
+def _correction(
+    plan: Plan, p: Programme, t: Transaction, acting_org: UUID | None, ids: set[str], claimed: set[str]
+) -> None:
+    """A negative commitment or disbursement: a correction taking its magnitude off, kept by the transaction's id;
+    one already recorded is never revised (a different amount is noted)."""
+    kind = corrections.DECREASE if t.type_code == "2" else corrections.CORRECTION
+    magnitude = -t.amount
+
+    def same(c: dict[str, Any]) -> bool:
+        return (c["kind"], c["amount"], c["currency"], c["value_date"]) == (kind, magnitude, t.currency, t.value_date)
+
+    cid = _held(t, p.corrections, ids, claimed, same)
+    if cid is None:
+        plan.add("correction", t.type_code, _corrected(kind, t, _funder(p, t, acting_org), acting_org))
+        return
+    held = p.corrections[cid]
+    if held["kind"] != kind:
+        raise RuleBroken(
+            "transaction-kind-changed",
+            f"transaction {t.ref!r} is a {kind} in the file but a {held['kind']} in the ledger",
+        )
+    plan.unchanged[t.type_code] += 1
+    if held["amount"] != magnitude:
+        plan.notes.append(
+            f"correction {cid!r} takes off {held['amount']} in the ledger but {magnitude} in the file: the ledger "
+            "keeps its own (a correction is not revised; record another)"
+        )
+
+
+def _corrected(kind: str, t: Transaction, funder: UUID, acting_org: UUID | None) -> Command:
+    magnitude, source = -t.amount, t.given_ref
+    reason = f"IATI import: negative transaction {source or t.ref}"
+    reporter = acting_org if acting_org is not None and funder != acting_org else None
+    if kind == corrections.DECREASE:
+        return lambda q: q.decrease_commitment(
+            t.ref, funder, magnitude, t.currency, t.value_date, reason, source, reported_by=reporter
+        )
+    return lambda q: q.correct_disbursement(
+        t.ref, magnitude, t.currency, t.value_date, reason, funder, source, reported_by=reporter
+    )
 
 
 def _commitment(
@@ -146,10 +208,14 @@ def _commitment(
     t: Transaction,
     kind: str,
     orphans: list[str],
-    paired: list[str],
+    ids: set[str],
+    claimed: set[str],
     acting_org: UUID | None,
 ) -> None:
-    cid = t.ref if t.ref in p.commitments else _pair(p, t, kind, orphans, paired, acting_org)
+    def same(c: dict[str, Any]) -> bool:
+        return (c["kind"], c["currency"], c["value_date"]) == (kind, t.currency, t.value_date) and not c["cancelled"]
+
+    cid = _held(t, p.commitments, ids, claimed, same) or _pair(p, t, kind, orphans, claimed, acting_org)
     if cid is None:
         plan.add(kind, t.type_code, _recorded(kind, t, _funder(p, t, acting_org), acting_org))
         return
@@ -170,16 +236,21 @@ def _commitment(
 
 
 def _pair(
-    p: Programme, t: Transaction, kind: str, orphans: list[str], paired: list[str], acting_org: UUID | None
+    p: Programme, t: Transaction, kind: str, orphans: list[str], claimed: set[str], acting_org: UUID | None
 ) -> str | None:
-    if not t.ref.startswith(DERIVED):
+    if t.given_ref is not None:
         return None
     funder = _funder(p, t, acting_org)
     for cid in orphans:
         c = p.commitments[cid]
-        if (c["kind"], c["funder"], c["currency"], c["value_date"]) == (kind, funder, t.currency, t.value_date):
+        if cid not in claimed and (c["kind"], c["funder"], c["currency"], c["value_date"]) == (
+            kind,
+            funder,
+            t.currency,
+            t.value_date,
+        ):
             orphans.remove(cid)
-            paired.append(cid)
+            claimed.add(cid)
             return cid
     return None
 

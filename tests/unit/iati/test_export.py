@@ -237,7 +237,12 @@ def _transactions(draw: st.DrawFn) -> list[Transaction]:
 
 @st.composite
 def _activities(draw: st.DrawFn) -> Activity:
-    start, end = draw(st.tuples(st.none() | _dates, st.none() | _dates).filter(lambda period: period != (None, None)))
+    # A period the ledger holds: some bound, and the end not before the start (reading refuses that, like the domain)
+    start, end = draw(
+        st.tuples(st.none() | _dates, st.none() | _dates).filter(
+            lambda period: period != (None, None) and (None in period or period[0] <= period[1])
+        )
+    )
     return Activity(
         iati_identifier=draw(_code),
         title=draw(_text.filter(bool)),

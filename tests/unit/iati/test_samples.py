@@ -30,8 +30,10 @@ def test_every_activity_of_the_real_2_01_sample_is_imported_or_skipped_with_a_re
     skipped = [item for item in items if isinstance(item, Skipped)]
     assert all(s.iati_identifier and s.reason for s in skipped)
     assert reader.yielded + reader.skipped == 83
-    # And the skips are the negative disbursements (refunds) this publisher reports
-    assert Counter(s.code for s in skipped) == {"negative-amount": 22}
+    # And none is skipped: the negative disbursements (refunds) this publisher reports are read as such
+    assert Counter(s.code for s in skipped) == {}
+    refunds = [(a.iati_identifier, t) for a in items if isinstance(a, Activity) for t in a.transactions if t.amount < 0]
+    assert len(refunds) == 25 and len({a for a, _ in refunds}) == 22 and {t.type_code for _, t in refunds} == {"3"}
 
 
 def test_the_real_sample_maps_funders_without_ref_and_spanish_titles():
@@ -56,7 +58,7 @@ def test_the_annotated_2_03_example_parses():
         reporting_org=OrgRef("AA-AAA-123456789", "Organisation name", "40"),
         funders=[OrgRef("BB-BBB-123456789", "Name of Agency B", "40")],
         implementers=[],
-        states=["AFG", "ATG"],
+        states=["AFG", "ATG", "TKM"],  # TKM: named on its transaction
         start=date(2012, 4, 28),
         end=date(2015, 12, 31),
         status=2,
