@@ -175,7 +175,11 @@ class Ledger(Application[UUID]):
         return self.get(Organisation, org_id)
 
     def organisation_by_ref(self, ref: str) -> Organisation:
-        return self.get(Organisation, organisation_id(ref))
+        """The organisation registered under this IATI ref; NotFound names the ref as given, not the id it maps to."""
+        try:
+            return self.get(Organisation, organisation_id(ref))
+        except NotFound:
+            raise NotFound("organisation-not-found", f"no organisation with ref {ref!r}") from None
 
     def _require_organisations(self, ids: list[UUID]) -> None:
         for org_id in ids:
