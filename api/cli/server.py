@@ -9,7 +9,9 @@ from typing import Annotated
 import typer
 
 from api.cli.common import VIEWS, err, fail, progress, services
+from api.root.services import Services
 from api.root.settings import Settings
+from domain import context
 
 
 def serve(
@@ -38,14 +40,28 @@ def serve(
     err.print(
         f"Ledger on http://{host}:{port}/  (API docs at /docs, store {settings.safe_database_url})", highlight=False
     )
+    services = Services(settings)
+    if settings.demo_mode:
+        print_demo_keys(settings, services, f"http://{host}:{port}/sign-in")
     uvicorn.run(
-        create_app(settings),
+        create_app(settings, services=services),
         host=host,
         port=port,
         log_config=None,
         timeout_graceful_shutdown=20,
         **server_options(settings),  # header, keep-alive and connection limits (README, Operations)
     )
+
+
+def print_demo_keys(settings: Settings, services: Services, sign_in: str) -> None:
+    """The demo's keys, one unbroken line each (issued once per store, kept in a 0600 file: api/demo/keys.py)."""
+    from api.demo import keys
+
+    with context.recording(actor="cli"):
+        issued = keys.ensure(settings, services.ledger)
+    err.print(f"Demo keys, one per role (sign in at {sign_in}; kept in {keys.path(settings)}):", highlight=False)
+    for k in issued:
+        err.print(f"  demo key {k.role}{f' ({k.scope})' if k.scope else ''}: {k.key}", highlight=False, soft_wrap=True)
 
 
 def worker() -> None:

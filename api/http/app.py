@@ -29,7 +29,8 @@ from api.http.routes import (
 from api.root.logs import configure
 from api.root.services import Services
 from api.root.settings import Settings
-from api.web import pages
+from api.web import errors as web_errors
+from api.web import need_forms, pages, sign_in
 
 log = structlog.get_logger()
 
@@ -40,6 +41,8 @@ ROUTERS = [  # every route the app serves, in the order of the OpenAPI document
     keys.router,
     needs.router,
     organisations.router,
+    sign_in.router,
+    need_forms.router,  # before pages: /needs/new is not a need's id
     pages.router,
     programmes.router,
     money_reports.router,
@@ -83,6 +86,7 @@ def create_app(
     app.state.services = services or Services(settings)
     app.state.settings = settings
     problems.install(app)
+    web_errors.install(app)  # a browser asking for a page gets its refusal as a page
     for router in ROUTERS:
         app.include_router(router)
     app.add_middleware(Idempotency, clock=clock)  # inside RequestContext: request ids and body limits come first

@@ -7,6 +7,7 @@ for everyone but admin, and the test suite fails (tests/e2e/api/test_access_matr
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Annotated, Any, cast
 from uuid import UUID
 
@@ -15,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.http.problems import ApiProblem
 from api.http.schemas.text import reason
+from api.web import sessions
 from domain import context, keys
 from domain.errors import NotFound
 from projections.query import Scope
@@ -70,6 +72,8 @@ class Principal:
         raise ApiProblem(403, "forbidden-scope", "this key may write only programmes its organisation funds or reports")
 
 
+NEED_ACTIONS = ("revise", "prioritise", "estimate", "publish", "mark-met", "withdraw", "reopen")
+
 POLICY: dict[tuple[str, str], frozenset[str]] = {
     # organisations
     ("POST", "/v1/organisations"): frozenset({ADMIN, COORDINATOR}),
@@ -80,10 +84,7 @@ POLICY: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/v1/needs"): frozenset({ADMIN, STATE}),
     ("GET", "/v1/needs"): EVERYONE,
     ("GET", "/v1/needs/{need_id}"): EVERYONE,
-    **{
-        ("POST", f"/v1/needs/{{need_id}}/{a}"): frozenset({ADMIN, STATE})
-        for a in ("revise", "prioritise", "estimate", "publish", "mark-met", "withdraw", "reopen")
-    },
+    **{("POST", f"/v1/needs/{{need_id}}/{a}"): frozenset({ADMIN, STATE}) for a in NEED_ACTIONS},
     # programmes
     ("POST", "/v1/programmes"): frozenset({ADMIN, PROVIDER}),
     ("GET", "/v1/programmes"): KEYED,
@@ -139,7 +140,14 @@ POLICY: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/needs/{need_id}"): EVERYONE,
     ("GET", "/programmes/{programme_id}"): KEYED,
     ("GET", "/static/{name}"): EVERYONE,
+    # signing in and out of the pages (api/web/sign_in.py)
+    ("GET", "/sign-in"): EVERYONE,
+    ("POST", "/sign-in"): EVERYONE,
+    ("POST", "/sign-out"): EVERYONE,
 }
+# A form (its page and its POST) is for whoever may call the /v1 route it writes through (api/web/forms.py).
+FORMS = {"/needs/new": "/v1/needs", **{f"/needs/{{need_id}}/{a}": f"/v1/needs/{{need_id}}/{a}" for a in NEED_ACTIONS}}
+POLICY.update({(method, page): POLICY[("POST", api)] for page, api in FORMS.items() for method in ("GET", "POST")})
 
 
 def allowed_roles(method: str, path: str) -> frozenset[str]:
@@ -174,6 +182,11 @@ def key_principal(services: Any, header: str) -> Principal | None:
         return None
     if key is None or not key.accepts(secret):
         return None
+    return principal_of(services, key_id, key)
+
+
+def principal_of(services: Any, key_id: UUID, key: Any) -> Principal:
+    """The principal an accepted key stands for."""
     org_ref = None
     if key.organisation is not None:
         org_ref = services.ledger.organisation(key.organisation).ref
@@ -197,6 +210,10 @@ def authenticate(request: Request) -> Principal:
     if known is not None:
         return cast(Principal, known)
     header = request.headers.get("authorization")
+    if not header and is_page(request):
+        signed_in = session_principal(request)
+        if signed_in is not None:
+            return signed_in
     if not header:
         if request.app.state.settings.demo_mode:
             return Principal(role=COORDINATOR, actor="demo-visitor", demo=True)
@@ -211,6 +228,47 @@ def authenticate(request: Request) -> Principal:
     raise ApiProblem(401, "invalid-credentials", "the key is unknown or revoked", {"WWW-Authenticate": "Bearer"})
 
 
+def is_page(request: Request) -> bool:
+    """Is the request for a browser page (a route of api/web)? Only pages accept the session cookie: the API
+    (/v1) answers keys alone, so no cookie ever authorises an API call a third-party site could forge."""
+    route = request.scope.get("route")
+    return getattr(getattr(route, "endpoint", None), "__module__", "").startswith("api.web.")
+
+
+def session_principal(request: Request) -> Principal | None:
+    """The principal of the request's session cookie, read from the store now; None without a live one.
+
+    The key is read on every request, as for a header: a revoked key's sessions end at its next request.
+    """
+    session_id = request.cookies.get(sessions.COOKIE)
+    if not session_id or len(session_id) > 100:
+        return None
+    services = request.app.state.services
+    key_id = services.sessions.key_of(session_id, datetime.now(UTC))
+    if key_id is None:
+        return None
+    try:
+        key = services.ledger.key(key_id)
+    except NotFound:
+        key = None
+    if key is None or key.revoked:
+        services.sessions.end_all(key_id)
+        return None
+    request.state.session_id = session_id  # forms carry its CSRF token; a POST is checked against it
+    return principal_of(services, key_id, key)
+
+
+async def refuse_forged(request: Request) -> None:
+    """A write made with the session cookie carries the session's CSRF token in its form, or is 403."""
+    session_id = getattr(request.state, "session_id", None)
+    if session_id is None or request.method in READS:
+        return
+    form = await request.form()  # Starlette keeps it: the page reads the same form
+    token = form.get(sessions.CSRF_FIELD)
+    if not sessions.csrf_valid(session_id, token if isinstance(token, str) else None):
+        raise ApiProblem(403, "csrf-token-invalid", "this form is not one this session was given; open it again")
+
+
 async def authorize(request: Request) -> Principal:
     """The app-wide dependency: authenticate, look the route up in POLICY, attribute the events.
 
@@ -221,7 +279,9 @@ async def authorize(request: Request) -> Principal:
     request.state.principal = principal  # the request's log line names who was refused, too
     route = request.scope.get("route")
     path = getattr(route, "path", request.url.path)
-    if principal.demo and request.method not in READS:
+    await refuse_forged(request)
+    # A route anyone may call (signing in) is open to the demo's visitor too; other writes need a key.
+    if principal.demo and request.method not in READS and ANONYMOUS not in allowed_roles(request.method, path):
         raise ApiProblem(
             401,
             "unauthenticated",

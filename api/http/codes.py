@@ -71,6 +71,7 @@ _HTTP = {  # the HTTP layer: requests, keys, preconditions, paging, the store
     "csrf-token-invalid": Code(403, "The form's CSRF token is missing or not this session's"),
     "sign-in-rate-limited": Code(429, "Too many failed sign-ins from this address"),
     "form-expired": Code(422, "The form has no valid form token; open it again"),
+    "api-key-required": Code(422, "No API key given"),
 }
 
 _INPUT = {  # the domain: input wrong on its own

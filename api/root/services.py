@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from api.root.settings import Settings
+from api.web import sessions
 from domain.ledger import Ledger
 from projections import store
 from projections.audit import projection as audit
@@ -37,7 +38,13 @@ class Services:
         store.create_tables(self.db)
         audit.create_tables(self.db, self.events_table)
         seals.create_table(self.db)
-        self.db.create(API_TABLES)
+        self.db.create([*API_TABLES, *sessions.TABLES])
+        self.sessions = sessions.Sessions(
+            self.db,
+            sessions.Lifetime(
+                timedelta(minutes=settings.session_idle_minutes), timedelta(hours=settings.session_absolute_hours)
+            ),
+        )
         self.signing_key = SigningKey.load_or_create(settings.key_file)
         # every event is sealed as it is written (docs/seals.md); a ledger from before seals is sealed once here
         if not isinstance(self.ledger.recorder, SealingRecorder):

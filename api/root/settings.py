@@ -80,6 +80,8 @@ class Settings(BaseSettings):
     reconnect_timeout_seconds: float = 10.0  # caps the pool's reconnect backoff, so recovery is prompt
     statement_timeout_seconds: int = 15
     lock_timeout_seconds: int = 2  # each library call retries 10 times: a blocked write fails in ~22 s
+    session_idle_minutes: float = 30.0  # a browser session unused this long ends (api/web/sessions.py)
+    session_absolute_hours: float = 12.0  # and every session ends this long after its sign-in
 
     @field_validator("log_format")
     @classmethod

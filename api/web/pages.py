@@ -14,12 +14,13 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from api.http.auth import KEYED, READERS_ALL, Principal, PrincipalDep
+from api.http.auth import KEYED, READERS_ALL, Principal, PrincipalDep, allowed_roles
 from api.http.deps import ServicesDep, read_position
 from api.http.problems import ApiProblem
 from api.http.visibility import EVERY_NEED, Visible, names_hidden, programme_row, readable_need, visible_needs
 from api.root.services import Services
-from api.web import charts, dashboard, timeline
+from api.web import charts, dashboard, forms, sessions, timeline
+from domain import reference
 
 router = APIRouter(include_in_schema=False)
 HERE = Path(__file__).resolve().parent
@@ -36,9 +37,34 @@ PAGE_HEADERS = {
 }
 
 
-def page(request: Request, name: str, who: Principal, context: dict[str, Any]) -> HTMLResponse:
-    context = {**context, "who": who}
-    return templates.TemplateResponse(request, name, context, headers=PAGE_HEADERS)
+def page(request: Request, name: str, who: Principal, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
+    context = {**context, "who": who, "signed_in": signed_in(request, who)}
+    return templates.TemplateResponse(request, name, context, status_code=status_code, headers=PAGE_HEADERS)
+
+
+FORM_LINKS = [("/needs/new", "Record a need")]  # the header's links to forms, shown to keys that may open them
+
+
+def signed_in(request: Request, who: Principal) -> dict[str, str] | None:
+    """The header's identity and its Sign out form's CSRF token, for a browser signed in with a session."""
+    session_id = getattr(request.state, "session_id", None)
+    if session_id is None:
+        return None
+    svc = request.app.state.services
+    if who.organisation is not None:
+        scope = svc.ledger.organisation(who.organisation).name
+    elif who.state is not None:
+        scope = reference.states()[who.state].name
+    else:
+        scope = ""
+    links = [(path, label) for path, label in FORM_LINKS if who.role in allowed_roles("GET", path)]
+    return {
+        "role": who.role,
+        "scope": scope,
+        "actor": who.actor,
+        "csrf": sessions.csrf_token(session_id),
+        "links": links,
+    }
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -62,8 +88,13 @@ def coordination(
 
 @router.get("/needs/{need_id}", response_class=HTMLResponse)
 def need_page(request: Request, need_id: UUID, svc: ServicesDep, who: PrincipalDep) -> HTMLResponse:
+    from api.web import need_forms  # the forms render with this module's page(): imported here, not at the top
+
     need = svc.ledger.need(need_id)
     readable_need(who.scope(), need)  # a hidden need is a 404 like an id naming nothing
+    written = forms.written(svc, who, request.query_params.get("written"))  # what a form here just wrote
+    if written and written.get("position"):
+        svc.runner.wait_for(written["position"], svc.settings.read_wait_seconds)  # its own write, in the views
     rows = svc.durable.needs(who.scope(), state=need.state, article=need.article)
     row = next((r for r in rows if r["need_id"] == str(need_id)), None)
     return page(
@@ -76,6 +107,8 @@ def need_page(request: Request, need_id: UUID, svc: ServicesDep, who: PrincipalD
             "currency": svc.currency,
             "events": _history(svc, who, need_id),
             "programmes_visible": who.role in KEYED,
+            "written": written,
+            "actions": need_forms.actions_for(request, who, need),
         },
     )
 
