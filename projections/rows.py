@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from domain import reference
+from domain.corrections import CORRECTION, CORRECTS, DECREASE
 from domain.programmes import CANCELLED, CLOSED, FINALISATION, IMPLEMENTATION, PIPELINE
 from domain.third_party import counted
 from projections.model import NEED, ORG, PROGRAMME, RATES, State
@@ -127,6 +128,13 @@ class Allocation:
         for d in p["disbursements"].values():
             if counted(d):
                 self.disbursed.add(conv, Decimal(d["amount"]), d["currency"], d["value_date"], share)
+        for k in p.get("corrections", {}).values():  # net: a correction takes its amount off its book
+            if not counted(k):
+                continue
+            book = self.committed if k["kind"] == DECREASE else self.disbursed
+            value = book.add(conv, -Decimal(k["amount"]), k["currency"], k["value_date"], share)
+            if k["kind"] == DECREASE:
+                by_funder[k["funder"]] += value
         for org_id in [*p["funders"], *p["implementers"]]:
             self.providers[org_id] = _org_name(state, org_id)
         return by_funder
@@ -213,12 +221,13 @@ def programme_row(state: State, p: dict[str, Any], conv: Converter) -> dict[str,
     """A programme's row: its money counts only its funders' own and what they confirmed; third-party reports
     not confirmed are summed apart (`unconfirmed`, disputed ones not at all) and listed (`reports`)."""
     books = {"pledge": (Totals(), Totals()), "commitment": (Totals(), Totals()), "disbursement": (Totals(), Totals())}
-    for kind, entry in _money(p):
+    net: dict[str, dict[str, Decimal]] = {kind: defaultdict(lambda: ZERO) for kind in books}
+    for kind, entry, amount in _money(p):
         if entry.get("cancelled") or entry.get("confirmation") == "disputed":
             continue
-        books[kind][0 if counted(entry) else 1].add(
-            conv, Decimal(entry["amount"]), entry["currency"], entry["value_date"]
-        )
+        books[kind][0 if counted(entry) else 1].add(conv, amount, entry["currency"], entry["value_date"])
+        if counted(entry):
+            net[kind][entry["currency"]] += amount
     dates = sorted(d["date"] for d in p["deliveries"].values())
     return {
         **{
@@ -250,6 +259,7 @@ def programme_row(state: State, p: dict[str, Any], conv: Converter) -> dict[str,
         **_sums({kind: pair[0] for kind, pair in books.items()}),
         "unconfirmed": _sums({kind: pair[1] for kind, pair in books.items()}),
         "reports": third_party_reports(state, p),
+        **corrections(p, net),
         "deliveries": len(dates),
         "delivery_kinds": sorted({d["kind"] for d in p["deliveries"].values()}),
         "last_delivery": dates[-1] if dates else None,
@@ -266,17 +276,38 @@ def _sums(totals: dict[str, Totals]) -> dict[str, Any]:
     }
 
 
-def _money(p: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
-    """A programme's money entries with their kind: pledges, commitments, then disbursements."""
-    return [(c["kind"], c) for c in p["commitments"].values()] + [
-        ("disbursement", d) for d in p["disbursements"].values()
-    ]
+def _money(p: dict[str, Any]) -> list[tuple[str, dict[str, Any], Decimal]]:
+    """A programme's money entries with the kind they count in and their signed amount: pledges, commitments,
+    disbursements, then corrections, each taken off the kind of money it corrects."""
+    return (
+        [(c["kind"], c, Decimal(c["amount"])) for c in p["commitments"].values()]
+        + [("disbursement", d, Decimal(d["amount"])) for d in p["disbursements"].values()]
+        + [(CORRECTS[k["kind"]], k, -Decimal(k["amount"])) for k in p.get("corrections", {}).values()]
+    )
+
+
+def corrections(p: dict[str, Any], net: dict[str, dict[str, Decimal]]) -> dict[str, Any]:
+    """The programme's counted corrections (its funders' own and confirmed ones): how many, what they took off
+    per currency (`decreased` commitments, `corrected` disbursements), and its net money per currency (`net`), where
+    a decrease beyond what was committed shows below zero."""
+    taken: dict[str, dict[str, Decimal]] = {kind: defaultdict(lambda: ZERO) for kind in CORRECTS}
+    found = [k for k in p.get("corrections", {}).values() if counted(k)]
+    for k in found:
+        taken[k["kind"]][k["currency"]] += Decimal(k["amount"])
+    names = {"pledge": "pledged", "commitment": "committed", "disbursement": "disbursed"}
+    return {
+        "corrections": len(found),
+        "decreased": {c: money(v) for c, v in sorted(taken[DECREASE].items())},
+        "corrected": {c: money(v) for c, v in sorted(taken[CORRECTION].items())},
+        "net": {names[kind]: {c: money(v) for c, v in sorted(by.items())} for kind, by in net.items()},
+    }
 
 
 def third_party_reports(state: State, p: dict[str, Any]) -> list[dict[str, Any]]:
     """Money the reporting organisation reported in another funder's name, with where the funder stands on it:
     "reported by X, not confirmed by Y" wherever money is listed."""
     books = [("commitment", p["commitments"]), ("disbursement", p["disbursements"])]
+    books.append(("correction", p.get("corrections", {})))
     return [
         {
             "book": book,

@@ -35,16 +35,17 @@ def days_before(tx: Tx, prefix: str, day: str) -> int:
 
 
 def count_programmes(tx: Tx, programme_rows: dict[str, dict[str, Any]], fresh: bool) -> None:
-    """Keep how many programmes there are and how many are over-disbursed, and, per day, how many
+    """Keep how many programmes there are and how many are over-disbursed or net-negative, and, per day, how many
     open programmes end then and how many in implementation have been quiet since then: a day's
     overdue and stalled programmes are then a sum over days before it (a bounded range), not a
     count over every programme. Read before the programme rows are rewritten; `fresh`: none stored."""
     changes: dict[str, int] = {}
 
-    def count(over: bool, quiet: str | None, end: str | None, closed: bool, sign: int) -> None:
+    def count(over: bool, quiet: str | None, end: str | None, closed: bool, negative: bool, sign: int) -> None:
         for name, yes in (
             ("programmes", True),
             ("over-disbursed", over),
+            ("net-negative", negative),
             (f"quiet:{quiet}", quiet),
             (f"end:{end}", end and not closed),
         ):
@@ -55,22 +56,31 @@ def count_programmes(tx: Tx, programme_rows: dict[str, dict[str, Any]], fresh: b
     for i in range(0, len(ids), 500):
         chunk = ids[i : i + 500]
         for r in tx.execute(
-            "SELECT over_disbursed, quiet_since, end_date, closed FROM view_programmes"
+            "SELECT over_disbursed, quiet_since, end_date, closed, net_negative FROM view_programmes"
             f" WHERE programme_id IN ({','.join('?' * len(chunk))})",
             chunk,
         ).fetchall():
-            count(bool(r["over_disbursed"]), r["quiet_since"], r["end_date"], bool(r["closed"]), -1)
+            count(
+                bool(r["over_disbursed"]),
+                r["quiet_since"],
+                r["end_date"],
+                bool(r["closed"]),
+                bool(r["net_negative"]),
+                -1,
+            )
     for r in programme_rows.values():
-        count(programme_monitoring.over_disbursed(r), programme_monitoring.quiet_since(r), r["end"], r["closed"], 1)
+        over, negative = programme_monitoring.over_disbursed(r), programme_monitoring.net_negative(r)
+        count(over, programme_monitoring.quiet_since(r), r["end"], r["closed"], negative, 1)
     add_totals(tx, changes)
 
 
 def programme_counts(tx: Tx, today: date) -> dict[str, int]:
     """How many programmes there are and raise each flag on `today`, from the kept counts."""
-    kept = kept_totals(tx, ["programmes", "over-disbursed"])
+    kept = kept_totals(tx, ["programmes", "over-disbursed", "net-negative"])
     return {
         "count": kept["programmes"],
         "over-disbursed": kept["over-disbursed"],
         "stalled": days_before(tx, "quiet", programme_monitoring.stalled_before(today)),
         "overdue": days_before(tx, "end", today.isoformat()),
+        "net-negative": kept["net-negative"],
     }

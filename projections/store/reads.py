@@ -155,6 +155,7 @@ def _flag_sql(today: date) -> dict[str, tuple[str, list[Any]]]:
         "over-disbursed": ("over_disbursed = 1", []),
         "stalled": ("quiet_since < ?", [programme_monitoring.stalled_before(today)]),
         "overdue": ("(end_date < ? AND closed = 0)", [today.isoformat()]),
+        "net-negative": ("net_negative = 1", []),
     }
 
 

@@ -107,11 +107,12 @@ def _upsert_programmes(tx: Tx, programme_rows: dict[str, dict[str, Any]]) -> Non
     """One row per programme, with its states, organisations and flags as columns to filter on."""
     tx.executemany(
         "INSERT INTO view_programmes (programme_id, status, states, orgs, sort_key, over_disbursed,"
-        " quiet_since, end_date, closed, doc) VALUES (?,?,?,?,?,?,?,?,?,?)"
+        " quiet_since, end_date, closed, net_negative, doc) VALUES (?,?,?,?,?,?,?,?,?,?,?)"
         " ON CONFLICT (programme_id) DO UPDATE SET status = excluded.status,"
         " states = excluded.states, orgs = excluded.orgs, sort_key = excluded.sort_key,"
         " over_disbursed = excluded.over_disbursed, quiet_since = excluded.quiet_since,"
-        " end_date = excluded.end_date, closed = excluded.closed, doc = excluded.doc",
+        " end_date = excluded.end_date, closed = excluded.closed, net_negative = excluded.net_negative,"
+        " doc = excluded.doc",
         [
             (
                 r["programme_id"],
@@ -123,6 +124,7 @@ def _upsert_programmes(tx: Tx, programme_rows: dict[str, dict[str, Any]]) -> Non
                 programme_monitoring.quiet_since(r),
                 r["end"],
                 int(r["closed"]),
+                int(programme_monitoring.net_negative(r)),
                 compact_json(r),
             )
             for r in programme_rows.values()

@@ -5,7 +5,9 @@ Flags, judged on `today` (the as_of date for a past view):
   rate are listed apart and not compared);
 - `stalled`: in implementation and no delivery in the 180 days before today; with no delivery
   ever, counted from the start date (or the registration date without one);
-- `overdue`: the end date is past and the programme is neither closed nor cancelled.
+- `overdue`: the end date is past and the programme is neither closed nor cancelled;
+- `net-negative`: corrections took more off a currency's commitments or disbursements than was
+  recorded in it (the net is below zero: docs/corrections.md).
 
 `linked_needs` counts the needs a row links: readers who may not see every need are handed rows
 holding only those they may see (api/http/visibility.py), so it counts the visible ones.
@@ -20,16 +22,21 @@ from typing import Any
 
 from domain.programmes import IMPLEMENTATION
 from projections.views.columns import Column, Table, blank, derived, joined, leftovers, names, shared
-from projections.views.common import fraction
+from projections.views.common import fraction, text
 
 STALL_DAYS = 180
-FLAGS = ("over-disbursed", "stalled", "overdue")
+FLAGS = ("over-disbursed", "stalled", "overdue", "net-negative")
 MONEY = ("pledged", "committed", "disbursed")
 
 
 def unconfirmed(book: str) -> Callable[[dict[str, Any]], str]:
     """A book's third-party reports not confirmed by their funders, summed apart from its total."""
     return lambda i: str(i["unconfirmed"][book])
+
+
+def net(book: str) -> Callable[[dict[str, Any]], str]:
+    """A book's net per currency in one cell: `EUR -12.00;USD 36385.31`."""
+    return lambda i: text(i["net"][book])
 
 
 def report_line(r: dict[str, Any]) -> str:
@@ -65,6 +72,12 @@ TABLE = Table(
     Column("reports", None),
     *(derived(f"unconfirmed_{book}", unconfirmed(book)) for book in MONEY),
     derived("third_party_reports", lambda i: ";".join(report_line(r) for r in i["reports"] if not r["cancelled"])),
+    # corrections (docs/corrections.md): counted ones, what they took off per currency, and the net per currency
+    Column("corrections"),
+    Column("decreased", text),
+    Column("corrected", text),
+    Column("net", None),
+    *(derived(f"net_{book}", net(book)) for book in ("committed", "disbursed")),
 )
 COLUMNS = TABLE.headers
 
@@ -79,6 +92,11 @@ def quiet_since(p: dict[str, Any]) -> str | None:
 
 def over_disbursed(p: dict[str, Any]) -> bool:
     return Decimal(p["disbursed"]) > Decimal(p["committed"])
+
+
+def net_negative(p: dict[str, Any]) -> bool:
+    """Corrections took more off a currency's commitments or disbursements than was recorded in it."""
+    return any(Decimal(v) < 0 for book in ("committed", "disbursed") for v in p["net"][book].values())
 
 
 def stalled_before(today: date) -> str:
@@ -107,6 +125,8 @@ def flags(p: dict[str, Any], today: date) -> list[str]:
         found.append("stalled")
     if p["end"] and date.fromisoformat(p["end"]) < today and not p["closed"]:
         found.append("overdue")
+    if net_negative(p):
+        found.append("net-negative")
     return found
 
 

@@ -106,7 +106,8 @@ class Cell:
         state, article, ta_type = self.key
         programmes = sorted(self.programmes.values(), key=lambda p: p["programme_id"])
         total = sum(self.by_funder.values(), ZERO)
-        hhi = sum(((v / total) ** 2 for v in self.by_funder.values()), ZERO) if total > 0 else None
+        weighed = [max(ZERO, v) for v in self.by_funder.values()]  # a funder decreased below zero weighs nothing
+        hhi = sum(((v / sum(weighed)) ** 2 for v in weighed), ZERO) if sum(weighed) > 0 else None
         pairs = self._pairs(programmes)
         funders = {f for p in programmes for f in _ids(p["funders"])}
         return {

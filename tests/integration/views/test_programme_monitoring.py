@@ -80,7 +80,7 @@ def test_flags_are_judged_on_the_given_day(services: Services) -> None:
         ["overdue"],
         None,
     )
-    assert answer["counts"] == {"over-disbursed": 1, "stalled": 1, "overdue": 2}
+    assert answer["counts"] == {"over-disbursed": 1, "stalled": 1, "overdue": 2, "net-negative": 0}
     # And a year earlier Quiet had not yet stalled nor passed its end
     earlier = by_title(programme_monitoring.view(services.durable.programmes(), "USD", date(2024, 10, 1)))
     assert earlier["Quiet"]["flags"] == []
