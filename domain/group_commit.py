@@ -16,9 +16,11 @@ write that finds nothing to do outside a batch does. The rules are written out i
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import copy
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -34,6 +36,20 @@ RETRIES = 5
 
 Load = Callable[[UUID], Any]
 LoadAt = Callable[[UUID, int], Any]
+
+
+@dataclass(frozen=True)
+class BatchSaved:
+    """What one save did, told to observers (metrics): its commands (None for a bulk load's chunk), its events'
+    names, its time, its error."""
+
+    commands: int | None
+    events: tuple[str, ...]
+    seconds: float
+    error: BaseException | None = None
+
+
+Observer = Callable[[BatchSaved], None]
 
 
 class Unit:
@@ -174,6 +190,24 @@ class GroupCommit:
         self._lock = threading.Lock()  # guards the queue and the leading flag
         self._leading = False  # a thread is running a batch; the queue is empty whenever this is False
         self._local = threading.local()
+        self.observers: list[Observer] = []  # told of every save, after it (the composition root wires them)
+
+    def _saved(self, commands: int | None, events: list[Any], started: float, error: BaseException | None) -> None:
+        report = BatchSaved(commands, tuple(type(e).__name__ for e in events), time.perf_counter() - started, error)
+        for observer in self.observers:
+            with contextlib.suppress(Exception):  # a broken observer must not turn a saved batch into an error
+                observer(report)
+
+    def _save(self, commands: int | None, events: list[Any]) -> list[Any]:
+        """Save `events`, telling the observers how it went."""
+        started = time.perf_counter()
+        try:
+            recordings = self.save(events)
+        except BaseException as e:
+            self._saved(commands, events, started, e)
+            raise
+        self._saved(commands, events, started, None)
+        return recordings
 
     @contextmanager
     def bulk(self, flush_every: int = 2000) -> Iterator[Unit]:
@@ -210,7 +244,7 @@ class GroupCommit:
 
     def _flush(self, unit: Unit) -> None:
         if unit.events:
-            self.save(unit.events)
+            self._save(None, unit.events)
         unit.saved.update((key, type(value)) for key, value in unit.aggregates.items() if value is not None)
         unit.events = []
         unit.aggregates.clear()  # memory stays bounded by one chunk
@@ -272,7 +306,7 @@ class GroupCommit:
                 request.finish(position)
             return
         try:
-            recordings = self.save(unit.events)
+            recordings = self._save(len(decided), unit.events)
         except RecordConflictError as e:
             self._retry_alone(decided, attempt, e)
             return

@@ -8,13 +8,14 @@ from contextlib import asynccontextmanager
 import structlog
 from fastapi import Depends, FastAPI
 
-from api.http import openapi, problems
+from api.http import docs, metrics, openapi, problems
 from api.http.auth import authorize
 from api.http.deps import plain_parameters
 from api.http.idempotency import Clock, Idempotency, utc_now
 from api.http.middleware import LocalOnly, RequestContext
 from api.http.routes import (
     audit,
+    events,
     health,
     iati,
     keys,
@@ -36,9 +37,12 @@ log = structlog.get_logger()
 
 ROUTERS = [  # every route the app serves, in the order of the OpenAPI document
     audit.router,
+    docs.router,
+    events.router,
     health.router,
     iati.router,
     keys.router,
+    metrics.router,
     needs.router,
     organisations.router,
     sign_in.router,
@@ -81,10 +85,14 @@ def create_app(
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # served from the package by api/http/docs.py, without a CDN
+        redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
         dependencies=[Depends(authorize), Depends(plain_parameters)],
     )
     app.state.services = services or Services(settings)
     app.state.settings = settings
+    app.state.metrics = metrics.Metrics(app.state.services)
     problems.install(app)
     web_errors.install(app)  # a browser asking for a page gets its refusal as a page
     for router in ROUTERS:
@@ -95,5 +103,6 @@ def create_app(
     app.add_middleware(
         RequestContext, max_body_bytes=settings.max_body_bytes, body_timeout_seconds=settings.body_timeout_seconds
     )
+    app.add_middleware(metrics.RequestMetrics, metrics=app.state.metrics)  # outermost: every answer is counted
     openapi.install(app)
     return app

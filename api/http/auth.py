@@ -125,6 +125,7 @@ POLICY: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/v1/audit/log"): READERS_ALL,
     ("GET", "/v1/audit/checkpoints"): READERS_ALL | {STATE, PROVIDER},
     ("GET", "/v1/audit/public-key"): EVERYONE,
+    ("GET", "/v1/events"): EVERYONE,  # each reader's own events, by the visibility rules (routes/events.py)
     # IATI
     ("POST", "/v1/imports/iati"): frozenset({ADMIN, PROVIDER}),
     ("GET", "/v1/exports/iati"): KEYED,
@@ -135,7 +136,9 @@ POLICY: dict[tuple[str, str], frozenset[str]] = {
     # operations and pages
     ("GET", "/healthz"): EVERYONE,
     ("GET", "/readyz"): EVERYONE,
-    ("GET", "/metrics"): EVERYONE,
+    ("GET", "/metrics"): READERS_ALL,  # counts of every event, published or not: roles that read everything
+    ("GET", "/docs"): EVERYONE,
+    ("GET", "/docs/assets/{name}"): EVERYONE,
     ("GET", "/"): EVERYONE,
     ("GET", "/needs/{need_id}"): EVERYONE,
     ("GET", "/programmes/{programme_id}"): KEYED,
