@@ -15,6 +15,7 @@ from api.http.idempotency import Clock, Idempotency, utc_now
 from api.http.middleware import LocalOnly, RequestContext
 from api.http.routes import (
     audit,
+    corrections,
     events,
     health,
     iati,
@@ -50,6 +51,7 @@ ROUTERS = [  # every route the app serves, in the order of the OpenAPI document
     pages.router,
     programmes.router,
     money_reports.router,
+    corrections.router,
     rates.router,
     reports.router,
     views.router,

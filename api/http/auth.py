@@ -109,6 +109,11 @@ POLICY: dict[tuple[str, str], frozenset[str]] = {
         for book in ("commitments", "disbursements")
         for a in ("confirm", "dispute")
     },
+    # corrections (docs/corrections.md): as money, by the funder's key or the reporter's; confirmed by the funder's
+    ("POST", "/v1/programmes/{programme_id}/commitment-decreases"): frozenset({ADMIN, PROVIDER}),
+    ("POST", "/v1/programmes/{programme_id}/disbursement-corrections"): frozenset({ADMIN, PROVIDER}),
+    ("POST", "/v1/programmes/{programme_id}/corrections/{correction_id}/confirm"): frozenset({ADMIN, PROVIDER}),
+    ("POST", "/v1/programmes/{programme_id}/corrections/{correction_id}/dispute"): frozenset({ADMIN, PROVIDER}),
     # exchange rates
     ("POST", "/v1/exchange-rates"): frozenset({ADMIN, COORDINATOR}),
     ("GET", "/v1/exchange-rates"): EVERYONE,

@@ -78,8 +78,8 @@ def attributed(ledger: Any, answer: dict[str, Any]) -> dict[str, Any]:
             names[org_id] = ledger.organisation(org_id).name
         return names[org_id]
 
-    for book in ("commitments", "disbursements"):
-        for entry in answer[book]:
+    for book in ("commitments", "disbursements", "corrections"):
+        for entry in answer.get(book, []):
             if entry.get("reported_by") is not None:
                 entry["note"] = report_note(
                     name(entry["reported_by"]),

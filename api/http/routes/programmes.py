@@ -62,6 +62,7 @@ def public(p: Programme) -> dict[str, Any]:
         "needs": [{"need_id": n, "share": None if s is None else str(s)} for n, s in p.links.items()],
         "commitments": [{"commitment_id": k, **c, "amount": str(c["amount"])} for k, c in p.commitments.items()],
         "disbursements": [{"disbursement_id": k, **d, "amount": str(d["amount"])} for k, d in p.disbursements.items()],
+        "corrections": [{"correction_id": k, **c, "amount": str(c["amount"])} for k, c in p.corrections.items()],
         "deliveries": [{"delivery_id": k, **d} for k, d in p.deliveries.items()],
         "version": p.version,
         "created_on": p.created_on,

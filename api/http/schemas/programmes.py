@@ -45,6 +45,28 @@ class MoneyCreate(Entered):
     value_date: Date
 
 
+class CommitmentDecreaseCreate(Entered):
+    """A commitment decrease: `amount` is the positive amount taken off; the reason is the X-Reason header."""
+
+    correction_id: Short | None = Field(default=None, description="generated when absent; unique on the programme")
+    funder: UUID = Field(description="the funder whose commitment in `currency` decreases")
+    amount: DecimalText = Field(description="the positive amount taken off, never a negative one")
+    currency: CurrencyText
+    value_date: Date
+    source_ref: Short | None = Field(default=None, description="the source's transaction ref (IATI transaction/@ref)")
+
+
+class DisbursementCorrectionCreate(Entered):
+    """A disbursement correction (a refund): `amount` is the positive amount taken off; the reason is X-Reason."""
+
+    correction_id: Short | None = Field(default=None, description="generated when absent; unique on the programme")
+    funder: UUID | None = None
+    amount: DecimalText = Field(description="the positive amount taken off, never a negative one")
+    currency: CurrencyText
+    value_date: Date
+    source_ref: Short | None = Field(default=None, description="the source's transaction ref (IATI transaction/@ref)")
+
+
 class CommitmentRevise(In):
     amount: DecimalText
 
@@ -117,6 +139,21 @@ class DisbursementPublic(BaseModel):
     note: str | None = Field(default=None, description='a report: "reported by X, not confirmed by Y"')
 
 
+class CorrectionPublic(BaseModel):
+    correction_id: str
+    kind: Literal["commitment-decrease", "disbursement-correction"]
+    funder: UUID | None
+    amount: str = Field(description="the positive amount taken off its book")
+    currency: str
+    value_date: Date
+    reason: str
+    source_ref: str | None = None
+    reported_by: UUID | None = None
+    confirmation: Confirmation = "own"
+    dispute_reason: str | None = None
+    note: str | None = Field(default=None, description='a report: "reported by X, not confirmed by Y"')
+
+
 class DeliveryPublic(BaseModel):
     delivery_id: str
     kind: str
@@ -143,6 +180,9 @@ class ProgrammePublic(BaseModel):
     needs: list[LinkPublic]
     commitments: list[CommitmentPublic]
     disbursements: list[DisbursementPublic]
+    corrections: list[CorrectionPublic] = Field(
+        default=[], description="commitment decreases and disbursement corrections (docs/corrections.md)"
+    )
     deliveries: list[DeliveryPublic]
     unpublished_needs: int = Field(
         default=0, description="linked needs the reader may not see: a count, never their ids or shares"
@@ -158,5 +198,5 @@ class ProgrammePublic(BaseModel):
 class ProgrammeWritten(ProgrammePublic, Written):
     recorded_id: str | None = Field(
         default=None,
-        description="the commitment, disbursement or delivery this write recorded or changed",
+        description="the commitment, disbursement, correction or delivery this write recorded or changed",
     )

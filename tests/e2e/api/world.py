@@ -46,6 +46,7 @@ class World:
             "programme_id": str(self.programme),
             "commitment_id": self.commitment,
             "disbursement_id": "d-1",  # none recorded: the route answers 404 to those the table lets through
+            "correction_id": "k-1",  # none recorded either
             "key_id": str(self.spare_key),
             "stream_id": str(self.need),
             "state": "KEN",
