@@ -32,7 +32,7 @@ from api.root.logs import configure
 from api.root.services import Services
 from api.root.settings import Settings
 from api.web import errors as web_errors
-from api.web import need_forms, pages, sign_in
+from api.web import need_forms, pages, sign_in, views_pages
 
 log = structlog.get_logger()
 
@@ -55,6 +55,7 @@ ROUTERS = [  # every route the app serves, in the order of the OpenAPI document
     rates.router,
     reports.router,
     views.router,
+    views_pages.router,
 ]
 
 DESCRIPTION = """The shared, append-only ledger of UNCAC technical-assistance needs and the

@@ -152,6 +152,13 @@ POLICY: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/sign-in"): EVERYONE,
     ("POST", "/sign-in"): EVERYONE,
     ("POST", "/sign-out"): EVERYONE,
+    # pages for meetings (api/web/views_pages.py): a view's page shows what its /v1 view shows this reader
+    **{
+        ("GET", f"/views/{v}"): EVERYONE
+        for v in ("unmet-needs", "funding-gaps", "provider-overlap", "priority-areas", "programme-monitoring")
+    },
+    ("GET", "/reports/irg"): EVERYONE,
+    ("GET", "/reports/irg/{state}"): EVERYONE,
 }
 # A form (its page and its POST) is for whoever may call the /v1 route it writes through (api/web/forms.py).
 FORMS = {"/needs/new": "/v1/needs", **{f"/needs/{{need_id}}/{a}": f"/v1/needs/{{need_id}}/{a}" for a in NEED_ACTIONS}}

@@ -7,6 +7,7 @@ Money stays Decimal and becomes a float only for geometry.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -27,13 +28,13 @@ def dec(value: str | None) -> Decimal:
     return Decimal(value) if value else ZERO
 
 
-def compact(value: Decimal | float | int) -> str:
-    """Money for a projector: 1.5M, 980k, 12.5k, 640."""
+def compact(value: Decimal | float | int, digits: int = 1) -> str:
+    """Money for a projector: 1.5M, 980k, 12.5k, 640; `digits` more decimals where two must differ."""
     v = float(value)
     for size, suffix in ((1e9, "bn"), (1e6, "M"), (1e3, "k")):
-        if abs(v) >= size * 0.9995:  # 999,999 reads 1M, not 1000k
+        if abs(v) >= size * (0.9995 if digits == 1 else 1 - 0.5 * 10**-digits / 1000):  # 999,999 reads 1M, not 1000k
             n = v / size
-            text = f"{n:.1f}".removesuffix(".0") if n < 100 else f"{n:.0f}"
+            text = f"{n:.{digits}f}".rstrip("0").removesuffix(".") if n < 100 or digits > 1 else f"{n:.0f}"
             return text + suffix
     return f"{v:.0f}"
 
@@ -71,12 +72,15 @@ def bin_of(value: Decimal, bounds: list[Decimal]) -> int:
 
 
 def legend(bounds: list[Decimal]) -> list[dict[str, Any]]:
-    items = [{"fill": PALETTE[0], "label": "no gap"}]  # then one swatch per bin, light to dark
-    low = ZERO
-    for b in bounds:
+    """A swatch per bin, light to dark, labelled by its bounds: printed with as many decimals as
+    it takes for every bound to read differently (never `56k–56k`)."""
+    items = [{"fill": PALETTE[0], "label": "no gap"}]
+    edges = [ZERO, *bounds]
+    digits = next((d for d in range(1, 7) if len({compact(e, d) for e in edges}) == len(set(edges))), 6)
+    for low, b in zip(edges, bounds, strict=False):
         k = bin_of(b, bounds)
-        items.append({"fill": PALETTE[k], "label": f"{compact(low)}–{compact(b)}"})
-        low = b
+        span = compact(b, digits) if low == b else f"{compact(low, digits)}–{compact(b, digits)}"
+        items.append({"fill": PALETTE[k], "label": span})
     return items
 
 
@@ -223,8 +227,23 @@ def _summary(
 BAR_W, BAR_H, BAR_STEP, LABEL_H, VALUE_W = 430, 24, 60, 24, 100
 
 
-def bars(items: list[dict[str, Any]], label: str, value: str, title: str | None = None) -> dict[str, Any]:
-    """Horizontal bars, largest first, each under its label, scaled to the largest value."""
+def gap_unknown(item: dict[str, Any]) -> int:
+    """A funding-gaps group's needs whose gap is unknown (no estimate, or no exchange rate for it)."""
+    return int(item.get("needs_without_estimate", 0)) + int(item.get("needs_estimate_unconverted", 0))
+
+
+def bars(
+    items: list[dict[str, Any]],
+    label: str,
+    value: str,
+    title: str | None = None,
+    unknown: Callable[[dict[str, Any]], int] | None = None,
+) -> dict[str, Any]:
+    """Horizontal bars, largest first, each under its label, scaled to the largest value.
+
+    `unknown` counts an item's parts whose value is unknown: a bar of nothing known reads
+    "unknown" (no bar), one partly known says how many parts it leaves out; neither reads as 0.
+    """
     ranked = sorted(items, key=lambda i: dec(i.get(value)), reverse=True)
     top = max((dec(i.get(value)) for i in ranked), default=ZERO)
     out = []
@@ -232,17 +251,36 @@ def bars(items: list[dict[str, Any]], label: str, value: str, title: str | None 
         v = dec(item.get(value))
         w = float(v / top) * BAR_W if top > 0 else 0.0
         y = n * BAR_STEP
+        missing = unknown(item) if unknown else 0
         out.append(
             {
                 "label": str(item[label]),
                 "title": item.get(title) if title else None,
                 "value": v,
-                "text": compact(v),
-                "full": full(v),
+                "unknown": missing,
+                "known": v > 0 or not missing,
+                "text": _bar_text(v, missing),
+                "full": _bar_full(v, missing),
                 "ly": y + 18,
                 "y": y + LABEL_H,
                 "w": max(w, 2.0 if v > 0 else 0.0),
                 "ty": y + LABEL_H + BAR_H / 2,
             }
         )
-    return {"bars": out, "bar_h": BAR_H, "width": BAR_W + VALUE_W, "height": max(1, len(out)) * BAR_STEP}
+    width = BAR_W + (VALUE_W * 2 if any(b["unknown"] for b in out) else VALUE_W)
+    return {"bars": out, "bar_h": BAR_H, "width": width, "height": max(1, len(out)) * BAR_STEP}
+
+
+def _bar_text(v: Decimal, missing: int) -> str:
+    if not missing:
+        return compact(v)
+    return f"{compact(v)} + {missing} unknown" if v > 0 else "unknown"
+
+
+def _bar_full(v: Decimal, missing: int) -> str:
+    needs = "need" if missing == 1 else "needs"
+    if not missing:
+        return full(v)
+    if v > 0:
+        return f"{full(v)}, and unknown for {missing} {needs} (no estimate or no exchange rate)"
+    return f"unknown ({missing} {needs} without an estimate or an exchange rate)"

@@ -7,17 +7,19 @@ only parses the request and renders.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
 from api.http.auth import KEYED, READERS_ALL
 from api.http.deps import read_day
-from api.http.problems import ApiProblem
 from api.http.visibility import programme_rows, visible_needs
 from api.web import charts, timeline
+from api.web import filters as web_filters
+from api.web.filters import Wrong, checked
 from domain import reference
+from domain.errors import InvalidInput
 from projections.query import matches
 from projections.views import funding_gaps, priority_areas, programme_monitoring, provider_overlap
 from projections.views.common import ZERO
@@ -35,13 +37,18 @@ class Filters:
     as_of: str | None = None
 
     @classmethod
+    def checked(cls, **raw: str | None) -> tuple[Filters, list[Wrong]]:
+        """The filters whose values pass the API's own validators, and the ones refused (dropped)."""
+        values, wrong = checked(raw, CHECKS)
+        return cls(**values), wrong
+
+    @classmethod
     def parse(cls, **raw: str | None) -> Filters:
-        v = {k: (raw.get(k) or "").strip() or None for k in (f.name for f in fields(cls))}
-        region = v["region"] and reference.region(v["region"])  # the API's filters' own validators
-        state = v["state"] and reference.country(v["state"])
-        chapter = v["chapter"] and reference.chapter(v["chapter"])
-        ta_type = v["ta_type"] and reference.ta_type_v2(v["ta_type"])
-        return cls(region, state, _cycle(v["cycle"]), chapter, ta_type, v["as_of"])
+        """The filters, or the first refusal raised."""
+        filters, wrong = cls.checked(**raw)
+        if wrong:
+            raise InvalidInput(wrong[0].code, wrong[0].detail)
+        return filters
 
     @property
     def narrowed(self) -> bool:
@@ -68,13 +75,26 @@ class Filters:
         values = {k: v for k, v in vars(replace(self, **change)).items() if v not in (None, "")}
         return urlencode(values)
 
+    def view_query(self, **extra: Any) -> str:
+        """This selection for a view's page (api/web/views_pages.py), which has no review cycle."""
+        values = {k: v for k, v in vars(self).items() if k != "cycle" and v not in (None, "")}
+        return urlencode({**values, **{k: v for k, v in extra.items() if v is not None}})
 
-def _cycle(value: str | None) -> int | None:
-    if value is None:
-        return None
+
+def _cycle(value: str) -> int:
     if not value.isdigit() or int(value) not in reference.review_cycles():
-        raise ApiProblem(422, "unknown-cycle", f"review cycle {value!r} does not exist (1 or 2)")
+        raise InvalidInput("unknown-cycle", f"review cycle {value!r} does not exist (1 or 2)")
     return int(value)
+
+
+CHECKS = {  # the dashboard's filters, in the form's order
+    "region": web_filters.CHECKS["region"],
+    "state": web_filters.CHECKS["state"],
+    "cycle": ("Review cycle", _cycle),
+    "chapter": web_filters.CHECKS["chapter"],
+    "ta_type": web_filters.CHECKS["ta_type"],
+    "as_of": web_filters.CHECKS["as_of"],
+}
 
 
 def headline(rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -136,8 +156,8 @@ def read(svc: Any, who: Any, filters: Filters, position: int | None) -> dict[str
         "options": options(everything),
         "headline": headline(rows),
         "heatmap": charts.heatmap(rows, filters.chapters(), filters.by_article, currency),
-        "gap_by_chapter": charts.bars(chapter_labels(by_chapter["items"]), "name", "gap"),
-        "gap_by_region": charts.bars(by_region["items"], "label", "gap"),
+        "gap_by_chapter": charts.bars(chapter_labels(by_chapter["items"]), "name", "gap", unknown=charts.gap_unknown),
+        "gap_by_region": charts.bars(by_region["items"], "label", "gap", unknown=charts.gap_unknown),
         "gap_total": by_chapter["total"],
         "overlap": overlap,
         "priorities": priorities["items"][:10],

@@ -79,11 +79,12 @@ def coordination(
     ta_type: Text = None,
     as_of: Text = None,
 ) -> HTMLResponse:
-    filters = dashboard.Filters.parse(
+    filters, wrong = dashboard.Filters.checked(
         region=region, state=state, cycle=cycle, chapter=chapter, ta_type=ta_type, as_of=as_of
     )
     position = read_position(svc, filters.as_of, None)  # a date alone: the end of that day, UTC
-    return page(request, "dashboard.html", who, dashboard.read(svc, who, filters, position))
+    context = {**dashboard.read(svc, who, filters, position), "wrong": wrong}  # a wrong value: named, dropped
+    return page(request, "dashboard.html", who, context, 422 if wrong else 200)
 
 
 @router.get("/needs/{need_id}", response_class=HTMLResponse)

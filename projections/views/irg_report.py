@@ -1,7 +1,9 @@
 """irg-report (resolution para 13): a State party's current and anticipated needs, met or not.
 
 An open need is addressed when at least one active programme is linked to it (with its providers,
-programmes and the commitment allocated to it), and unmet otherwise.
+programmes and the commitment allocated to it), and unmet otherwise. A figure that cannot be known
+is null (JSON), an empty cell (CSV) or "unknown" (Markdown), always with why (`gap_unknown_reason`:
+no estimate, or no exchange rate for its currency), never 0.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ TABLE = Table(
     Column("committed"),
     Column("gap", blank),
     Column("coverage", blank),
+    Column("gap_unknown_reason", blank),
     Column("providers", names),
     Column("programmes", titles),
     Column("source", lambda source: f"{source['kind']}: {source['reference']}"),
@@ -57,6 +60,7 @@ def _item(r: dict[str, Any]) -> dict[str, Any]:
         "committed": r["allocated_commitment"],
         "gap": r["gap"],
         "coverage": r["coverage"],
+        "gap_unknown_reason": unknown_reason(r),
         "unconverted": r["unconverted"],
         "providers": r["providers"],
         "programmes": [
@@ -71,6 +75,17 @@ def _item(r: dict[str, Any]) -> dict[str, Any]:
             if p["active"]
         ],
     }
+
+
+NO_ESTIMATE = "no estimate"
+
+
+def unknown_reason(row: dict[str, Any]) -> str | None:
+    """Why a need's gap is unknown, in words; None when it is known."""
+    if row["gap"] is not None:
+        return None
+    pending = sorted(row["unconverted"]["estimated"])
+    return f"no exchange rate for {', '.join(pending)}" if pending else NO_ESTIMATE
 
 
 def _horizon(rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -94,12 +109,18 @@ def _horizon(rows: list[dict[str, Any]]) -> dict[str, Any]:
             ("gap", "gap"),
         )
     }
+    known = sum(1 for r in rows if r["gap"] is not None)
+    reasons = [i["gap_unknown_reason"] for i in items if i["gap_unknown_reason"]]
     return {
         "needs": len(items),
         "addressed": sum(1 for i in items if i["status"] == "addressed"),
         "unmet": sum(1 for i in items if i["status"] == "unmet"),
-        **{k: money(v) for k, v in total.items()},
-        "needs_gap_unknown": sum(1 for r in rows if r["gap"] is None),
+        # over the needs with a converted estimate; null when there are needs and none has one
+        **{k: money(v) if known or not rows or k == "committed" else None for k, v in total.items()},
+        "needs_with_estimate": known,
+        "needs_gap_unknown": len(rows) - known,
+        "needs_without_estimate": reasons.count(NO_ESTIMATE),
+        "needs_estimate_unconverted": len(reasons) - reasons.count(NO_ESTIMATE),
         "unconverted": unconverted.out(),
         "items": items,
     }
@@ -149,6 +170,33 @@ def _cell(value: Any) -> str:
     return escaped(str(value if value is not None else "—"))
 
 
+def _figure(i: dict[str, Any], key: str) -> str:
+    """A need's estimate or gap, or "unknown (why)": never a blank that reads as nothing owed."""
+    return i[key] if i[key] is not None else f"unknown ({i['gap_unknown_reason']})"
+
+
+def unknown_words(h: dict[str, Any]) -> str:
+    """Why the gap of some needs is unknown: "2 without an estimate, 1 without an exchange rate"."""
+    parts = [
+        f"{n} without an estimate" if key == "needs_without_estimate" else f"{n} without an exchange rate"
+        for key in ("needs_without_estimate", "needs_estimate_unconverted")
+        if (n := h[key])
+    ]
+    return ", ".join(parts)
+
+
+def _summary(h: dict[str, Any], currency: str) -> str:
+    counts = f"Open needs: {h['needs']} ({h['addressed']} addressed, {h['unmet']} unmet)."
+    committed = f"Committed {h['committed']} {currency}."
+    if not h["needs_with_estimate"]:
+        return f"{counts} Estimated cost and gap: unknown ({unknown_words(h)}). {committed}"
+    known = f"{h['needs_with_estimate']} of {h['needs']}" if h["needs_gap_unknown"] else "all"
+    text = f"{counts} Estimated {h['estimated']} {currency} and gap {h['gap']} {currency}, over {known} needs. "
+    if h["needs_gap_unknown"]:
+        text += f"Gap unknown for {h['needs_gap_unknown']} ({unknown_words(h)}). "
+    return text + committed
+
+
 def _table(header: list[str], rows: list[list[Any]]) -> list[str]:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     return lines + ["| " + " | ".join(_cell(v) for v in row) + " |" for row in rows]
@@ -162,13 +210,7 @@ def _section(title: str, h: dict[str, Any], currency: str) -> list[str]:
     lines = [f"## {title}", ""]
     if not h["needs"]:
         return lines + ["None recorded.", ""]
-    lines += [
-        f"Open needs: {h['needs']} ({h['addressed']} addressed, {h['unmet']} unmet). "
-        f"Estimated {h['estimated']} {currency}, committed {h['committed']} {currency}, "
-        f"gap {h['gap']} {currency}; gap unknown (no converted estimate) for "
-        f"{h['needs_gap_unknown']}.",
-        "",
-    ]
+    lines += [_summary(h, currency), ""]
     leftovers = [f"{book} {text(amounts)}" for book, amounts in h["unconverted"].items() if amounts]
     if leftovers:
         lines += [f"Without an exchange rate, not included above: {'; '.join(leftovers)}.", ""]
@@ -184,7 +226,7 @@ def _section(title: str, h: dict[str, Any], currency: str) -> list[str]:
                         _article(i),
                         ", ".join(i["ta_types_v2"]),
                         i["priority"],
-                        i["estimated"],
+                        _figure(i, "estimated"),
                         i["description"],
                     ]
                     for i in unmet
@@ -212,9 +254,9 @@ def _section(title: str, h: dict[str, Any], currency: str) -> list[str]:
                         _article(i),
                         ", ".join(i["ta_types_v2"]),
                         i["priority"],
-                        i["estimated"],
+                        _figure(i, "estimated"),
                         i["committed"],
-                        i["gap"],
+                        _figure(i, "gap"),
                         ", ".join(p["name"] for p in i["providers"]),
                         ", ".join(p["title"] for p in i["programmes"]),
                         i["description"],
