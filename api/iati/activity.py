@@ -232,7 +232,8 @@ def _transactions(
             if type_code in TRANSACTION_KINDS:
                 raise
             unread.append(type_code or "none")
-            notes.append(f"{reject}; ignored: the ledger does not record type {type_code or '(none)'}")
+            why = f"the ledger does not record type {type_code}" if type_code else "a transaction without a type"
+            notes.append(f"{reject}; ignored: {why}")
     if mapped:
         codes = ", ".join(f"{old} → {TRANSACTION_TYPE_1X[old]} ({n})" for old, n in sorted(mapped.items()))
         notes.append(f"IATI 1.x transaction type codes read as 2.x: {codes}")

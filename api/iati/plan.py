@@ -96,27 +96,36 @@ def _funder(p: Programme, t: Transaction, acting_org: UUID | None = None) -> UUI
 
 
 def _money(plan: Plan, p: Programme, a: Activity, acting_org: UUID | None) -> None:
-    ids = {t.ref for t in a.transactions if t.book is not None}
+    ids: dict[str, set[str]] = {COMMITMENTS: set(), DISBURSEMENTS: set(), CORRECTIONS: set()}  # the file's, by book
+    for t in a.transactions:
+        if t.book is not None:
+            ids[t.book].add(t.ref)
     # Ledger commitments a changed ref-less amount may stand for: derived ids the file lost.
     orphans = [
-        cid for cid, c in p.commitments.items() if cid.startswith(DERIVED) and cid not in ids and not c["cancelled"]
+        cid
+        for cid, c in p.commitments.items()
+        if cid.startswith(DERIVED) and cid not in ids[COMMITMENTS] and not c["cancelled"]
     ]
-    claimed: set[str] = set()  # ledger ids a transaction of the file stands for under another id
+    claimed: dict[str, set[str]] = {book: set() for book in ids}  # ledger ids the file holds under other ids
     for t in a.transactions:
         if t.book is None:
             plan.ignored[t.type_code] += 1
         elif t.book == DISBURSEMENTS:
-            _disbursement(plan, p, t, acting_org, ids, claimed)
+            _disbursement(plan, p, t, acting_org, ids[DISBURSEMENTS], claimed[DISBURSEMENTS])
         elif t.book == CORRECTIONS:
-            _correction(plan, p, t, acting_org, ids, claimed)
+            _correction(plan, p, t, acting_org, ids[CORRECTIONS], claimed[CORRECTIONS])
         else:
-            _commitment(plan, p, t, TRANSACTION_KINDS[t.type_code], orphans, ids, claimed, acting_org)
+            _commitment(
+                plan, p, t, TRANSACTION_KINDS[t.type_code], orphans, ids[COMMITMENTS], claimed[COMMITMENTS], acting_org
+            )
     for book, entries, what in (
         (COMMITMENTS, p.commitments, "commitment(s) or pledge(s)"),
         (DISBURSEMENTS, p.disbursements, "disbursement(s)"),
         (CORRECTIONS, p.corrections, "correction(s)"),
     ):
-        lost = sorted(i for i, e in entries.items() if i not in ids and i not in claimed and not e.get("cancelled"))
+        lost = sorted(
+            i for i, e in entries.items() if i not in ids[book] and i not in claimed[book] and not e.get("cancelled")
+        )
         if lost:
             cancel = " (kept; cancel them explicitly if withdrawn)" if book == COMMITMENTS else " (kept)"
             plan.notes.append(f"{len(lost)} {what} in the ledger are not in the file{cancel}: {', '.join(lost)}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
@@ -58,3 +59,23 @@ def identify(services: Any, state: str, article: int, description: str = "a need
         priority="high",
         source=source("self-assessment", "SA 2021"),
     ).id
+
+
+def net(p: Any) -> dict[str, dict[str, Decimal]]:
+    """A programme's net money per currency, from the aggregate: pledged, committed (less decreases), disbursed
+    (less corrections); cancelled commitments left out, books without money left out."""
+    sums: dict[str, dict[str, Decimal]] = {}
+
+    def add(book: str, currency: str, amount: Decimal) -> None:
+        per = sums.setdefault(book, {})
+        per[currency] = per.get(currency, Decimal(0)) + amount
+
+    for c in p.commitments.values():
+        if not c["cancelled"]:
+            add("pledged" if c["kind"] == "pledge" else "committed", c["currency"], c["amount"])
+    for d in p.disbursements.values():
+        add("disbursed", d["currency"], d["amount"])
+    for k in p.corrections.values():
+        add("committed" if k["kind"] == "commitment-decrease" else "disbursed", k["currency"], -k["amount"])
+    order = ("pledged", "committed", "disbursed")
+    return {book: sums[book] for book in order if book in sums}
