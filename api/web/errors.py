@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, cast
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -20,6 +20,7 @@ from api.web.pages import page
 from domain.errors import DomainError
 
 Handler = Callable[[Request, Any], Awaitable[Response]]
+Installed = Callable[[Request, Any], Response | Awaitable[Response]]  # what FastAPI keeps: problems.py's are async
 
 
 def wants_page(request: Request) -> bool:
@@ -42,11 +43,13 @@ def install(app: FastAPI) -> None:
         app.exception_handlers[cls] = _html_for_pages(app.exception_handlers[cls])
 
 
-def _html_for_pages(json_handler: Handler) -> Handler:
+def _html_for_pages(installed: Installed) -> Handler:
+    json_handler = cast(Handler, installed)
+
     async def handler(request: Request, exc: Any) -> Response:
+        answer = await json_handler(request, exc)
         if not wants_page(request):
-            return await json_handler(request, exc)
-        answer = await json_handler(request, exc)  # the same status, code and detail, in words
+            return answer
         body: dict[str, Any] = json.loads(bytes(answer.body))
         headers = {k: v for k, v in answer.headers.items() if k.lower() in ("retry-after", "www-authenticate")}
         return await run_in_threadpool(

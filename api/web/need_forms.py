@@ -177,10 +177,13 @@ def identify(svc: Services, who: Principal, v: Values) -> dict[str, Any]:
 # ---- the actions on a need ----
 
 
+Run = Callable[[Services, Principal, UUID, int | None, Values], dict[str, Any]]
+
+
 @dataclass(frozen=True)
 class Action:
     form: Form
-    run: Callable[[Services, Principal, UUID, int | None, Values], dict[str, Any]]
+    run: Run
     prefill: Callable[[Need], Values]
     applies: Callable[[Need], bool]  # the need's status allows it (the domain still decides)
 
@@ -201,15 +204,38 @@ def _open(n: Need) -> bool:
     return n.status == "open"
 
 
+def _through(route: Callable[..., dict[str, Any]], body: Callable[[Values], Any] | None = None) -> Run:
+    """Run an action through its /v1 route's function: the body that route validates, the version the form saw."""
+
+    def run(svc: Services, who: Principal, need_id: UUID, version: int | None, v: Values) -> dict[str, Any]:
+        if body is None:
+            return route(need_id, svc, who, version, Response())
+        return route(need_id, body(v), svc, who, version, Response())
+
+    return run
+
+
+def _reason(v: Values) -> Reason:
+    return Reason.model_validate({"reason": v["reason"]})
+
+
+def _form(name: str, title: str, button: str, *fields: Field) -> Form:
+    return Form(name, title, button, fields, ("POST", f"/v1/needs/{{need_id}}/{name}"))
+
+
+def _estimate(n: Need) -> Values:
+    cost = n.estimated_cost or {}
+    return {
+        "estimated_cost": cost.get("amount", ""),
+        "currency": cost.get("currency", ""),
+        "value_date": str(cost.get("value_date", "")),
+    }
+
+
+REASON_REQUIRED = replace(REASON, required=True)
 ACTIONS: dict[str, Action] = {
     "revise": Action(
-        Form(
-            "revise",
-            "Revise the need",
-            "Revise",
-            (DESCRIPTION, TA, PARAGRAPH, HORIZON, REASON),
-            ("POST", "/v1/needs/{need_id}/revise"),
-        ),
+        _form("revise", "Revise the need", "Revise", DESCRIPTION, TA, PARAGRAPH, HORIZON, REASON),
         _revise,
         lambda n: {
             "description": n.description,
@@ -220,72 +246,41 @@ ACTIONS: dict[str, Action] = {
         _open,
     ),
     "prioritise": Action(
-        Form(
-            "prioritise",
-            "Change the priority",
-            "Prioritise",
-            (PRIORITY, REASON),
-            ("POST", "/v1/needs/{need_id}/prioritise"),
-        ),
-        lambda svc, who, i, ver, v: api.prioritise(
-            i, NeedPrioritise.model_validate({"priority": v["priority"]}), svc, who, ver, Response()
-        ),
+        _form("prioritise", "Change the priority", "Prioritise", PRIORITY, REASON),
+        _through(api.prioritise, lambda v: NeedPrioritise.model_validate({"priority": v["priority"]})),
         lambda n: {"priority": n.priority},
         _open,
     ),
     "estimate": Action(
-        Form("estimate", "Estimate the cost", "Estimate", (*COST, REASON), ("POST", "/v1/needs/{need_id}/estimate")),
-        lambda svc, who, i, ver, v: api.estimate(i, Amount.model_validate(_cost(v) or {}), svc, who, ver, Response()),
-        lambda n: {
-            "estimated_cost": n.estimated_cost["amount"] if n.estimated_cost else "",
-            "currency": n.estimated_cost["currency"] if n.estimated_cost else "",
-            "value_date": str(n.estimated_cost["value_date"]) if n.estimated_cost else "",
-        },
+        _form("estimate", "Estimate the cost", "Estimate", *COST, REASON),
+        _through(api.estimate, lambda v: Amount.model_validate(_cost(v) or {})),
+        _estimate,
         _open,
     ),
     "publish": Action(
-        Form("publish", "Publish the need", "Publish", (REASON,), ("POST", "/v1/needs/{need_id}/publish")),
-        lambda svc, who, i, ver, v: api.publish(i, svc, who, ver, Response()),
+        _form("publish", "Publish the need", "Publish", REASON),
+        _through(api.publish),
         lambda n: {},
         lambda n: n.status == "open" and not n.published,
     ),
-    **{
-        name: Action(
-            Form(name, title, button, (replace(REASON, required=True),), ("POST", f"/v1/needs/{{need_id}}/{name}")),
-            run,
-            lambda n: {},
-            applies,
-        )
-        for name, title, button, run, applies in (
-            (
-                "mark-met",
-                "Mark the need met",
-                "Mark met",
-                lambda svc, who, i, ver, v: api.mark_met(
-                    i, Reason.model_validate({"reason": v["reason"]}), svc, who, ver, Response()
-                ),
-                _open,
-            ),
-            (
-                "withdraw",
-                "Withdraw the need",
-                "Withdraw",
-                lambda svc, who, i, ver, v: api.withdraw(
-                    i, Reason.model_validate({"reason": v["reason"]}), svc, who, ver, Response()
-                ),
-                _open,
-            ),
-            (
-                "reopen",
-                "Reopen the need",
-                "Reopen",
-                lambda svc, who, i, ver, v: api.reopen(
-                    i, Reason.model_validate({"reason": v["reason"]}), svc, who, ver, Response()
-                ),
-                lambda n: n.status != "open",
-            ),
-        )
-    },
+    "mark-met": Action(
+        _form("mark-met", "Mark the need met", "Mark met", REASON_REQUIRED),
+        _through(api.mark_met, _reason),
+        lambda n: {},
+        _open,
+    ),
+    "withdraw": Action(
+        _form("withdraw", "Withdraw the need", "Withdraw", REASON_REQUIRED),
+        _through(api.withdraw, _reason),
+        lambda n: {},
+        _open,
+    ),
+    "reopen": Action(
+        _form("reopen", "Reopen the need", "Reopen", REASON_REQUIRED),
+        _through(api.reopen, _reason),
+        lambda n: {},
+        lambda n: n.status != "open",
+    ),
 }
 
 

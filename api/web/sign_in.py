@@ -86,9 +86,9 @@ def sign_in(request: Request, svc: ServicesDep, who: PrincipalDep, data: FormDep
     wait = limit(request).retry_after(client, time.monotonic())
     if wait:
         limited = ApiProblem(429, "sign-in-rate-limited", f"too many failed sign-ins; try again in {wait} seconds")
-        answer = _show(request, who, forms.refusal(SIGN_IN, {}, limited))
-        answer.headers["Retry-After"] = str(wait)
-        return answer
+        refused = _show(request, who, forms.refusal(SIGN_IN, {}, limited))
+        refused.headers["Retry-After"] = str(wait)
+        return refused
     typed = data.get("api_key")
     key = typed.strip() if isinstance(typed, str) and len(typed) <= 200 else ""
     if not key:

@@ -167,7 +167,7 @@ def test_a_state_key_opening_another_states_need_form_gets_a_page_saying_why(
     answer = browser.get(f"/needs/{w.foreign_need}/revise")
     # then it gets a 403 page naming the reason, and no form
     assert answer.status_code == 403 and "text/html" in answer.headers["content-type"]
-    assert "may not write needs of UGA" in answer.text and "<form method=\"post\" action=\"/needs/" not in answer.text
+    assert "may not write needs of UGA" in answer.text and '<form method="post" action="/needs/' not in answer.text
     # and its need page offers no action, while its own need's page does
     assert 'id="actions-h"' not in browser.get(f"/needs/{w.foreign_need}").text
     assert 'id="action-publish"' in browser.get(f"/needs/{w.need}").text
