@@ -7,12 +7,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
 from api.root.services import Services
 from api.web.sessions import COOKIE
 from domain import keys as key_text
+from tests.e2e.api import world
 from tests.e2e.browser.conftest import Watched
 from tests.support import axe
 from tests.support.servers import LiveServer
@@ -134,3 +136,48 @@ def test_a_refused_need_form_keeps_what_was_typed_and_a_revoked_keys_session_end
     services.ledger.revoke_key(parsed[0])
     assert page.goto(person.base + "/needs/new").status == 401
     assert "Sign in" in page.inner_text(".viewer")
+
+
+def test_a_form_sent_twice_writes_once_and_a_forged_one_writes_nothing(
+    person: Watched, keys: dict[str, str], services: Services
+) -> None:
+    page = person.page
+    sign_in(person, keys["state"])
+    person.open("/needs/new")
+    page.get_by_label("Article").select_option("10")
+    page.get_by_label("Policymaking").check()
+    page.get_by_label("Description").fill("Sent twice")
+    page.get_by_label("Source reference").fill("SACL")
+    page.get_by_label("Priority").select_option("low")
+    page.get_by_label("Source kind").select_option("self-assessment")
+    # the form as the browser would send it, with its hidden tokens and the session's cookie
+    sent = page.evaluate("() => [...new FormData(document.querySelector('#need-form')).entries()]")
+    body = "&".join(f"{quote(k)}={quote(v)}" for k, v in sent)
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    # when it is sent without its CSRF token, it is refused with a page and the log does not move
+    before = services.ledger.position()
+    forged = "&".join(f"{quote(k)}={quote(v)}" for k, v in sent if k != "csrf_token")
+    refused = page.request.post(person.base + "/needs/new", data=forged, headers=headers, max_redirects=0)
+    assert refused.status == 403 and "csrf-token-invalid" in refused.text()
+    assert services.ledger.position() == before
+    # when it is sent twice, both answers lead to one need, written once
+    first = page.request.post(person.base + "/needs/new", data=body, headers=headers, max_redirects=0)
+    head = services.ledger.position()
+    second = page.request.post(person.base + "/needs/new", data=body, headers=headers, max_redirects=0)
+    assert first.status == second.status == 303 and first.headers["location"] == second.headers["location"]
+    assert services.ledger.position() == head > before
+
+
+def test_a_state_key_opening_another_states_need_form_is_told_why(
+    person: Watched, keys: dict[str, str], services: Services
+) -> None:
+    # given Uganda's published need, and Kenya's focal point signed in
+    w = world.build(services.ledger)
+    services.ledger.change_need(w.foreign_need, lambda n: n.publish())
+    sign_in(person, keys["state"])
+    # when it opens the need's revise form, it gets a page saying why, and no form
+    answer = person.page.goto(f"{person.base}/needs/{w.foreign_need}/revise")
+    assert answer is not None and answer.status == 403
+    assert "may not write needs of UGA" in person.page.inner_text("main")
+    assert person.page.locator("main form").count() == 0
+    accessible(person, "forbidden-scope")
