@@ -6,7 +6,7 @@ import json
 
 from api.iati.export import validate
 from api.iati.parse import iter_activities
-from tests.support.iati_import import LEGACY, MAEC, MAEC_ACTIVITIES, identify
+from tests.support.iati_import import FIXTURES, LEGACY, MAEC, MAEC_ACTIVITIES, identify
 from tests.support.processes import ledger_on
 from tests.support.stores import opened
 
@@ -71,3 +71,15 @@ def test_export_writes_valid_iati_and_the_unmet_needs_csv(settings, tmp_path):
     assert csv_run.returncode == 0, csv_run.stderr
     header, row = csv_run.stdout.splitlines()
     assert header.startswith("need_id,state,state_name") and ",IDN,Indonesia," in row
+
+
+def test_import_refuses_a_file_declaring_entities_with_exit_1_and_writes_nothing(settings):
+    # When a file with a DTD declaring entities is imported
+    run = ledger_on(settings, "import", "iati", str(FIXTURES / "dtd-entities.xml"), "--json")
+    # Then the command fails (exit 1), says why, reports the code, and the ledger holds no event
+    assert run.returncode == 1
+    assert "document type declaration (DTD)" in flat(run.stderr)
+    (report,) = json.loads(run.stdout)
+    assert report["error"]["code"] == "iati-xml-dtd-forbidden"
+    with opened(settings) as svc:
+        assert (svc.ledger.recorder.max_notification_id() or 0) == 0

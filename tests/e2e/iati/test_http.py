@@ -6,7 +6,7 @@ from datetime import date
 
 from api.iati.export import validate
 from api.iati.parse import iter_activities
-from tests.support.iati_import import LEGACY, MAEC, events_after, head, programme
+from tests.support.iati_import import FIXTURES, LEGACY, MAEC, events_after, head, programme
 from tests.support.iati_xml import activity_xml, document
 from tests.support.servers import client_for
 
@@ -34,13 +34,20 @@ def test_an_admin_imports_a_raw_xml_body_and_a_second_import_appends_nothing(htt
 
 
 def test_files_refused_whole_answer_422_problems_with_their_code(http, services):
-    # When the legacy 1.0 file, a cut-off file and an empty body are posted
+    # When the legacy 1.0 file, a cut-off file, an empty body and a file declaring entities are posted
     start = head(services)
     legacy = http.post("/v1/imports/iati", content=LEGACY.read_bytes(), headers=XML)
     cut = http.post("/v1/imports/iati", content=document(activity_xml())[:-60], headers=XML)
     empty = http.post("/v1/imports/iati", content=b"", headers={"Content-Type": "text/xml"})
+    dtd = http.post("/v1/imports/iati", files={"file": ("x.xml", (FIXTURES / "dtd-entities.xml").read_bytes())})
     # Then each is a 422 problem naming why, and nothing is written
-    for answer, code in ((legacy, "iati-version-unsupported"), (cut, "iati-xml-malformed"), (empty, "iati-empty")):
+    refused = (
+        (legacy, "iati-version-unsupported"),
+        (cut, "iati-xml-malformed"),
+        (empty, "iati-empty"),
+        (dtd, "iati-xml-dtd-forbidden"),
+    )
+    for answer, code in refused:
         assert answer.status_code == 422, answer.text
         assert answer.headers["content-type"] == "application/problem+json"
         assert answer.json()["code"] == code
