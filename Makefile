@@ -25,10 +25,12 @@ $(BIN)/.installed: pyproject.toml $(LOCK)
 
 install: $(BIN)/.installed
 
-## run: the API and dashboard on the embedded SQLite store, with the demo data loaded
+## run: the API and dashboard on the embedded SQLite store in LEDGER_HOME, with the demo data loaded;
+## `make run PORT=8080` serves on another port. `exec`: the server is make's child itself, so a stop reaches it
+## directly and its exit 0 (README, "The two commands") is make's answer
 run: install
 	$(BIN)/ledger demo
-	LEDGER_DEMO_MODE=true $(BIN)/ledger serve --demo --host $(HOST) --port $(PORT)
+	LEDGER_DEMO_MODE=true exec $(BIN)/ledger serve --demo --host $(HOST) --port $(PORT)
 
 ## test: the whole suite, on SQLite and on PostgreSQL (LEDGER_TEST_POSTGRES_URL)
 test: install
@@ -40,7 +42,10 @@ lint: install
 	$(BIN)/ruff format --check $(SOURCES)
 	$(BIN)/mypy
 
-$(BIN)/uv: $(BIN)/.installed
+# uv needs only the virtualenv, not a finished install: after a pyproject.toml edit the install's `pip check`
+# fails until `make lock` has put the new package in the lock
+$(BIN)/uv:
+	test -x $(BIN)/pip || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet uv==$(UV_VERSION)
 
 ## lock: re-resolve requirements/ after a change to pyproject.toml, keeping every pin that still fits
