@@ -4,6 +4,10 @@ A cell's programmes are the active programmes linked to its open needs. Concentr
 Herfindahl-Hirschman index (0-1) of the funders' shares of the commitment allocated to the
 cell's needs; 1/HHI is the effective number of funders. Commitments without an exchange rate
 cannot be weighed against the others: they are listed per currency and left out of the HHI.
+A need with several TA types sits in several cells: `committed` (the HHI's base) is the commitment
+allocated to the cell's needs, whole in each of their cells, while `committed_allocated_to_cell`
+splits each need's allocation equally over its TA types (to the cent, the odd cents to the first),
+so the cells of a list add up to their needs' allocations without counting any twice.
 Two programmes on a cell are a pair to discuss when their periods intersect (a missing start or
 end is open) and they are not the same provider's work: their funders differ, or both name
 implementers and those differ.
@@ -32,14 +36,22 @@ TABLE = Table(
     Column("funders", names),
     Column("implementers", names),
     shared("currency"),
-    Column("committed"),
-    Column("unconverted_committed", text),
+    Column("committed", None),  # whole in each TA type's cell: not additive, so not in the CSV
+    Column("committed_allocated_to_cell"),
+    Column("unconverted_committed", None),
+    Column("unconverted_committed_allocated_to_cell", text),
     Column("hhi", blank),
     Column("effective_providers", blank),
     Column("overlap", lambda overlap: "yes" if overlap else "no"),
     Column("pairs", lambda pairs: ";".join(" / ".join(p["title"] for p in pair["programmes"]) for pair in pairs)),
 )
 COLUMNS = TABLE.headers
+
+
+def split(amount: Decimal, parts: int, index: int) -> Decimal:
+    """Part `index` of `amount` cut into `parts` to the cent; the parts add up to it exactly."""
+    cents, extra = divmod(int((amount * 100).to_integral_value()), parts)
+    return Decimal(cents + (1 if index < extra else 0)) / 100
 
 
 def _ids(orgs: list[dict[str, str]]) -> frozenset[str]:
@@ -72,12 +84,17 @@ class Cell:
         self.names: dict[str, str] = {}
         self.first: dict[str, Any] = {}
         self.unconverted: dict[str, Decimal] = {}
+        self.in_cell: dict[str, Decimal] = {}  # per programme: its allocation's part in this cell
+        self.unconverted_in_cell: dict[str, Decimal] = {}
 
     def add(self, row: dict[str, Any]) -> None:
         self.first = self.first or row
         self.needs.append(row["need_id"])
+        parts, index = len(row["ta_types_v2"]), row["ta_types_v2"].index(self.key[2])
         for currency, amount in row["unconverted"]["committed"].items():
             self.unconverted[currency] = self.unconverted.get(currency, ZERO) + Decimal(amount)
+            part = split(Decimal(amount), parts, index)
+            self.unconverted_in_cell[currency] = self.unconverted_in_cell.get(currency, ZERO) + part
         for p in row["programmes"]:
             if not p["active"]:
                 continue
@@ -88,6 +105,7 @@ class Cell:
             for funder, amount in p["committed_by_funder"].items():
                 self.by_funder[funder] = self.by_funder.get(funder, ZERO) + Decimal(amount)
                 self.by_programme[pid] = self.by_programme.get(pid, ZERO) + Decimal(amount)
+                self.in_cell[pid] = self.in_cell.get(pid, ZERO) + split(Decimal(amount), parts, index)
 
     def _orgs(self, ids: set[str]) -> list[dict[str, str]]:
         return [
@@ -130,6 +148,7 @@ class Cell:
                     "funders": p["funders"],
                     "implementers": p["implementers"],
                     "committed": money(self.by_programme.get(p["programme_id"], ZERO)),
+                    "committed_allocated_to_cell": money(self.in_cell.get(p["programme_id"], ZERO)),
                 }
                 for p in programmes
             ],
@@ -145,6 +164,10 @@ class Cell:
             "currency": currency,
             "committed": money(total),
             "unconverted_committed": {c: money(v) for c, v in sorted(self.unconverted.items())},
+            "committed_allocated_to_cell": money(sum(self.in_cell.values(), ZERO)),
+            "unconverted_committed_allocated_to_cell": {
+                c: money(v) for c, v in sorted(self.unconverted_in_cell.items())
+            },
             "hhi": ratio(hhi) if hhi is not None else None,
             "effective_providers": money(1 / hhi) if hhi else None,  # to the hundredth, as amounts are
             "overlap": bool(pairs),
