@@ -51,7 +51,7 @@ def main(arguments: list[str]) -> None:
     total = kept = 0
     reasons: Counter[str] = Counter()
     with tempfile.TemporaryDirectory() as home:
-        svc = Services(Settings(database_url=f"sqlite:///{home}/ledger.db", signing_key_file=f"{home}/key.pem"))
+        svc = Services(Settings(database_url=f"sqlite:///{home}/ledger.db", signing_key_file=Path(home) / "key.pem"))
         try:
             for path in files(arguments):
                 named = party_activities(path)
