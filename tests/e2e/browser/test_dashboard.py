@@ -219,9 +219,14 @@ def test_a_state_key_sees_only_published_needs_and_its_own(
 
 
 def test_an_unknown_filter_value_is_refused_as_invalid_input(live: LiveServer) -> None:
+    # A page names the wrong value on the page (422, HTML); /v1 answers problem+json
     answer = httpx.get(f"{live.url}/", params={"region": "Atlantis"})
     assert answer.status_code == 422
-    assert answer.json()["code"] == "unknown-region"
+    assert answer.headers["content-type"].startswith("text/html")
+    assert 'id="wrong-region"' in answer.text and "Atlantis" in answer.text
+    answer = httpx.get(f"{live.url}/v1/views/unmet-needs", params={"region": "Atlantis"})
+    assert answer.status_code == 422
+    assert answer.json()["code"] == "invalid-request" or answer.json()["code"] == "unknown-region"
 
 
 def test_pages_forbid_every_other_origin(live: LiveServer) -> None:
