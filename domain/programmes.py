@@ -32,7 +32,7 @@ def share(value: object) -> Decimal | None:
     return d
 
 
-class Programme(LedgerAggregate):
+class Programme(corrections.CorrectionBook):
     @staticmethod
     def create_id(iati_identifier: str | None = None, **_: object) -> UUID:
         from uuid import uuid4
@@ -112,8 +112,7 @@ class Programme(LedgerAggregate):
         self.commitments: dict[str, dict[str, Any]] = {}
         self.disbursements: dict[str, dict[str, Any]] = {}
         self.deliveries: dict[str, dict[str, Any]] = {}
-        # commitment decreases and disbursement corrections by correction id (domain/corrections.py)
-        self.corrections: dict[str, dict[str, Any]] = {}
+        self.corrections: dict[str, dict[str, Any]] = {}  # by correction id (domain/corrections.py)
 
     # ---- rules shared by commands ----
 
@@ -246,74 +245,6 @@ class Programme(LedgerAggregate):
         entry = third_party.report(self._book(book, money_id), book, money_id)
         self._money_disputed(book=book, money_id=money_id, reason=third_party.check_dispute(entry, money_id, reason))
 
-    def _book(self, book: str, money_id: str | None = None) -> dict[str, dict[str, Any]]:
-        """A book of money: commitments (pledges with them), disbursements, or corrections (`money_id` known)."""
-        if book != corrections.BOOK:
-            return third_party.entries(self, book)
-        if money_id is not None:
-            corrections.known(self.corrections, money_id)
-        return self.corrections
-
-    # ---- corrections: money taken off the books, with a reason (domain/corrections.py) ----
-
-    def decrease_commitment(
-        self,
-        correction_id: str,
-        funder: UUID,
-        amount: object,
-        currency: str,
-        value_date: date,
-        reason: str,
-        source_ref: str | None = None,
-        reported_by: UUID | None = None,
-    ) -> None:
-        """Take `amount` off what `funder` committed in `currency` (IATI: a negative commitment); the net may go
-        below zero, which the views show and programme-monitoring flags."""
-        fields = self._correction(correction_id, funder, amount, currency, value_date, reason, source_ref, reported_by)
-        self._commitment_decreased(**fields)
-
-    def correct_disbursement(
-        self,
-        correction_id: str,
-        amount: object,
-        currency: str,
-        value_date: date,
-        reason: str,
-        funder: UUID | None = None,
-        source_ref: str | None = None,
-        reported_by: UUID | None = None,
-    ) -> None:
-        """Take `amount` off what was disbursed in `currency` (IATI: a negative disbursement, a refund)."""
-        fields = self._correction(correction_id, funder, amount, currency, value_date, reason, source_ref, reported_by)
-        self._disbursement_corrected(**fields)
-
-    def _correction(
-        self,
-        correction_id: str,
-        funder: UUID | None,
-        amount: object,
-        currency: str,
-        value_date: date,
-        reason: str,
-        source_ref: str | None,
-        reported_by: UUID | None,
-    ) -> dict[str, Any]:
-        """A correction's fields, checked as ordinary money is (the id first, so a re-run is a duplicate)."""
-        self._require_open_for_money()
-        key = self._new_money_id("correction", correction_id, self.corrections)
-        if funder is not None:
-            self._require_funder(funder)
-        return {
-            "correction_id": key,
-            "funder": funder,
-            "amount": reference.amount(amount),
-            "currency": reference.currency(currency),
-            "value_date": dates.within(value_date, "the value date"),
-            "reason": reference.text("reason-required", reason, "the reason for the correction"),
-            "source_ref": (source_ref or "").strip() or None,
-            "reported_by": corrections.reporter(self.reporting_org, funder, reported_by),
-        }
-
     # ---- deliveries, status, period ----
 
     def record_delivery(
@@ -438,39 +369,6 @@ class Programme(LedgerAggregate):
     @event("MoneyDisputed")
     def _money_disputed(self, book: str, money_id: str, reason: str) -> None:
         self._book(book)[money_id].update(confirmation=third_party.DISPUTED, dispute_reason=reason)
-
-    # `reason` is the event's own reason field: the correction's reason is what the audit trail reads as its why
-    @event("CommitmentDecreased")
-    def _commitment_decreased(
-        self,
-        correction_id: str,
-        funder: UUID,
-        amount: Decimal,
-        currency: str,
-        value_date: date,
-        reason: str,
-        source_ref: str | None,
-        reported_by: UUID | None,
-    ) -> None:
-        self.corrections[correction_id] = corrections.entry(
-            corrections.DECREASE, funder, amount, currency, value_date, reason, source_ref, reported_by
-        )
-
-    @event("DisbursementCorrected")
-    def _disbursement_corrected(
-        self,
-        correction_id: str,
-        funder: UUID | None,
-        amount: Decimal,
-        currency: str,
-        value_date: date,
-        reason: str,
-        source_ref: str | None,
-        reported_by: UUID | None,
-    ) -> None:
-        self.corrections[correction_id] = corrections.entry(
-            corrections.CORRECTION, funder, amount, currency, value_date, reason, source_ref, reported_by
-        )
 
     @event("DeliveryRecorded")
     def _delivery_recorded(

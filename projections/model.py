@@ -272,13 +272,6 @@ def _correction(doc: dict[str, Any], name: str, e: Any) -> None:
     doc.setdefault("corrections", {})[e.correction_id] = entry
 
 
-def _book(doc: dict[str, Any], book: str) -> dict[str, Any]:
-    """A programme document's book of money: commitments, disbursements or corrections."""
-    if book == "correction":
-        return doc.setdefault("corrections", {})  # type: ignore[no-any-return]
-    return doc["commitments"] if book == "commitment" else doc["disbursements"]  # type: ignore[no-any-return]
-
-
 def _third_party(doc: dict[str, Any], name: str, e: Any) -> None:
     """A third-party report enters its book unconfirmed (counted in no total, see rows.py); its funder
     confirms it (it counts from then on) or disputes it with a reason (it never counts)."""
@@ -297,7 +290,7 @@ def _third_party(doc: dict[str, Any], name: str, e: Any) -> None:
         else:
             doc["commitments"][e.money_id] = {"kind": e.kind, **entry, "cancelled": False}
         return
-    book = _book(doc, e.book)
+    book = doc.setdefault("corrections", {}) if e.book == "correction" else doc[f"{e.book}s"]  # commitments, ...
     confirmed = name == "MoneyConfirmed"
     book[e.money_id].update(
         confirmation="confirmed" if confirmed else "disputed", dispute_reason=None if confirmed else e.reason

@@ -125,7 +125,8 @@ class Cell:
         programmes = sorted(self.programmes.values(), key=lambda p: p["programme_id"])
         total = sum(self.by_funder.values(), ZERO)
         weighed = [max(ZERO, v) for v in self.by_funder.values()]  # a funder decreased below zero weighs nothing
-        hhi = sum(((v / sum(weighed)) ** 2 for v in weighed), ZERO) if sum(weighed) > 0 else None
+        weight = sum(weighed, ZERO)
+        hhi = sum(((v / weight) ** 2 for v in weighed), ZERO) if weight > 0 else None
         pairs = self._pairs(programmes)
         funders = {f for p in programmes for f in _ids(p["funders"])}
         return {
