@@ -235,14 +235,15 @@ def _transactions(draw: st.DrawFn) -> list[Transaction]:
     ]
 
 
+def _held_period(period: tuple[date | None, date | None]) -> bool:
+    start, end = period
+    return (start, end) != (None, None) and (start is None or end is None or start <= end)
+
+
 @st.composite
 def _activities(draw: st.DrawFn) -> Activity:
     # A period the ledger holds: some bound, and the end not before the start (reading refuses that, like the domain)
-    start, end = draw(
-        st.tuples(st.none() | _dates, st.none() | _dates).filter(
-            lambda period: period != (None, None) and (None in period or period[0] <= period[1])
-        )
-    )
+    start, end = draw(st.tuples(st.none() | _dates, st.none() | _dates).filter(_held_period))
     return Activity(
         iati_identifier=draw(_code),
         title=draw(_text.filter(bool)),

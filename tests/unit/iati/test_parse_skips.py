@@ -43,14 +43,18 @@ SKIPS = {
     ),
     "planned end before planned start": (
         dict(
-            activity_date='<activity-date type="1" iso-date="2024-05-01"/><activity-date type="3" iso-date="2024-01-01"/>'
+            activity_date=(
+                '<activity-date type="1" iso-date="2024-05-01"/><activity-date type="3" iso-date="2024-01-01"/>'
+            )
         ),
         "end-before-start",
         "the planned end 2024-01-01 is before the planned start 2024-05-01",
     ),
     "actual end before actual start": (
         dict(
-            activity_date='<activity-date type="2" iso-date="2024-05-01"/><activity-date type="4" iso-date="2024-01-01"/>'
+            activity_date=(
+                '<activity-date type="2" iso-date="2024-05-01"/><activity-date type="4" iso-date="2024-01-01"/>'
+            )
         ),
         "end-before-start",
         "the actual end 2024-01-01",
