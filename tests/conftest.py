@@ -6,6 +6,9 @@ Each test is marked with its tier (unit, integration, e2e) from its folder, so `
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +22,11 @@ from api.root.services import Services
 from api.root.settings import Settings
 from tests.support.servers import LiveServer, client_for
 from tests.support.stores import drop_this_runs_databases, new_database
+
+# The suite never touches the real per-user data directory (~/.local/share/uncac-ledger): a setting left to its
+# default, in this process or a `ledger` subprocess (tests/support/processes.py passes it on), lands here.
+TEST_HOME = tempfile.mkdtemp(prefix="ledger-test-home-")
+os.environ["LEDGER_HOME"] = TEST_HOME
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -111,3 +119,4 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     drop_this_runs_databases()
+    shutil.rmtree(TEST_HOME, ignore_errors=True)

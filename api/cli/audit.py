@@ -17,7 +17,7 @@ from typing import Annotated, Any
 
 import typer
 
-from api.cli.common import err, fail, progress, services
+from api.cli.common import err, events_table, fail, load_settings, no_ledger, progress, services
 from api.cli.trust import key_ids, own_key, public_keys, public_of, saved_checkpoints
 from api.cli.verify_report import Outcome, report, unreadable
 from api.root.settings import Settings
@@ -102,13 +102,15 @@ def _verify_store(
     as_json: bool,
 ) -> Outcome:
     """The database, read-only; with the ledger's own private key at hand, the seals of the unsigned tail too."""
-    from projections.audit.readonly import StoreUnreadable, open_readonly
+    from projections.audit.readonly import StoreMissing, StoreUnreadable, open_readonly
     from projections.audit.store import events_head
     from projections.audit.verify_store import unsealed_after, verify_store
 
     table = events_table(settings)
     try:
         db = open_readonly(settings.database_url, table)
+    except StoreMissing as e:
+        unreadable(no_ledger(settings, e), as_json)
     except StoreUnreadable as e:
         unreadable(f"{settings.safe_database_url}: {e}", as_json)
     try:
@@ -135,14 +137,6 @@ def _verify_store(
         "trigger": found.trigger,
     }
     return Outcome(verdict, found.result, found.checkpoints, facts)
-
-
-def events_table(settings: Settings) -> str:
-    """The library's name for the events table (eventsourcing 9.5: SQLite's is `stored_events`, PostgreSQL's is the
-    application's name + `_events`), known without opening the ledger, which would create it."""
-    from domain.ledger import Ledger
-
-    return f"{Ledger.name.lower()}_events" if settings.is_postgres else "stored_events"
 
 
 def _store_notes(trigger: str | None, unchained: int, chained: int, unsealed: int | None) -> list[Reason]:
@@ -213,10 +207,13 @@ def _write(lines: Any, output: Path | None) -> None:
 def public_key() -> None:
     """Print the ledger's public key (PEM): give it to auditors, who keep their own copy. Reads the key file only:
     it never creates a key (nor opens the database), so it cannot hand out a key the ledger does not sign with."""
-    path = Settings().key_file
+    config = load_settings()
+    path = config.key_file
     if not path.is_file():
         unreadable(
-            f"no signing key at {path}: the ledger creates it when it first starts (ledger serve or demo)", False
+            f"no signing key at {path}: the ledger creates it when it first starts (ledger serve or demo); to use "
+            f"another ledger's, set LEDGER_HOME (now {config.home}) or LEDGER_SIGNING_KEY_FILE",
+            False,
         )
     try:
         key = SigningKey.load(path)

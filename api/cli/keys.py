@@ -13,7 +13,9 @@ from api.cli.common import err, fail, services
 def issue(
     role: Annotated[str, typer.Option(help="admin, coordinator, state, provider or auditor")],
     name: Annotated[str, typer.Option(help="who holds the key")],
-    org: Annotated[str | None, typer.Option(help="organisation ref (provider keys)")] = None,
+    org: Annotated[
+        str | None, typer.Option("--organisation", "--org", help="IATI ref of a registered organisation (provider)")
+    ] = None,
     state: Annotated[str | None, typer.Option(help="ISO alpha-3 (state keys)")] = None,
 ) -> None:
     """Print a new key alone on stdout; it is shown once and stored only as a hash."""

@@ -17,9 +17,8 @@ from typing import Annotated, Any
 
 import typer
 
-from api.cli.common import err, fail, progress, services
+from api.cli.common import err, fail, load_settings, progress, services
 from api.cli.trust import key_ids, own_key, public_keys, public_of, saved_checkpoints
-from api.root.settings import Settings
 from domain import context
 
 TAMPERED, UNREADABLE = 1, 2
@@ -72,7 +71,7 @@ def restore(
     why = _reason(accept_unsigned_tail, reason)
     if not file.is_file():
         fail(f"no such log file: {file}", UNREADABLE)
-    settings = _settings()
+    settings = load_settings()
     own = own_key(settings.key_file, as_json, needed=not public_key)
     keys = public_keys(public_key or [], as_json) or ([public_of(own)] if own else [])
     saved = saved_checkpoints(checkpoint or [], as_json)
@@ -83,7 +82,7 @@ def restore(
         if as_json:
             typer.echo(json.dumps({"restored": False, "exit_code": proof.refusal.exit_code, **_facts(proof)}))
         fail(f"{file} not restored, nothing written: {proof.refusal.message}", proof.refusal.exit_code)
-    with services() as svc, context.recording(actor=_actor(), reason=why):
+    with services(create=True) as svc, context.recording(actor=_actor(), reason=why):
         try:
             done = restore_into(svc, file, proof, lambda label, total: progress(total, label))
         except RestoreRefused as e:
@@ -113,13 +112,6 @@ def _reason(accept: bool, reason: str | None) -> str | None:
     if not accept and reason is not None:
         raise typer.BadParameter("--reason goes with --accept-unsigned-tail", param_hint="--reason")
     return reason.strip() if reason else None
-
-
-def _settings() -> Settings:
-    try:
-        return Settings()
-    except Exception as e:
-        fail(f"cannot read the ledger's settings: {e}")
 
 
 def _actor() -> str:

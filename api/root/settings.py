@@ -1,4 +1,10 @@
-"""Configuration, validated once at start-up (environment or .env)."""
+"""Configuration, validated once at start-up (environment or .env).
+
+Where the ledger lives does not depend on the current folder: `LEDGER_HOME` (default the platform's per-user data
+directory, e.g. `~/.local/share/uncac-ledger`) holds the default store `ledger.db` and the signing key, for `make run`,
+the server and every CLI command alike. An explicit relative SQLite path is read against the current folder once,
+here, and held absolute from then on.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +16,8 @@ from urllib.parse import unquote, urlparse
 
 from eventsourcing.persistence import ApplicationRecorder
 from eventsourcing.postgres import PostgresFactory
-from pydantic import field_validator, model_validator
+from platformdirs import user_data_path
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from projections.audit.sealing import SEAL_KEY_FILE, SealingPostgresRecorder, configured
@@ -40,6 +47,27 @@ def environment_named(value: object) -> Environment:
     return ENVIRONMENTS[name]
 
 
+APP_NAME = "uncac-ledger"
+STORE_FILE = "ledger.db"
+KEY_FILE = "signing-key.pem"
+
+
+def default_home() -> Path:
+    """The platform's per-user data directory: `$XDG_DATA_HOME/uncac-ledger` or `~/.local/share/uncac-ledger` on
+    Linux, `~/Library/Application Support/uncac-ledger` on macOS, `%LOCALAPPDATA%\\uncac-ledger` on Windows."""
+    return user_data_path(APP_NAME, appauthor=False)
+
+
+def absolute(path: Path | str) -> Path:
+    """`path` with `~` expanded and, when relative, read against the current folder (symbolic links kept)."""
+    return Path(os.path.abspath(Path(path).expanduser()))
+
+
+def sqlite_file(database_url: str) -> Path:
+    """The file of a `sqlite:///path` URL, as written (relative or not)."""
+    return Path(database_url.removeprefix("sqlite:///").removeprefix("sqlite://"))
+
+
 def create_private(path: Path) -> None:
     """Create the SQLite file (if missing) readable by its owner only, before SQLite opens it.
 
@@ -58,7 +86,8 @@ def create_private(path: Path) -> None:
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="LEDGER_", env_file=".env", extra="ignore")
 
-    database_url: str = "sqlite:///data/ledger.db"
+    home: Path = Field(default_factory=default_home)  # LEDGER_HOME: the default store and signing key live here
+    database_url: str = ""  # empty: sqlite:///$LEDGER_HOME/ledger.db
     reporting_currency: str = "USD"
     signing_key_file: Path | None = None
     log_format: str | None = None  # json | console; console on a terminal when unset
@@ -90,6 +119,13 @@ class Settings(BaseSettings):
             raise ValueError("LEDGER_LOG_FORMAT is json or console")
         return v
 
+    @field_validator("home", mode="before")
+    @classmethod
+    def _home(cls, v: object) -> Path:
+        if v is None or not str(v).strip():
+            return default_home()
+        return absolute(str(v).strip())
+
     @field_validator("environment", mode="before")
     @classmethod
     def _environment(cls, v: object) -> Environment:
@@ -99,8 +135,14 @@ class Settings(BaseSettings):
     def _safe(self) -> Settings:
         if self.environment is Environment.PRODUCTION and self.demo_mode:
             raise ValueError("LEDGER_DEMO_MODE is refused when LEDGER_ENVIRONMENT=production")
+        if not self.database_url.strip():
+            self.database_url = f"sqlite:///{self.home / STORE_FILE}"
         if not self.database_url.startswith(("sqlite://", "postgresql://", "postgres://")):
             raise ValueError("LEDGER_DATABASE_URL is sqlite:///path or postgresql://...")
+        if not self.is_postgres:  # held absolute: the same store whatever folder a command runs from
+            self.database_url = f"sqlite:///{absolute(sqlite_file(self.database_url))}"
+        if self.signing_key_file is not None:
+            self.signing_key_file = absolute(self.signing_key_file)
         return self
 
     @property
@@ -117,17 +159,23 @@ class Settings(BaseSettings):
 
     @property
     def data_dir(self) -> Path:
+        """Beside the SQLite file; LEDGER_HOME for PostgreSQL."""
         if self.is_postgres:
-            return Path("data")
+            return self.home
         return self.sqlite_path.parent
 
     @property
     def sqlite_path(self) -> Path:
-        return Path(self.database_url.removeprefix("sqlite:///").removeprefix("sqlite://"))
+        return sqlite_file(self.database_url)
 
     @property
     def key_file(self) -> Path:
-        return self.signing_key_file or self.data_dir / "signing-key.pem"
+        return self.signing_key_file or self.data_dir / KEY_FILE
+
+    @property
+    def location(self) -> str:
+        """Where the store is, for messages: the SQLite file's absolute path, or the URL without its password."""
+        return self.safe_database_url if self.is_postgres else str(self.sqlite_path)
 
     def eventsourcing_env(self) -> dict[str, str]:
         """The library's persistence settings for this database URL."""

@@ -21,11 +21,16 @@ from urllib.parse import quote
 
 from projections.db import Database, Tx
 
-__all__ = ["ReadOnlyDatabase", "StoreUnreadable", "open_readonly"]
+__all__ = ["ReadOnlyDatabase", "StoreMissing", "StoreUnreadable", "open_readonly"]
 
 
 class StoreUnreadable(Exception):
     """The database cannot be read as a ledger: missing, unreachable, or not a ledger's."""
+
+
+class StoreMissing(StoreUnreadable):
+    """No ledger there (no SQLite file, or no ledger's tables in it or in the PostgreSQL database): the commands that
+    only read or append refuse on it, and create nothing (api/cli/common.py)."""
 
 
 class ReadOnlyDatabase(Database):
@@ -82,7 +87,7 @@ def sqlite_uri(path: Path) -> str:
 
 def _sqlite(path: Path) -> ReadOnlyDatabase:
     if not path.is_file():
-        raise StoreUnreadable(f"no database file at {path}")
+        raise StoreMissing(f"no database file at {path}")
     try:
         connection = sqlite3.connect(sqlite_uri(path), uri=True, isolation_level=None, check_same_thread=False)
         connection.row_factory = sqlite3.Row
@@ -119,7 +124,7 @@ def _require_tables(db: ReadOnlyDatabase, events_table: str) -> None:
     missing = sorted({events_table, "audit_log", "audit_checkpoints"} - have)
     if missing:
         db.close()
-        raise StoreUnreadable(f"not a ledger's database: no table {', '.join(missing)}")
+        raise StoreMissing(f"not a ledger's database: no table {', '.join(missing)}")
 
 
 def open_readonly(database_url: str, events_table: str) -> ReadOnlyDatabase:

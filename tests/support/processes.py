@@ -31,10 +31,12 @@ LEDGER = str(Path(sys.executable).parent / "ledger")  # the console script pypro
 
 
 def environment(database_url: str, key_file: Path, **extra: str) -> dict[str, str]:
-    """This environment without any LEDGER_ setting of the developer's, then the store, the key and `extra`."""
+    """This environment without any LEDGER_ setting of the developer's, then the suite's LEDGER_HOME (a temporary
+    folder, tests/conftest.py), the store, the key and `extra`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
     return {
         **env,
+        "LEDGER_HOME": os.environ["LEDGER_HOME"],
         "LEDGER_DATABASE_URL": database_url,
         "LEDGER_SIGNING_KEY_FILE": str(key_file),
         "LEDGER_LOG_FORMAT": "json",
