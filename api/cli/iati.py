@@ -103,6 +103,8 @@ def export_iati(
     from api.iati.exporter import ExportSource, NotExported, programme_activities
 
     with _caught_up(state) as (svc, party):
+        if funder is not None:
+            svc.ledger.organisation_by_ref(funder)  # an unknown ref is refused by name, not exported as nothing
         items = programme_activities(svc.ledger, ExportSource.of(svc, party), funder, party)
 
         def expressible() -> Any:
@@ -140,8 +142,5 @@ def export_csv(
 
     with _caught_up(state) as (svc, party):
         answer = unmet_needs.view(svc.durable.needs(state=party, status="open"), svc.currency)
-    if output is None:
-        write_csv(sys.stdout, *unmet_needs.csv_rows(answer))
-        return
-    with open(output, "w", newline="", encoding="utf-8") as handle:
-        write_csv(handle, *unmet_needs.csv_rows(answer))
+    with _sink(output) as out:
+        write_csv(out, *unmet_needs.csv_rows(answer))

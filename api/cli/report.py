@@ -48,4 +48,5 @@ def irg(
     elif format == "json":
         typer.echo(json.dumps(answer, indent=2, ensure_ascii=False))
     else:
-        write_csv(sys.stdout, *irg_report.csv_rows(answer))
+        sys.stdout.flush()
+        write_csv(sys.stdout.buffer, *irg_report.csv_rows(answer))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import io
 from datetime import date, datetime
 from typing import Annotated, Any
 from uuid import UUID
@@ -16,7 +15,7 @@ from api.http.schemas.text import CONTROL, refuse_control
 from api.root.services import Services
 from domain import dates
 from projections.views.as_of import day_of
-from projections.views.csv_cells import write_csv
+from projections.views.csv_cells import csv_text
 
 MAX_LIMIT = 500
 
@@ -112,11 +111,8 @@ def cursor_id(cursor: str) -> str:
 
 
 def csv_response(columns: list[str], rows: list[list[Any]], filename: str) -> StreamingResponse:
-    buf = io.StringIO()
-    buf.write("\ufeff")  # spreadsheets then read UTF-8 names correctly
-    write_csv(buf, columns, rows, lineterminator="\r\n")  # formula-like text cells neutralised
     return StreamingResponse(
-        iter([buf.getvalue()]),
+        iter([csv_text(columns, rows)]),  # the one CSV spec: BOM, CRLF, formula-like text cells neutralised
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )

@@ -1,4 +1,7 @@
-"""CSV that opens safely in a spreadsheet: every CSV the ledger writes goes through `write_csv`.
+"""CSV that opens safely in a spreadsheet: every CSV the ledger writes goes through `csv_text` (the HTTP views and
+IRG report, `ledger export csv`, `ledger report irg --format csv`), so all of them follow one spec (README, "CSV
+files"): UTF-8 with a byte-order mark (so a spreadsheet reads accented names right), CRLF line ends (RFC 4180),
+a header row, then one row per item, every cell neutralised as follows.
 
 Text in the ledger comes from its users (need descriptions, programme titles, organisation names),
 and a spreadsheet runs a cell beginning with `=`, `+`, `-`, `@`, a tab or a carriage return as a
@@ -12,10 +15,13 @@ the cell there.
 from __future__ import annotations
 
 import csv
+import io
 import re
 from collections.abc import Iterable
 from typing import IO, Any
 
+BOM = "\ufeff"
+LINE_END = "\r\n"
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
 LIST_ITEM = re.compile(r";(?=[=+\-@\t\r])")
@@ -33,8 +39,16 @@ def safe_row(row: Iterable[Any]) -> list[Any]:
     return [safe_cell(v) for v in row]
 
 
-def write_csv(out: IO[str], columns: list[str], rows: Iterable[Iterable[Any]], lineterminator: str = "\n") -> None:
-    """The header and the rows as CSV on `out`, every cell neutralised by `safe_cell`."""
-    writer = csv.writer(out, lineterminator=lineterminator)
+def csv_text(columns: list[str], rows: Iterable[Iterable[Any]]) -> str:
+    """The whole file: the byte-order mark, the header and the rows, CRLF-ended, every cell neutralised."""
+    out = io.StringIO()
+    out.write(BOM)
+    writer = csv.writer(out, lineterminator=LINE_END)
     writer.writerow(safe_row(columns))
     writer.writerows(safe_row(r) for r in rows)
+    return out.getvalue()
+
+
+def write_csv(out: IO[bytes], columns: list[str], rows: Iterable[Iterable[Any]]) -> None:
+    """The file's UTF-8 bytes on a binary sink (a file opened "wb", or standard output's buffer)."""
+    out.write(csv_text(columns, rows).encode("utf-8"))

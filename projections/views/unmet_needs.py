@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from projections.views.columns import Column, Table, blank, joined, names
-from projections.views.common import open_needs, sort_key
+from projections.views.columns import Column, Table, blank, joined, leftovers, names, shared
+from projections.views.common import BOOKS, open_needs, sort_key
 
 TABLE = Table(
     Column("need_id"),
@@ -20,6 +20,7 @@ TABLE = Table(
     Column("priority"),
     Column("horizon"),
     Column("published", None),
+    shared("currency"),
     Column("estimated_cost", None),
     Column("estimated", blank),
     Column("allocated_commitment"),
@@ -27,6 +28,7 @@ TABLE = Table(
     Column("gap", blank),
     Column("classification"),
     Column("unconverted", None),
+    *(leftovers(book) for book in BOOKS),
     Column("providers", names),
     Column("description"),
 )

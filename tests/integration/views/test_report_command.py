@@ -40,7 +40,7 @@ def test_the_report_command_prints_kenyas_report_as_markdown_json_or_csv(
         ["report", "irg", "KEN", "--format", "csv", "--as-of", "2"],
         env=env(services.settings),
     )
-    assert as_csv.stdout.splitlines() == [",".join(irg_report.COLUMNS)]
+    assert as_csv.stdout_bytes == ("\ufeff" + ",".join(irg_report.COLUMNS) + "\r\n").encode()  # the CSV spec
 
 
 def test_an_unknown_state_fails_with_a_message_and_a_non_zero_exit(services: Services) -> None:
