@@ -17,6 +17,7 @@ from starlette.routing import BaseRoute
 
 from api.http.auth import ANONYMOUS, KEYED, allowed_roles
 from api.http.problems import MEDIA_TYPE, TITLES, Problem
+from api.http.schemas.bounds import AS_OF
 
 PROBLEM_REF = "#/components/schemas/Problem"
 BEARER = {
@@ -26,20 +27,28 @@ BEARER = {
     "Routes open to anonymous readers also take no key.",
 }
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
+REASON_CHARACTER = "(?:[ -$&-~]|%(?:[2-6][0-9A-Fa-f]|7[0-9A-Ea-e]))"
+# A route whose command needs a reason (`openapi_extra={"x-reason-required": True}`): a printable character at least.
+REASON_REQUIRED = {
+    "required": True,
+    "schema": {"type": "string", "maxLength": 500, "pattern": f"^{REASON_CHARACTER}*[!-$&-~]{REASON_CHARACTER}*$"},
+}
 WRITE_HEADERS: list[dict[str, Any]] = [  # read by middleware and by `authorize`, on every write
     {
         "name": "Idempotency-Key",
         "in": "header",
         "required": False,
-        "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+        "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~](?:[ -~]*[!-~])?$"},
         "description": "a repeat with the same key returns the first answer and writes nothing",
     },
     {
         "name": "X-Reason",
         "in": "header",
         "required": False,
-        "schema": {"type": "string"},
-        "description": "why, recorded as the events' `reason` (URL-encoded UTF-8)",
+        # Printable ASCII, or percent-escapes of it; UTF-8 percent-encoded (`%C3%89`) is read too.
+        "schema": {"type": "string", "maxLength": 500, "pattern": f"^{REASON_CHARACTER}*$"},
+        "description": "why, recorded as the events' `reason` (UTF-8, raw or percent-encoded; at most 500 characters, "
+        "no control or bidi-override character)",
     },
 ]
 
@@ -50,10 +59,18 @@ def install(app: FastAPI) -> None:
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = complete(build())
+            app.openapi_schema = reporting_currency(complete(build()), app.state.services.currency)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def reporting_currency(doc: dict[str, Any], currency: str) -> dict[str, Any]:
+    """A rate is recorded for any currency but the reporting one, whose rate is 1 (rate-for-reporting-currency)."""
+    rate = doc.get("components", {}).get("schemas", {}).get("RateCreate")
+    if rate is not None:
+        rate["properties"]["currency"]["not"] = {"const": currency}
+    return doc
 
 
 def api_routes(app: FastAPI) -> Iterator[tuple[str, str, APIRoute]]:
@@ -105,13 +122,40 @@ def _complete_operation(method: str, path: str, op: dict[str, Any]) -> None:
     op["description"] = (op.get("description", "").rstrip() + f"\n\nAllowed: {', '.join(sorted(roles))}.").strip()
     if method == "POST":
         known = {p["name"].lower() for p in op.get("parameters", [])}
-        op.setdefault("parameters", []).extend(h for h in WRITE_HEADERS if h["name"].lower() not in known)
+        reason_required = op.pop("x-reason-required", False)
+        op.setdefault("parameters", []).extend(
+            {**h, **REASON_REQUIRED} if reason_required and h["name"] == "X-Reason" else h
+            for h in WRITE_HEADERS
+            if h["name"].lower() not in known
+        )
+    for parameter in op.get("parameters", []):
+        _state_parameter(parameter)
     responses = op.setdefault("responses", {})
     added = {str(s) for s in _shared_errors(method, op, roles)} - set(responses)
     responses.update({s: {"description": TITLES[int(s)]} for s in added})
     for status, answer in responses.items():
         if status in added or (status[0] in "45" and _declared_problem(answer)):
             answer["content"] = {MEDIA_TYPE: {"schema": {"$ref": PROBLEM_REF}}}
+
+
+# What the app's own machinery accepts in parameters (api/http/deps.py, api/http/schemas/text.py), stated.
+PARAMETER_PATTERNS = {
+    "if-match": r'^(?:\*|(?:W/)?"[0-9]{1,18}")$',  # an ETag this API gave, or *
+    "as_of": AS_OF,  # a position, a date or a date-time (domain/dates.py)
+    "cursor": "^[A-Za-z0-9_-]*$",  # opaque, base64url: only cursors the API gave are accepted
+}
+NO_CONTROL = "^[^\\x00-\\x1f\\x7f-\\x9f\\u2028\\u2029]*$"  # every query and path parameter (control-character)
+
+
+def _state_parameter(parameter: dict[str, Any]) -> None:
+    """A string parameter's pattern: its own, or the rule every parameter follows (no control character)."""
+    schema = parameter.get("schema", {})
+    if parameter.get("in") == "header" and "anyOf" in schema:  # a header is absent or a string, never null
+        schema.update(next(b for b in schema.pop("anyOf") if b.get("type") != "null"))
+    pattern = PARAMETER_PATTERNS.get(parameter.get("name", "").lower(), NO_CONTROL)
+    for branch in schema.get("anyOf", [schema]):
+        if branch.get("type") == "string" and not ({"enum", "pattern", "format", "const"} & set(branch)):
+            branch["pattern"] = pattern
 
 
 def _shared_errors(method: str, op: dict[str, Any], roles: frozenset[str]) -> list[int]:

@@ -17,6 +17,7 @@ from fastapi import APIRouter, Response
 
 from api.http.auth import PROVIDER, Principal, PrincipalDep
 from api.http.deps import IfMatchDep, ServicesDep
+from api.http.orgs import resolve
 from api.http.problems import WRITE_ERRORS, ApiProblem
 from api.http.routes.programmes import _act
 from api.http.schemas.common import Empty
@@ -31,6 +32,9 @@ from domain.corrections import BOOK
 from domain.programmes import Programme
 
 router = APIRouter(prefix="/v1/programmes", tags=["programmes"])
+
+
+REASON = {"x-reason-required": True}  # the OpenAPI document states X-Reason required (api/http/openapi.py)
 
 
 def required_reason() -> str:
@@ -51,7 +55,11 @@ def attribution(who: Principal, funder: UUID | None) -> tuple[UUID | None, UUID 
 
 
 @router.post(
-    "/{programme_id}/commitment-decreases", status_code=201, response_model=ProgrammeWritten, responses=WRITE_ERRORS
+    "/{programme_id}/commitment-decreases",
+    status_code=201,
+    response_model=ProgrammeWritten,
+    responses=WRITE_ERRORS,
+    openapi_extra=REASON,
 )
 def decrease_commitment(
     programme_id: UUID,
@@ -64,7 +72,7 @@ def decrease_commitment(
     """Take a positive amount off a funder's commitments in a currency (IATI: a negative commitment), with the
     reason in X-Reason (required). The net may go below zero: programme-monitoring flags it `net-negative`."""
     reason, cid = required_reason(), body.correction_id or uuid4().hex
-    funder, reported_by = attribution(who, body.funder)
+    funder, reported_by = attribution(who, resolve(svc.ledger, body.funder))
     assert funder is not None  # the body requires it
 
     def command(p: Programme) -> None:
@@ -79,6 +87,7 @@ def decrease_commitment(
     "/{programme_id}/disbursement-corrections",
     status_code=201,
     response_model=ProgrammeWritten,
+    openapi_extra=REASON,
     responses=WRITE_ERRORS,
 )
 def correct_disbursement(
@@ -92,7 +101,7 @@ def correct_disbursement(
     """Take a positive amount off what was disbursed in a currency (IATI: a negative disbursement, a refund), with
     the reason in X-Reason (required)."""
     reason, cid = required_reason(), body.correction_id or uuid4().hex
-    funder, reported_by = attribution(who, body.funder)
+    funder, reported_by = attribution(who, resolve(svc.ledger, body.funder) if body.funder else None)
 
     def command(p: Programme) -> None:
         p.correct_disbursement(

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from api.http.auth import PROVIDER, PrincipalDep
 from api.http.deps import MinPositionQ, ServicesDep, read_position
+from api.http.orgs import OrgRefQ, organisation
 from api.http.problems import ApiProblem, responses
 from api.http.schemas.iati import IatiImportReport
 from api.http.schemas.queries import Iso3Q
@@ -30,7 +31,6 @@ FilenameQ = Annotated[
     str | None,
     Query(max_length=200, description="the file's name for a raw body: events record 'IATI import of <filename>'"),
 ]
-FunderQ = Annotated[str | None, Query(max_length=200, description="funder's organisation ref")]
 
 
 async def uploaded(request: Request) -> tuple[bytes, str]:
@@ -97,13 +97,13 @@ def import_iati(
     response_class=Response,
     responses={
         200: {"content": {"application/xml": {}}, "description": "IATI 2.03 activities"},
-        **responses(401, 403, 422, 503),
+        **responses(401, 403, 404, 422, 503),
     },
 )
 def export_iati(
     svc: ServicesDep,
     who: PrincipalDep,
-    funder: FunderQ = None,
+    funder: OrgRefQ = None,
     state: Iso3Q = None,
     min_position: MinPositionQ = None,
 ) -> Response:
@@ -114,7 +114,8 @@ def export_iati(
     """
     read_position(svc, None, min_position)
     state = state.upper() if state else None
-    items = list(programme_activities(svc.ledger, ExportSource.of(svc, state, who.scope()), funder, state))
+    funder_ref = organisation(svc.ledger, funder).ref if funder is not None else None
+    items = list(programme_activities(svc.ledger, ExportSource.of(svc, state, who.scope()), funder_ref, state))
     left_out = [i for i in items if isinstance(i, NotExported)]
     xml = export_bytes([i for i in items if not isinstance(i, NotExported)], generated_at=datetime.now(UTC))
     return Response(

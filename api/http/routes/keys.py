@@ -12,12 +12,12 @@ from fastapi import APIRouter, Response
 
 from api.http.auth import PrincipalDep
 from api.http.deps import CursorQ, LimitQ, ServicesDep, paginate, read_position
+from api.http.orgs import resolve
 from api.http.problems import responses
 from api.http.schemas.common import Empty
 from api.http.schemas.keys import KeyCreate, KeyIssued, KeyPage, KeyWritten
 from api.root.services import Services
 from domain.keys import ApiKey
-from domain.organisations import organisation_id
 from projections import model
 from projections.store import entities
 
@@ -38,9 +38,9 @@ def public(svc: Services, key: ApiKey) -> dict[str, Any]:
     }
 
 
-@router.post("", status_code=201, response_model=KeyIssued, responses=responses(409, 422))
+@router.post("", status_code=201, response_model=KeyIssued, responses=responses(404, 409, 422))
 def issue(body: KeyCreate, svc: ServicesDep, who: PrincipalDep, response: Response) -> dict:
-    org = organisation_id(body.organisation) if body.organisation else None  # unknown refs: 422
+    org = resolve(svc.ledger, body.organisation) if body.organisation else None  # unknown: organisation-not-found
     w, secret = svc.ledger.issue_key(body.name, body.role, org, body.state)
     response.headers["Cache-Control"] = "no-store"
     return {**public(svc, w.aggregate), "key": secret, "position": w.position}

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
-from uuid import UUID
+from typing import Annotated
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Path, Response
 
 from api.http.auth import PrincipalDep
 from api.http.deps import CursorQ, IfMatchDep, LimitQ, ServicesDep, etag, paginate
+from api.http.orgs import DESCRIPTION, OrgRef, organisation, resolve
 from api.http.problems import WRITE_ERRORS, responses
 from api.http.schemas.common import Page
 from api.http.schemas.organisations import (
@@ -17,6 +18,7 @@ from api.http.schemas.organisations import (
 from domain.organisations import Organisation
 
 router = APIRouter(prefix="/v1/organisations", tags=["organisations"])
+OrgRefPath = Annotated[OrgRef, Path(description=DESCRIPTION)]
 
 
 def public(org: Organisation) -> dict:
@@ -48,16 +50,21 @@ def list_(svc: ServicesDep, who: PrincipalDep, limit: LimitQ = 100, cursor: Curs
 
 
 @router.get("/{org_id}", response_model=OrganisationPublic, responses=responses(404))
-def get(org_id: UUID, svc: ServicesDep, who: PrincipalDep, response: Response) -> dict:
-    org = svc.ledger.organisation(org_id)
+def get(org_id: OrgRefPath, svc: ServicesDep, who: PrincipalDep, response: Response) -> dict:
+    org = organisation(svc.ledger, org_id)
     etag(response, org.version)
     return public(org)
 
 
 @router.post("/{org_id}/rename", response_model=OrganisationWritten, responses=WRITE_ERRORS)
 def rename(
-    org_id: UUID, body: OrganisationRename, svc: ServicesDep, who: PrincipalDep, version: IfMatchDep, response: Response
+    org_id: OrgRefPath,
+    body: OrganisationRename,
+    svc: ServicesDep,
+    who: PrincipalDep,
+    version: IfMatchDep,
+    response: Response,
 ) -> dict:
-    w = svc.ledger.rename_organisation(org_id, body.name, version)
+    w = svc.ledger.rename_organisation(resolve(svc.ledger, org_id), body.name, version)
     etag(response, w.version)
     return {**public(w.aggregate), "position": w.position}

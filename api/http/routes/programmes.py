@@ -20,6 +20,7 @@ from api.http.deps import (
     read_position,
 )
 from api.http.money import as_funder_or_reporter, attributed, record_money
+from api.http.orgs import OrgRefQ, resolve, resolve_all
 from api.http.problems import WRITE_ERRORS, ApiProblem, responses
 from api.http.schemas.common import Empty, Page
 from api.http.schemas.programmes import (
@@ -70,17 +71,18 @@ def public(p: Programme) -> dict[str, Any]:
     }
 
 
-@router.post("", status_code=201, response_model=ProgrammeWritten, responses=responses(401, 403, 409, 422))
+@router.post("", status_code=201, response_model=ProgrammeWritten, responses=responses(401, 403, 404, 409, 422))
 def register(body: ProgrammeCreate, svc: ServicesDep, who: PrincipalDep, response: Response) -> dict:
-    who.may_write_programme(body.reporting_org, body.funders)  # outside the key's organisation: forbidden-scope
-    may_register(who, body.reporting_org)  # a funder of it, but not its reporter: not-reporting-organisation
+    reporting_org, funders = resolve(svc.ledger, body.reporting_org), resolve_all(svc.ledger, body.funders)
+    who.may_write_programme(reporting_org, funders)  # outside the key's organisation: forbidden-scope
+    may_register(who, reporting_org)  # a funder of it, but not its reporter: not-reporting-organisation
     w = svc.ledger.register_programme(
         title=body.title,
         description=body.description,
         iati_identifier=body.iati_identifier,
-        reporting_org=body.reporting_org,
-        funders=body.funders,
-        implementers=body.implementers,
+        reporting_org=reporting_org,
+        funders=funders,
+        implementers=resolve_all(svc.ledger, body.implementers),
         states=body.states,
         start=body.start,
         end=body.end,
@@ -101,20 +103,21 @@ def may_register(who: Principal, reporting_org: UUID) -> None:
         )
 
 
-@router.get("", response_model=Page, responses=responses(422, 503))
+@router.get("", response_model=Page, responses=responses(404, 422, 503))
 def list_(
     svc: ServicesDep,
     who: PrincipalDep,
     state: StateQ = None,
-    funder: UUID | None = None,
+    funder: OrgRefQ = None,
     min_position: MinPositionQ = None,
     limit: LimitQ = 100,
     cursor: CursorQ = None,
 ) -> dict:
     read_position(svc, None, min_position)
-    rows = svc.durable.programmes(state=state.upper() if state else None, org=str(funder) if funder else None)
-    if funder is not None:  # `org` matches any role; the filter is on funders only
-        rows = [r for r in rows if str(funder) in {f["org_id"] for f in r["funders"]}]
+    funder_id = resolve(svc.ledger, funder) if funder is not None else None
+    rows = svc.durable.programmes(state=state.upper() if state else None, org=str(funder_id) if funder_id else None)
+    if funder_id is not None:  # `org` matches any role; the filter is on funders only
+        rows = [r for r in rows if str(funder_id) in {f["org_id"] for f in r["funders"]}]
     page, next_cursor = paginate(rows, limit, cursor)
     page = programme_rows(page, visible_needs(who.scope(), svc.durable.needs))  # hidden needs: a count
     return {"items": page, "next_cursor": next_cursor, "position": svc.runner.position()}
@@ -205,7 +208,7 @@ def pledge(
         programme_id,
         version,
         response,
-        record_money(who, "pledge", cid, body.funder, body),
+        record_money(who, "pledge", cid, resolve(svc.ledger, body.funder), body),
         recorded_id=cid,
     )
 
@@ -231,7 +234,7 @@ def commit(
         programme_id,
         version,
         response,
-        record_money(who, "commitment", cid, body.funder, body),
+        record_money(who, "commitment", cid, resolve(svc.ledger, body.funder), body),
         recorded_id=cid,
         warn=True,
     )
@@ -319,7 +322,7 @@ def disburse(
         programme_id,
         version,
         response,
-        record_money(who, "disbursement", did, body.funder, body),
+        record_money(who, "disbursement", did, resolve(svc.ledger, body.funder) if body.funder else None, body),
         recorded_id=did,
     )
 

@@ -11,7 +11,7 @@ from api.http.auth import PrincipalDep
 from api.http.deps import AsOfQ, MinPositionQ, ServicesDep, csv_response
 from api.http.problems import responses
 from api.http.routes.views import open_needs, positions
-from api.http.schemas.codelists import STATE_CODES
+from api.http.schemas.codelists import PARTY_CODES
 from api.http.schemas.queries import ReportFormatQ
 from domain import reference
 from projections.views import irg_report
@@ -29,7 +29,7 @@ OK: dict[int | str, dict[str, Any]] = {
 def irg(
     svc: ServicesDep,
     who: PrincipalDep,
-    state: Annotated[Annotated[str, STATE_CODES], Path(max_length=3, description="ISO alpha-3 of a State party")],
+    state: Annotated[Annotated[str, PARTY_CODES], Path(max_length=3, description="ISO alpha-3 of a State party")],
     format: ReportFormatQ = "json",
     as_of: AsOfQ = None,
     min_position: MinPositionQ = None,

@@ -48,6 +48,7 @@ def listed(values: Iterable[Any]) -> Listed:
 
 
 STATE_CODES = listed(sorted(reference.states()))
+PARTY_CODES = listed(sorted(code for code, state in reference.states().items() if state.party))
 CURRENCY_CODES = listed(sorted(reference.currencies()))
 REGIONS = listed(reference.regions())
 TA_TYPES = listed(reference.ta_types())
@@ -75,6 +76,8 @@ else:
 # Out of range is `invalid-request`; the domain answers `unknown-article` for a gap in the range.
 ArticleNumber = Annotated[int, Field(ge=min(ARTICLES), le=max(ARTICLES)), listed(ARTICLES)]
 Iso3 = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=ISO3), STATE_CODES]
+# A State party (needs, programmes, state keys): the domain answers `not-a-party` for the other states.
+Party = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=ISO3), PARTY_CODES]
 CurrencyCode = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=ISO3), CURRENCY_CODES]
 TaType = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500), TA_TYPES]
 OrganisationType = Annotated[

@@ -18,11 +18,12 @@ from pydantic import (
     model_validator,
 )
 
+from api.http.schemas.bounds import POSITIVE, NonBlank, PlausibleDate, amount_branches
 from api.http.schemas.codelists import CURRENCY_CODES, CurrencyCode
-from domain import amounts
+from domain import amounts, reference
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)]
-Short = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000), NonBlank]
+Short = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500), NonBlank]
 Note = Annotated[str, StringConstraints(max_length=10_000)]
 # Any scalar reaches the domain, which answers `invalid-amount` (floats, zero, negatives, junk,
 # exponents, digit separators, non-ASCII digits: domain/amounts.py).
@@ -31,6 +32,7 @@ DecimalText = Annotated[
     WithJsonSchema(
         {
             "type": "string",
+            "pattern": POSITIVE,
             "examples": ["125000.00"],
             "description": "a positive decimal in plain notation (ASCII digits, optional decimal point); "
             "floats, exponents and digit separators are refused",
@@ -51,7 +53,10 @@ class In(BaseModel):
 
 class Entered(In):
     """A body with an `amount` in a `currency`: over the API an amount has at most the currency's
-    ISO 4217 minor units (domain.amounts.entered; IATI imports keep the publisher's precision)."""
+    ISO 4217 minor units (domain.amounts.entered; IATI imports keep the publisher's precision).
+    The document states it: one `anyOf` branch per number of minor units."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"anyOf": amount_branches(reference.currencies())})
 
     @model_validator(mode="after")
     def _minor_units(self) -> Self:
@@ -63,7 +68,7 @@ class Entered(In):
 class Amount(Entered):
     amount: DecimalText = Field(description='a decimal string, e.g. "125000.00"')
     currency: CurrencyCode
-    value_date: Date
+    value_date: Annotated[Date, PlausibleDate]
 
 
 class Written(BaseModel):

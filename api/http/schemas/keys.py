@@ -5,17 +5,39 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.config import JsonDict, JsonValue
 
-from api.http.schemas.codelists import Iso3, Role
+from api.http.orgs import OrgRef
+from api.http.schemas.codelists import Party, Role
 from api.http.schemas.common import In, Short, Written
+
+# A state key names its State party, a provider key its organisation, other roles neither (scope-required,
+# scope-not-allowed): one branch per role.
+BOUND: list[JsonValue] = [
+    {
+        "properties": {"role": {"const": "state"}, "state": {"type": "string"}, "organisation": {"type": "null"}},
+        "required": ["state"],
+    },
+    {
+        "properties": {"role": {"const": "provider"}, "organisation": {"type": "string"}, "state": {"type": "null"}},
+        "required": ["organisation"],
+    },
+]
+UNBOUND: list[JsonValue] = [
+    {"properties": {"role": {"const": role}, "state": {"type": "null"}, "organisation": {"type": "null"}}}
+    for role in ("admin", "coordinator", "auditor")
+]
+SCOPES: JsonDict = {"anyOf": BOUND + UNBOUND}
 
 
 class KeyCreate(In):
+    model_config = ConfigDict(extra="forbid", json_schema_extra=SCOPES)
+
     name: Short = Field(description="who holds the key, e.g. 'Kenya focal point'")
     role: Role
-    organisation: Short | None = Field(default=None, description="IATI ref of its organisation (provider keys)")
-    state: Iso3 | None = Field(default=None, description="ISO alpha-3 of its State party (state keys)")
+    organisation: OrgRef | None = Field(default=None, description="its organisation's IATI ref or id (provider keys)")
+    state: Party | None = Field(default=None, description="ISO alpha-3 of its State party (state keys)")
 
 
 class KeyPublic(BaseModel):

@@ -7,23 +7,52 @@ from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic.config import JsonDict
 
-from api.http.schemas.codelists import ArticleNumber, Horizon, Iso3, Priority, ReviewCycle, SourceKind, TaType
+from api.http.schemas.bounds import PlausibleDate
+from api.http.schemas.codelists import (
+    ARTICLES,
+    ArticleNumber,
+    Horizon,
+    Party,
+    Priority,
+    ReviewCycle,
+    SourceKind,
+    TaType,
+)
 from api.http.schemas.common import Amount, In, Short, Text, Written
 
 Paragraph = Annotated[str, StringConstraints(max_length=40)]
+SUBPARAGRAPHS = r"(?:\([0-9]+\))*(?:\([a-z]+\))*"
+# A paragraph names its article ("9(1)(a)"): one `anyOf` branch per article states it (domain/reference.py).
+PARAGRAPHS: JsonDict = {
+    "anyOf": [
+        {
+            "properties": {
+                "article": {"const": n},
+                "paragraph": {"anyOf": [{"type": "null"}, {"type": "string", "pattern": f"^{n}{SUBPARAGRAPHS}$"}]},
+            }
+        }
+        for n in ARTICLES
+    ]
+}
+# A revision names at least one field (`nothing-to-revise` otherwise).
+REVISED = ("description", "ta_types", "paragraph", "horizon")
+SOME_REVISION: JsonDict = {"anyOf": [{"required": [f], "properties": {f: {"not": {"type": "null"}}}} for f in REVISED]}
 
 
 class Source(In):
     kind: SourceKind
     reference: Short
     cycle: ReviewCycle | None = None
-    date: Date | None = None
+    date: Annotated[Date, PlausibleDate] | None = None
 
 
 class NeedCreate(In):
-    state: Iso3
+    model_config = ConfigDict(extra="forbid", json_schema_extra=PARAGRAPHS)
+
+    state: Party
     article: ArticleNumber
     paragraph: Paragraph | None = None
     ta_types: list[TaType] = Field(min_length=1, max_length=20)
@@ -35,6 +64,8 @@ class NeedCreate(In):
 
 
 class NeedRevise(In):
+    model_config = ConfigDict(extra="forbid", json_schema_extra=SOME_REVISION)
+
     description: Text | None = None
     ta_types: list[TaType] | None = Field(default=None, min_length=1, max_length=20)
     paragraph: Paragraph | None = None

@@ -11,26 +11,36 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field, StringConstraints
 
-from api.http.schemas.codelists import STATE_CODES, ActivityStatus, DeliveryKind
+from api.http.orgs import OrgRef
+from api.http.schemas.bounds import SHARE, DeliveredDate, NonBlank, PlausibleDate, stated
+from api.http.schemas.codelists import PARTY_CODES, ActivityStatus, DeliveryKind
 from api.http.schemas.common import CurrencyText, DecimalText, Entered, In, Note, Short, Written
+
+Day = Annotated[Date, PlausibleDate]  # 1990-01-01 … today + 15 years (date-out-of-range otherwise)
 
 
 class ProgrammeCreate(In):
     title: Short
     description: Note = ""
     iati_identifier: Short | None = None
-    reporting_org: UUID = Field(description="organisation id of the reporting organisation")
-    funders: list[UUID] = Field(max_length=50, description="organisation ids (IATI role 1)")
-    implementers: list[UUID] = Field(default=[], max_length=50, description="organisation ids (IATI role 4)")
-    states: list[Annotated[str, StringConstraints(max_length=3), STATE_CODES]] = Field(max_length=200)
-    start: Date | None = None
-    end: Date | None = None
+    reporting_org: OrgRef = Field(description="the reporting organisation: its id or IATI ref")
+    funders: list[OrgRef] = Field(
+        max_length=50, json_schema_extra={"minItems": 1}, description="organisation ids or IATI refs (IATI role 1)"
+    )
+    implementers: list[OrgRef] = Field(default=[], max_length=50, description="ids or IATI refs (IATI role 4)")
+    states: list[Annotated[str, StringConstraints(max_length=3), PARTY_CODES]] = Field(
+        max_length=200, json_schema_extra={"minItems": 1}
+    )
+    start: Day | None = None
+    end: Day | None = Field(default=None, description="not before the start (end-before-start)")
     status: ActivityStatus
 
 
 class NeedLink(In):
     need_id: UUID
-    share: DecimalText | None = Field(default=None, description="in (0, 1]; none: an equal split of the rest")
+    share: Annotated[DecimalText, stated(pattern=SHARE)] | None = Field(
+        default=None, description="in (0, 1]; none: an equal split of the rest"
+    )
 
 
 class NeedUnlink(In):
@@ -39,20 +49,20 @@ class NeedUnlink(In):
 
 class MoneyCreate(Entered):
     commitment_id: Short | None = Field(default=None, description="generated when absent")
-    funder: UUID
+    funder: OrgRef
     amount: DecimalText
     currency: CurrencyText
-    value_date: Date
+    value_date: Day
 
 
 class CommitmentDecreaseCreate(Entered):
     """A commitment decrease: `amount` is the positive amount taken off; the reason is the X-Reason header."""
 
     correction_id: Short | None = Field(default=None, description="generated when absent; unique on the programme")
-    funder: UUID = Field(description="the funder whose commitment in `currency` decreases")
+    funder: OrgRef = Field(description="the funder whose commitment in `currency` decreases: its id or IATI ref")
     amount: DecimalText = Field(description="the positive amount taken off, never a negative one")
     currency: CurrencyText
-    value_date: Date
+    value_date: Day
     source_ref: Short | None = Field(default=None, description="the source's transaction ref (IATI transaction/@ref)")
 
 
@@ -60,10 +70,10 @@ class DisbursementCorrectionCreate(Entered):
     """A disbursement correction (a refund): `amount` is the positive amount taken off; the reason is X-Reason."""
 
     correction_id: Short | None = Field(default=None, description="generated when absent; unique on the programme")
-    funder: UUID | None = None
+    funder: OrgRef | None = None
     amount: DecimalText = Field(description="the positive amount taken off, never a negative one")
     currency: CurrencyText
-    value_date: Date
+    value_date: Day
     source_ref: Short | None = Field(default=None, description="the source's transaction ref (IATI transaction/@ref)")
 
 
@@ -73,24 +83,24 @@ class CommitmentRevise(In):
 
 class DisbursementCreate(Entered):
     disbursement_id: Short | None = Field(default=None, description="generated when absent")
-    funder: UUID | None = None
+    funder: OrgRef | None = None
     amount: DecimalText
     currency: CurrencyText
-    value_date: Date
+    value_date: Day
 
 
 class DeliveryCreate(In):
     delivery_id: Short | None = Field(default=None, description="generated when absent")
     kind: DeliveryKind
-    date: Date
-    need_ids: list[UUID] = Field(default=[], max_length=200)
-    description: Note
-    participants: int | None = Field(default=None, le=10_000_000)
+    date: Annotated[Date, DeliveredDate]
+    need_ids: list[UUID] = Field(default=[], max_length=200, description="needs linked to the programme")
+    description: Annotated[Note, NonBlank]
+    participants: int | None = Field(default=None, le=10_000_000, json_schema_extra={"minimum": 0})
     outputs: Note | None = None
 
 
 class ReportDispute(In):
-    reason: Note = Field(description="why the funder disputes the money reported in its name (required)")
+    reason: Annotated[Note, NonBlank] = Field(description="why the funder disputes the money reported in its name")
 
 
 class StatusChange(In):
@@ -98,8 +108,8 @@ class StatusChange(In):
 
 
 class PeriodChange(In):
-    start: Date | None
-    end: Date | None
+    start: Day | None
+    end: Day | None = Field(description="not before the start (end-before-start)")
 
 
 # own: recorded by its funder; a third-party report is unconfirmed until its funder confirms or disputes it

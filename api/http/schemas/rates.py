@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from datetime import date as Date
+from typing import Annotated
 from uuid import UUID
 
 from pydantic import BaseModel, Field
 
+from api.http.schemas.bounds import PlausibleDate
 from api.http.schemas.common import CurrencyText, DecimalText, In, Written
 
 
 class RateCreate(In):
     currency: CurrencyText
-    date: Date
+    date: Annotated[Date, PlausibleDate]
     rate: DecimalText = Field(description="reporting-currency units for one unit of `currency`")
 
 

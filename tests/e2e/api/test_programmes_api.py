@@ -406,8 +406,8 @@ def test_a_duplicate_commitment_id_is_refused_and_writes_nothing(given: Given) -
 
 
 BAD_REGISTRATIONS = [
-    ({"funders": ["00000000-0000-0000-0000-000000000001"]}, 422, "unknown-organisation"),
-    ({"implementers": ["00000000-0000-0000-0000-000000000001"]}, 422, "unknown-organisation"),
+    ({"funders": ["00000000-0000-0000-0000-000000000001"]}, 404, "organisation-not-found"),
+    ({"implementers": ["XM-NOWHERE-1"]}, 404, "organisation-not-found"),
     ({"start": "2025-01-01", "end": "2024-12-31"}, 422, "end-before-start"),
     ({"states": ["XXX"]}, 422, "unknown-state"),
     ({"states": []}, 422, "states-required"),
