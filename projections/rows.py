@@ -187,7 +187,9 @@ def need_row(state: State, need: dict[str, Any], conv: Converter) -> dict[str, A
     if cost:
         estimated.add(conv, Decimal(cost["amount"]), cost["currency"], cost["value_date"])
     est_known = bool(cost) and not estimated.unconverted
-    alloc = allocation.committed.converted.quantize(CENT)
+    # net of corrections a programme can take off more than it gave; a need is never allocated less than nothing,
+    # so its gap never exceeds its estimate and its coverage is never negative
+    alloc = max(ZERO, allocation.committed.converted).quantize(CENT)
     est = estimated.converted.quantize(CENT)
     addressed = need["status"] == "open" and any(p["active"] for p in programmes)
     coverage = (alloc / est).quantize(FRACTION) if est_known and est > 0 else None

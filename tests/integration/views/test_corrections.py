@@ -165,3 +165,38 @@ def test_a_confirmed_report_counts_and_the_views_equal_the_fold_live_after_a_reb
     then = FoldedRows.of(services.ledger, w["before"], "USD")
     [p_then] = [r for r in then.programmes() if r["programme_id"] == w["p"]]
     assert (p_then["disbursed"], p_then["corrections"]) == ("36917.60", 0)
+
+
+def test_a_need_is_never_allocated_less_than_nothing(services: Services) -> None:
+    # Given a need of USD 100,000 linked to a programme decreased beyond its commitment (USD 1,000 - 3,000)
+    ledger = services.ledger
+    with context.recording(actor="test"):
+        f = ledger.register_organisation("XM-F", "Funder F", "10").id
+        need = ledger.identify_need(
+            state="KEN",
+            article=9,
+            ta_types=["capacity-building"],
+            description="procurement",
+            horizon="current",
+            priority="high",
+            source=source("other", "x", on=D),
+        ).id
+        ledger.change_need(need, lambda n: n.estimate("100000", "USD", D))
+        p = ledger.register_programme(
+            title="P",
+            description="",
+            reporting_org=f,
+            funders=[f],
+            implementers=[],
+            states=["KEN"],
+            start=date(2024, 1, 1),
+            end=date(2026, 12, 31),
+            status=2,
+        ).id
+        ledger.link_need(p, need)
+        ledger.change_programme(p, lambda q: q.record_commitment("c-1", f, "1000", "USD", D))
+        ledger.change_programme(p, lambda q: q.decrease_commitment("k-1", f, "3000", "USD", D, "over-reduced"))
+    services.runner.catch_up()
+    # Then the programme is net negative, but the need is allocated nothing: its gap is its estimate, not more
+    [row] = [r for r in services.durable.needs() if r["need_id"] == str(need)]
+    assert (row["allocated_commitment"], row["gap"], row["coverage"]) == ("0.00", "100000.00", "0.0000")
