@@ -52,6 +52,8 @@ SHAPE: dict[str, tuple[str, ...]] = {
     "cell columns": CELL_COLUMNS,
     # a programme row's money: counted (funders' own and confirmed), unconfirmed apart, third-party reports listed
     "programme money": ("counted", "unconfirmed", "reports", "corrections", "net"),
+    # a kept overlap cell's doc is served as stored: a field added to provider_overlap's items needs a rebuild
+    "cell doc money": ("committed", "unconverted_committed", "committed_allocated_to_cell"),
 }
 
 
