@@ -32,7 +32,17 @@ from api.root.logs import configure
 from api.root.services import Services
 from api.root.settings import Settings
 from api.web import errors as web_errors
-from api.web import need_forms, pages, sign_in, views_pages
+from api.web import (
+    iati_forms,
+    key_forms,
+    need_forms,
+    organisation_forms,
+    pages,
+    programme_forms,
+    rate_forms,
+    sign_in,
+    views_pages,
+)
 
 log = structlog.get_logger()
 
@@ -48,6 +58,11 @@ ROUTERS = [  # every route the app serves, in the order of the OpenAPI document
     organisations.router,
     sign_in.router,
     need_forms.router,  # before pages: /needs/new is not a need's id
+    programme_forms.router,  # before pages: /programmes/new is not a programme's id
+    rate_forms.router,
+    organisation_forms.router,
+    key_forms.router,
+    iati_forms.router,
     pages.router,
     programmes.router,
     money_reports.router,

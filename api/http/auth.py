@@ -162,6 +162,42 @@ POLICY: dict[tuple[str, str], frozenset[str]] = {
 }
 # A form (its page and its POST) is for whoever may call the /v1 route it writes through (api/web/forms.py).
 FORMS = {"/needs/new": "/v1/needs", **{f"/needs/{{need_id}}/{a}": f"/v1/needs/{{need_id}}/{a}" for a in NEED_ACTIONS}}
+PROGRAMME_ACTIONS = {  # api/web/programme_forms.py: a programme page's action and the /v1 route it writes through
+    "link-need": "link-need",
+    "pledge": "pledges",
+    "commitment": "commitments",
+    "disbursement": "disbursements",
+    "delivery": "deliveries",
+    "revise-commitment": "commitments/{commitment_id}/revise",
+    "cancel-commitment": "commitments/{commitment_id}/cancel",
+    "status": "status",
+    "period": "period",
+    "commitment-decrease": "commitment-decreases",
+    "disbursement-correction": "disbursement-corrections",
+}
+FORMS.update(
+    {
+        "/programmes/new": "/v1/programmes",
+        **{
+            f"/programmes/{{programme_id}}/{a}": f"/v1/programmes/{{programme_id}}/{v}"
+            for a, v in PROGRAMME_ACTIONS.items()
+        },
+        "/imports/iati": "/v1/imports/iati",
+        "/rates/new": "/v1/exchange-rates",
+        "/organisations/new": "/v1/organisations",
+        "/organisations/{org_id}/rename": "/v1/organisations/{org_id}/rename",
+        "/keys/new": "/v1/keys",
+        "/keys/{key_id}/revoke": "/v1/keys/{key_id}/revoke",
+    }
+)
+# Lists with their forms (api/web/rate_forms.py, organisation_forms.py, key_forms.py): read as their /v1 lists are
+POLICY.update(
+    {
+        ("GET", "/rates"): POLICY[("GET", "/v1/exchange-rates")],
+        ("GET", "/organisations"): POLICY[("GET", "/v1/organisations")],
+        ("GET", "/keys"): POLICY[("GET", "/v1/keys")],
+    }
+)
 POLICY.update({(method, page): POLICY[("POST", api)] for page, api in FORMS.items() for method in ("GET", "POST")})
 
 

@@ -42,7 +42,14 @@ def page(request: Request, name: str, who: Principal, context: dict[str, Any], s
     return templates.TemplateResponse(request, name, context, status_code=status_code, headers=PAGE_HEADERS)
 
 
-FORM_LINKS = [("/needs/new", "Record a need")]  # the header's links to forms, shown to keys that may open them
+FORM_LINKS = [
+    ("/needs/new", "Record a need"),
+    ("/programmes/new", "Register a programme"),
+    ("/imports/iati", "Import IATI"),
+    ("/rates", "Exchange rates"),
+    ("/organisations", "Organisations"),
+    ("/keys", "Keys"),
+]  # the header's links to forms, shown to keys that may open them
 
 
 def signed_in(request: Request, who: Principal) -> dict[str, str] | None:
@@ -116,14 +123,21 @@ def need_page(request: Request, need_id: UUID, svc: ServicesDep, who: PrincipalD
 
 @router.get("/programmes/{programme_id}", response_class=HTMLResponse)
 def programme_page(request: Request, programme_id: UUID, svc: ServicesDep, who: PrincipalDep) -> HTMLResponse:
-    """A programme, its linked needs and its history; a need the reader may not see is a count only
+    """A programme, its linked needs, its books and its history; a need the reader may not see is a count only
     (api/http/visibility.py), and events naming it show that they happened, not what they recorded."""
-    states = svc.ledger.programme(programme_id).states  # 404 when there is none
+    from api.web import programme_forms  # the forms render with this module's page(): imported here, not at the top
+
+    programme = svc.ledger.programme(programme_id)  # 404 when there is none
+    states = programme.states
+    written = forms.written(svc, who, request.query_params.get("written"))  # what a form here just wrote
+    if written and written.get("position"):
+        svc.runner.wait_for(written["position"], svc.settings.read_wait_seconds)  # its own write, in the views
     found = [p for p in svc.durable.programmes(state=states[0]) if p["programme_id"] == str(programme_id)]
     readable = {r["need_id"]: r for s in states for r in svc.durable.needs(who.scope(), state=s)}
     visible = visible_needs(who.scope(), lambda _: readable.values())  # a linked need is of the programme's states
     row = programme_row(found[0], visible) if found else None
     linked = [readable[n["need_id"]] for n in (row or {}).get("linked_needs", [])]
+    events = _history(svc, who, programme_id, {n: need_label(r) for n, r in readable.items()}, visible)
     return page(
         request,
         "programme.html",
@@ -134,7 +148,10 @@ def programme_page(request: Request, programme_id: UUID, svc: ServicesDep, who: 
             "currency": svc.currency,
             "needs": linked,
             "hidden_needs": (row or {}).get("unpublished_needs", 0),
-            "events": _history(svc, who, programme_id, {n: need_label(r) for n, r in readable.items()}, visible),
+            "events": events,
+            "written": written,
+            "books": programme_forms.books(svc, who, programme_id, events),
+            "actions": programme_forms.actions_for(svc, who, programme),
         },
     )
 
