@@ -38,7 +38,9 @@ def test_an_admin_issues_a_key_shown_once_and_revoking_it_ends_its_session(
     form.get_by_label("Role").select_option("provider")
     form.get_by_label("Organisation").select_option(label="Foreign, Commonwealth & Development Office (GB-GOV-1)")
     form.get_by_label("Reason").fill("desk officer for the 2025 round")
-    page.get_by_role("button", name="Issue key").click()
+    with page.expect_response(lambda r: r.url.endswith("/keys/new") and r.request.method == "POST") as sent:
+        page.get_by_role("button", name="Issue key").click()
+    assert sent.value.status == 201 and sent.value.headers["cache-control"] == "no-store"
     # then the key is shown once, with a hint to copy it, and no cache may keep the page
     issued = page.get_by_label("API key (provider, GB-GOV-1)").input_value()
     assert issued.startswith("lk_") and "shown once, never again" in page.inner_text("main")

@@ -101,7 +101,7 @@ def test_a_provider_commits_in_eur_and_the_gap_shrinks_once_the_coordinator_reco
     assert "EUR 50,000.00" in row and "GB-GOV-1" in row and re.search(r"position \d+", row)
     now = page.inner_text("section[aria-labelledby=record-h]")
     assert "Committed USD 0.00 + EUR 50,000.00 without an exchange rate" in re.sub(r"\s+", " ", now)
-    person.shot("programme-page")
+    person.shot("programme-page", height=1400)  # README's docs/screenshots/programme-commitment.png
     # and, with no EUR rate yet, the need's gap has not moved (the euros are kept apart, never summed)
     assert gap_on_need_page(person, need) == "USD 100,000.00"
 
