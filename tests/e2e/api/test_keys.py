@@ -204,7 +204,8 @@ def test_a_cli_key_command_that_fails_says_why_on_stderr_and_prints_nothing(
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_the_server_log_never_contains_a_key(settings: Settings, tmp_path: Path) -> None:
-    # given an admin key from the CLI and a running `ledger serve`
+    # given a ledger, an admin key from the CLI and a running `ledger serve`
+    Services(settings).close()  # `ledger keys` refuses where there is no ledger
     env = environment_of(settings)
     admin = ledger(env, "keys", "issue", "--role", "admin", "--name", "root").stdout.strip()
     with (

@@ -4,11 +4,21 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from api.iati.export import validate
 from api.iati.parse import iter_activities
+from api.root.settings import Settings
 from tests.support.iati_import import FIXTURES, LEGACY, MAEC, MAEC_ACTIVITIES, identify
 from tests.support.processes import ledger_on
 from tests.support.stores import opened
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """A ledger that exists (created, then closed): `ledger import` and `ledger export` refuse where there is none."""
+    with opened(settings):
+        return settings
 
 
 def flat(text: str) -> str:
@@ -53,10 +63,11 @@ def test_an_unreadable_file_is_refused_with_exit_1(settings, tmp_path):
 
 
 def test_export_writes_valid_iati_and_the_unmet_needs_csv(settings, tmp_path):
-    # Given MAEC imported, and an open need of Indonesia
+    # Given MAEC imported, an open need of Indonesia, and an organisation that funds nothing
     assert ledger_on(settings, "import", "iati", str(MAEC)).returncode == 0
     with opened(settings) as svc:
         identify(svc, "IDN", 5, "Asset declarations")
+        svc.ledger.register_organisation("XM-NOBODY", "Funds nothing", "10", "GBR")
     # When the programmes are exported to a file, and only those of another funder to stdout
     out = tmp_path / "out.xml"
     run = ledger_on(settings, "export", "iati", "-o", str(out))
@@ -66,11 +77,14 @@ def test_export_writes_valid_iati_and_the_unmet_needs_csv(settings, tmp_path):
     assert validate(out.read_bytes()) == []
     assert len(list(iter_activities(out))) > 0
     assert other.returncode == 0 and list(iter_activities(other.stdout.encode())) == []
+    # And a funder ref the ledger does not know is refused by name, not exported as nothing
+    unknown = ledger_on(settings, "export", "iati", "--funder", "XM-UNKNOWN")
+    assert unknown.returncode == 1 and "no organisation with ref 'XM-UNKNOWN'" in unknown.stderr
     # And the unmet-needs CSV lists the open need
     csv_run = ledger_on(settings, "export", "csv", "--state", "IDN")
     assert csv_run.returncode == 0, csv_run.stderr
     header, row = csv_run.stdout.splitlines()
-    assert header.startswith("need_id,state,state_name") and ",IDN,Indonesia," in row
+    assert header.startswith("\ufeffneed_id,state,state_name") and ",IDN,Indonesia," in row
 
 
 def test_import_refuses_a_file_declaring_entities_with_exit_1_and_writes_nothing(settings):
