@@ -162,7 +162,7 @@ POLICY: dict[tuple[str, str], frozenset[str]] = {
 }
 # A form (its page and its POST) is for whoever may call the /v1 route it writes through (api/web/forms.py).
 FORMS = {"/needs/new": "/v1/needs", **{f"/needs/{{need_id}}/{a}": f"/v1/needs/{{need_id}}/{a}" for a in NEED_ACTIONS}}
-PROGRAMME_ACTIONS = {  # api/web/programme_forms.py: a programme page's action and the /v1 route it writes through
+PROGRAMME_ACTIONS = {  # api/web/programme_actions.py: a programme page's action and the /v1 route it writes through
     "link-need": "link-need",
     "pledge": "pledges",
     "commitment": "commitments",

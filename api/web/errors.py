@@ -16,7 +16,7 @@ from starlette.responses import Response
 from api.http.auth import ANONYMOUS, Principal, is_page
 from api.http.codes import title
 from api.http.problems import ApiProblem
-from api.web.pages import page
+from api.web.render import page
 from domain.errors import DomainError
 
 Handler = Callable[[Request, Any], Awaitable[Response]]

@@ -44,7 +44,7 @@ def one_of(name: str, allowed: tuple[str, ...]) -> Check:
 
     def check(value: str) -> str:
         if value not in allowed:
-            raise InvalidInput(f"invalid-{name.replace('_', '-')}", f"{value!r} is not one of {', '.join(allowed)}")
+            raise InvalidInput("invalid-request", f"{name}: {value!r} is not one of {', '.join(allowed)}")
         return value
 
     return check

@@ -21,8 +21,8 @@ from api.root.services import Services
 from api.web import forms
 from api.web.forms import Field, Form, Outcome, Values
 from api.web.need_forms import REASON, REASON_REQUIRED, STATES
-from api.web.pages import page
-from api.web.programme_forms import org_choices, with_choices
+from api.web.programme_actions import org_choices, with_choices
+from api.web.render import page
 from api.web.sign_in import FormDep
 from domain import reference
 

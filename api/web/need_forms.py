@@ -24,7 +24,7 @@ from api.http.visibility import readable_need
 from api.root.services import Services
 from api.web import forms
 from api.web.forms import Field, Form, Outcome, Values
-from api.web.pages import page
+from api.web.render import page
 from api.web.sign_in import FormDep
 from domain import reference
 from domain.needs import Need

@@ -6,72 +6,22 @@ the same views and rows as the API, through the same principal and scope.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse
-from fastapi.templating import Jinja2Templates
 
-from api.http.auth import KEYED, READERS_ALL, Principal, PrincipalDep, allowed_roles
+from api.http.auth import KEYED, READERS_ALL, Principal, PrincipalDep
 from api.http.deps import ServicesDep, read_position
 from api.http.problems import ApiProblem
 from api.http.visibility import EVERY_NEED, Visible, names_hidden, programme_row, readable_need, visible_needs
 from api.root.services import Services
-from api.web import charts, dashboard, forms, sessions, timeline
-from domain import reference
+from api.web import dashboard, forms, need_forms, programme_actions, timeline
+from api.web.render import STATIC, page
 
 router = APIRouter(include_in_schema=False)
-HERE = Path(__file__).resolve().parent
-STATIC = HERE / "static"
-templates = Jinja2Templates(directory=HERE / "templates")
-templates.env.filters.update(compact=charts.compact, money=charts.full, words=timeline.words)
 Text = Annotated[str | None, Query(max_length=60)]
-PAGE_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
-        "base-uri 'none'; frame-ancestors 'none'"
-    ),
-    "X-Content-Type-Options": "nosniff",
-}
-
-
-def page(request: Request, name: str, who: Principal, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
-    context = {**context, "who": who, "signed_in": signed_in(request, who)}
-    return templates.TemplateResponse(request, name, context, status_code=status_code, headers=PAGE_HEADERS)
-
-
-FORM_LINKS = [
-    ("/needs/new", "Record a need"),
-    ("/programmes/new", "Register a programme"),
-    ("/imports/iati", "Import IATI"),
-    ("/rates", "Exchange rates"),
-    ("/organisations", "Organisations"),
-    ("/keys", "Keys"),
-]  # the header's links to forms, shown to keys that may open them
-
-
-def signed_in(request: Request, who: Principal) -> dict[str, str] | None:
-    """The header's identity and its Sign out form's CSRF token, for a browser signed in with a session."""
-    session_id = getattr(request.state, "session_id", None)
-    if session_id is None:
-        return None
-    svc = request.app.state.services
-    if who.organisation is not None:
-        scope = svc.ledger.organisation(who.organisation).name
-    elif who.state is not None:
-        scope = reference.states()[who.state].name
-    else:
-        scope = ""
-    links = [(path, label) for path, label in FORM_LINKS if who.role in allowed_roles("GET", path)]
-    return {
-        "role": who.role,
-        "scope": scope,
-        "actor": who.actor,
-        "csrf": sessions.csrf_token(session_id),
-        "links": links,
-    }
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -96,8 +46,6 @@ def coordination(
 
 @router.get("/needs/{need_id}", response_class=HTMLResponse)
 def need_page(request: Request, need_id: UUID, svc: ServicesDep, who: PrincipalDep) -> HTMLResponse:
-    from api.web import need_forms  # the forms render with this module's page(): imported here, not at the top
-
     need = svc.ledger.need(need_id)
     readable_need(who.scope(), need)  # a hidden need is a 404 like an id naming nothing
     written = forms.written(svc, who, request.query_params.get("written"))  # what a form here just wrote
@@ -125,8 +73,6 @@ def need_page(request: Request, need_id: UUID, svc: ServicesDep, who: PrincipalD
 def programme_page(request: Request, programme_id: UUID, svc: ServicesDep, who: PrincipalDep) -> HTMLResponse:
     """A programme, its linked needs, its books and its history; a need the reader may not see is a count only
     (api/http/visibility.py), and events naming it show that they happened, not what they recorded."""
-    from api.web import programme_forms  # the forms render with this module's page(): imported here, not at the top
-
     programme = svc.ledger.programme(programme_id)  # 404 when there is none
     states = programme.states
     written = forms.written(svc, who, request.query_params.get("written"))  # what a form here just wrote
@@ -150,8 +96,8 @@ def programme_page(request: Request, programme_id: UUID, svc: ServicesDep, who: 
             "hidden_needs": (row or {}).get("unpublished_needs", 0),
             "events": events,
             "written": written,
-            "books": programme_forms.books(svc, who, programme_id, events),
-            "actions": programme_forms.actions_for(svc, who, programme),
+            "books": programme_actions.books(svc, who, programme_id, events),
+            "actions": programme_actions.actions_for(svc, who, programme),
         },
     )
 

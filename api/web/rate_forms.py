@@ -17,7 +17,7 @@ from api.root.services import Services
 from api.web import forms
 from api.web.forms import Field, Form, Outcome, Values
 from api.web.need_forms import CURRENCIES, REASON
-from api.web.pages import page
+from api.web.render import page
 from api.web.sign_in import FormDep
 
 router = APIRouter(include_in_schema=False)

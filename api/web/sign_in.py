@@ -23,7 +23,7 @@ from api.http.deps import ServicesDep
 from api.http.problems import ApiProblem
 from api.web import forms, sessions
 from api.web.forms import Field, Form, Outcome
-from api.web.pages import page
+from api.web.render import page
 
 router = APIRouter(include_in_schema=False)
 SIGN_IN = Form(

@@ -22,7 +22,7 @@ from api.http.routes.views import open_needs, programmes
 from api.root.services import Services
 from api.web import filters as web_filters
 from api.web.filters import Wrong, checked, one_of
-from api.web.pages import page, templates
+from api.web.render import page, templates
 from domain import reference
 from projections.views import (
     funding_gaps,
