@@ -99,6 +99,8 @@ def test_every_service_has_a_health_check_whose_command_exists() -> None:
             module = test[test.index("-m") + 1]
             assert importlib.util.find_spec(module) is not None, f"{name}'s health check runs {module}"
     assert "api.root.probe" in services["worker"]["healthcheck"]["test"]
+    # the worker refuses a store without the ledger's tables, which the API creates: it starts once the API is up
+    assert services["worker"]["depends_on"]["api"]["condition"] == "service_healthy"
 
 
 def test_the_api_listens_on_loopback_only_for_a_tls_proxy_in_front() -> None:
