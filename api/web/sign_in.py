@@ -80,8 +80,23 @@ def sign_in_page(request: Request, who: PrincipalDep) -> HTMLResponse:
     return _show(request, who, Outcome({}))
 
 
+def cross_site(request: Request) -> bool:
+    """Whether a sign-in was sent from another site's page (a login CSRF: the visitor signed in under someone else's
+    key, recording in their name). There is no session yet to bind a token to, so the browser's own word is used:
+    Sec-Fetch-Site, else Origin compared with this server's origin. A client sending neither (a script) is not a
+    browser tricked by another site."""
+    fetch_site = request.headers.get("sec-fetch-site")
+    if fetch_site is not None:
+        return fetch_site not in ("same-origin", "none")
+    origin = request.headers.get("origin")
+    return origin is not None and origin != f"{request.url.scheme}://{request.url.netloc}"
+
+
 @router.post("/sign-in", response_class=HTMLResponse)
 def sign_in(request: Request, svc: ServicesDep, who: PrincipalDep, data: FormDep) -> Response:
+    if cross_site(request):
+        forged = ApiProblem(403, "csrf-token-invalid", "a sign-in sent from another site's page is refused")
+        return _show(request, who, forms.refusal(SIGN_IN, {}, forged))
     client = request.client.host if request.client else "unknown"
     wait = limit(request).retry_after(client, time.monotonic())
     if wait:

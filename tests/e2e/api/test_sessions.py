@@ -216,6 +216,20 @@ def test_signing_out_ends_the_session(browser: httpx.Client, keys: dict[str, str
         assert stale.get("/needs/new").status_code == 401
 
 
+def test_a_sign_in_sent_from_another_sites_page_is_refused(
+    browser: httpx.Client, keys: dict[str, str], services: Services
+) -> None:
+    # when another site's page posts a valid key to /sign-in (a login CSRF), as a browser says it does
+    for headers in ({"Origin": "https://evil.example"}, {"Sec-Fetch-Site": "cross-site"}):
+        answer = browser.post("/sign-in", data={"api_key": keys["state"]}, headers=headers)
+        # then it is refused, and no session is started
+        assert answer.status_code == 403 and "csrf-token-invalid" in answer.text
+        assert COOKIE not in answer.cookies and services.sessions.count() == 0
+    # while the server's own page signs in (same origin)
+    own = f"{browser.base_url.scheme}://{browser.base_url.netloc.decode()}"
+    assert browser.post("/sign-in", data={"api_key": keys["state"]}, headers={"Origin": own}).status_code == 303
+
+
 def test_a_wrong_key_is_told_and_failures_are_limited_per_address(browser: httpx.Client, services: Services) -> None:
     # when a wrong key is sent five times, each is told so (401) next to the field
     for _ in range(5):
