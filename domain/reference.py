@@ -110,6 +110,51 @@ def review_cycles() -> dict[int, tuple[str, ...]]:
     return {int(r["cycle"]): tuple(r["chapters"].split()) for r in _rows("review-cycles.csv")}
 
 
+# ---- labels in a language: the data's `<column>_<language>`, English where it has none (docs/languages.md) ----
+
+
+@cache
+def _labelled(name: str, key: str) -> dict[str, dict[str, str]]:
+    return {r[key]: r for r in _rows(name)}
+
+
+def _in(row: dict[str, str], column: str, language: str) -> str:
+    return row.get(f"{column}_{language}") or row[column]
+
+
+def article_title(number: int, language: str = "en") -> str:
+    """An article's title as the Convention's official text in that language has it (data/PROVENANCE.md)."""
+    return _in(_labelled("articles.csv", "article")[str(int(number))], "title", language)
+
+
+def chapter_title(chapter: str, language: str = "en") -> str:
+    row = next(r for r in _labelled("articles.csv", "article").values() if r["chapter"] == chapter)
+    return _in(row, "chapter_title", language)
+
+
+def ta_type_label(code: str, language: str = "en") -> str:
+    """A v2 TA type's label (a v1 code reads as its own v1 label); an unknown code as itself."""
+    rows = _ta_rows()
+    return _in(rows[code], "label", language) if code in rows else code
+
+
+@cache
+def _ta_rows() -> dict[str, dict[str, str]]:
+    """v2 rows over v1 ones of the same code (`capacity-building`, `other` are in both)."""
+    found = sorted(_rows("ta-types.csv"), key=lambda r: r["codelist"])
+    return {r["code"]: r for r in found}
+
+
+def activity_status_name(code: int, language: str = "en") -> str:
+    row = _labelled("activity-statuses.csv", "code").get(str(code))
+    return _in(row, "name", language) if row else str(code)
+
+
+def organisation_type_name(code: str, language: str = "en") -> str:
+    row = _labelled("organisation-types.csv", "code").get(str(code))
+    return _in(row, "name", language) if row else str(code)
+
+
 # ---- validators: each returns the normalised value or raises InvalidInput ----
 
 _PARAGRAPH = re.compile(r"^(\d+)(\(\d+\))*(\([a-z]+\))*$")
