@@ -13,7 +13,7 @@ UV_VERSION := 0.13.9
 COMPILE := $(BIN)/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes \
 	--custom-compile-command 'make lock'
 
-.PHONY: install run test lint lock upgrade bench bench-quick soak clean
+.PHONY: install run test lint lock upgrade bench bench-quick soak clean messages
 
 $(BIN)/.installed: pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +59,13 @@ upgrade:
 	@echo "make upgrade: moving every pin in requirements/ to the newest release pyproject.toml allows"
 	$(MAKE) lock UPGRADE=--upgrade
 	@echo "make upgrade: review git diff requirements/, then make test before committing the locks"
+
+## messages: extract every message (babel.cfg) and bring each api/locale/<lang>/LC_MESSAGES/messages.po up to date;
+## new messages arrive untranslated and tests/unit/test_catalogues.py fails until each has its translation
+messages: install
+	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output --omit-header \
+		--project uncac-ledger -o api/locale/messages.pot .
+	$(BIN)/pybabel update -i api/locale/messages.pot -d api/locale --no-fuzzy-matching --ignore-obsolete --omit-header
 
 $(BIN)/.bench: $(BIN)/.installed $(BENCH_LOCK)
 	$(BIN)/pip install --quiet --require-hashes -r $(BENCH_LOCK)

@@ -33,6 +33,7 @@ from api.root.services import Services
 from api.root.settings import Settings
 from api.web import errors as web_errors
 from api.web import (
+    feeds,
     iati_forms,
     key_forms,
     need_forms,
@@ -43,6 +44,7 @@ from api.web import (
     sign_in,
     views_pages,
 )
+from api.web.i18n import Language
 
 log = structlog.get_logger()
 
@@ -71,6 +73,7 @@ ROUTERS = [  # every route the app serves, in the order of the OpenAPI document
     reports.router,
     views.router,
     views_pages.router,
+    feeds.router,  # Atom feeds of published needs and of a State's programme events
 ]
 
 DESCRIPTION = """The shared, append-only ledger of UNCAC technical-assistance needs and the
@@ -116,6 +119,7 @@ def create_app(
     for router in ROUTERS:
         app.include_router(router)
     app.add_middleware(Idempotency, clock=clock)  # inside RequestContext: request ids and body limits come first
+    app.add_middleware(Language)  # the reader's language for pages, reports and problem titles (api/web/i18n.py)
     if settings.demo_mode:
         app.add_middleware(LocalOnly)  # the demo's coordinator reads are for this machine's clients only
     app.add_middleware(

@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from domain import reference
+from api.web import i18n
+from api.web.i18n import gettext as _
+from api.web.i18n import ngettext
 from projections.views.common import ZERO
 
 # ColorBrewer "Blues": one hue, lightness falls monotonically (reads in greyscale and for
@@ -29,8 +31,11 @@ def dec(value: str | None) -> Decimal:
 
 
 def compact(value: Decimal | float | int, digits: int = 1) -> str:
-    """Money for a projector: 1.5M, 980k, 12.5k, 640; `digits` more decimals where two must differ."""
+    """Money for a projector: 1.5M, 980k, 12.5k, 640; `digits` more decimals where two must differ.
+    Other languages take Babel's short form of theirs (1,5 M, 12,5 mil)."""
     v = float(value)
+    if i18n.current() != i18n.DEFAULT:
+        return i18n.compact(value, digits)
     for size, suffix in ((1e9, "bn"), (1e6, "M"), (1e3, "k")):
         if abs(v) >= size * (0.9995 if digits == 1 else 1 - 0.5 * 10**-digits / 1000):  # 999,999 reads 1M, not 1000k
             n = v / size
@@ -40,7 +45,7 @@ def compact(value: Decimal | float | int, digits: int = 1) -> str:
 
 
 def full(value: Decimal | str | None) -> str:
-    return f"{Decimal(value):,.2f}" if value not in (None, "") else "—"
+    return i18n.money(value)
 
 
 # ---- colour scale ----
@@ -74,7 +79,7 @@ def bin_of(value: Decimal, bounds: list[Decimal]) -> int:
 def legend(bounds: list[Decimal]) -> list[dict[str, Any]]:
     """A swatch per bin, light to dark, labelled by its bounds: printed with as many decimals as
     it takes for every bound to read differently (never `56k–56k`)."""
-    items = [{"fill": PALETTE[0], "label": "no gap"}]
+    items = [{"fill": PALETTE[0], "label": _("no gap")}]
     edges = [ZERO, *bounds]
     digits = next((d for d in range(1, 7) if len({compact(e, d) for e in edges}) == len(set(edges))), 6)
     for low, b in zip(edges, bounds, strict=False):
@@ -103,10 +108,11 @@ def columns(chapters: tuple[str, ...], by_article: bool, rows: list[dict[str, An
     """Chapters, or one chapter's articles that have open needs in the selection."""
     if by_article:
         used = sorted({r["article"] for r in rows if r["status"] == "open"})
-        arts = reference.articles()
-        return [{"key": str(a), "label": str(a), "title": f"Article {a}: {arts[a].title}"} for a in used]
-    titles = {a.chapter: a.chapter_title for a in reference.articles().values()}
-    return [{"key": c, "label": f"Ch. {c}", "title": titles[c]} for c in chapters]
+        return [
+            {"key": str(a), "label": str(a), "title": _("Article %(n)s: %(title)s", n=a, title=i18n.article_title(a))}
+            for a in used
+        ]
+    return [{"key": c, "label": _("Ch. %(c)s", c=c), "title": i18n.chapter_title(c)} for c in chapters]
 
 
 def cells(rows: list[dict[str, Any]], by_article: bool) -> dict[tuple[str, str], Cell]:
@@ -133,7 +139,7 @@ def heatmap(rows: list[dict[str, Any]], chapters: tuple[str, ...], by_article: b
     cell_w = CELL_W_ARTICLE if by_article else CELL_W
     groups: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for region, name, code in sorted(
-        {(r["region"], r["state_name"], r["state"]) for r in rows if r["status"] == "open"}
+        {(r["region"], i18n.country(r["state"]), r["state"]) for r in rows if r["status"] == "open"}
     ):
         groups[region].append((code, name))
     blocks = []
@@ -202,9 +208,16 @@ def _heat_row(
 def _cell_title(name: str, col: dict[str, str], c: Cell | None, currency: str) -> str:
     where = f"{name}, {col['label']} ({col['title']})"
     if c is None:
-        return f"{where}: no open needs"
-    text = f"{where}: {c.open} open, {c.unmet} unmet, gap {currency} {full(c.gap)}"
-    return text + (f", {c.unknown} without estimate" if c.unknown else "")
+        return _("%(where)s: no open needs", where=where)
+    text = _(
+        "%(where)s: %(open)s open, %(unmet)s unmet, gap %(currency)s %(gap)s",
+        where=where,
+        open=c.open,
+        unmet=c.unmet,
+        currency=currency,
+        gap=full(c.gap),
+    )
+    return text + (_(", %(n)s without estimate", n=c.unknown) if c.unknown else "")
 
 
 def _summary(
@@ -212,13 +225,19 @@ def _summary(
 ) -> str:
     """What a screen reader hears for one block: its size, unmet needs and the largest gap."""
     if not found:
-        return "No open needs."
+        return _("No open needs.")
     top = max(found.values(), key=lambda c: (c.gap, c.unmet))
     col = next(c["label"] for c in cols if c["key"] == top.column)
-    return (
-        f"{len(names)} states by {len(cols)} columns; "
-        f"{sum(c.unmet for c in found.values())} unmet needs. "
-        f"Largest gap: {names[top.state]}, {col}, {currency} {full(top.gap)}."
+    return _(
+        "%(states)s states by %(columns)s columns; %(unmet)s unmet needs. "
+        "Largest gap: %(state)s, %(column)s, %(currency)s %(gap)s.",
+        states=len(names),
+        columns=len(cols),
+        unmet=sum(c.unmet for c in found.values()),
+        state=names[top.state],
+        column=col,
+        currency=currency,
+        gap=full(top.gap),
     )
 
 
@@ -274,13 +293,20 @@ def bars(
 def _bar_text(v: Decimal, missing: int) -> str:
     if not missing:
         return compact(v)
-    return f"{compact(v)} + {missing} unknown" if v > 0 else "unknown"
+    return _("%(known)s + %(n)s unknown", known=compact(v), n=missing) if v > 0 else _("unknown")
 
 
 def _bar_full(v: Decimal, missing: int) -> str:
-    needs = "need" if missing == 1 else "needs"
     if not missing:
         return full(v)
     if v > 0:
-        return f"{full(v)}, and unknown for {missing} {needs} (no estimate or no exchange rate)"
-    return f"unknown ({missing} {needs} without an estimate or an exchange rate)"
+        return ngettext(
+            "%(known)s, and unknown for %(num)s need (no estimate or no exchange rate)",
+            "%(known)s, and unknown for %(num)s needs (no estimate or no exchange rate)",
+            missing,
+        ) % {"known": full(v), "num": missing}
+    return ngettext(
+        "unknown (%(num)s need without an estimate or an exchange rate)",
+        "unknown (%(num)s needs without an estimate or an exchange rate)",
+        missing,
+    ) % {"num": missing}

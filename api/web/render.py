@@ -13,13 +13,31 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from api.http.auth import Principal, allowed_roles
-from api.web import charts, sessions, timeline
-from domain import reference
+from api.web import charts, i18n, sessions, timeline
+from api.web.i18n import N_
 
 HERE = Path(__file__).resolve().parent
 STATIC = HERE / "static"
 templates = Jinja2Templates(directory=HERE / "templates")
-templates.env.filters.update(compact=charts.compact, money=charts.full, words=timeline.words)
+templates.env.add_extension("jinja2.ext.i18n")
+templates.env.policies["ext.i18n.trimmed"] = True  # a {% trans %} block's line breaks are not part of its message
+templates.env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+templates.env.filters.update(
+    compact=charts.compact,
+    money=charts.full,
+    words=lambda name: i18n.gettext(timeline.words(name)),  # an event's name: i18n.event_words() extracts them
+    term=i18n.term,
+    day=i18n.day,
+    moment=i18n.moment,
+    number=i18n.number,
+    country=i18n.country,
+    article_title=i18n.article_title,
+    chapter_title=i18n.chapter_title,
+    ta_type=i18n.ta_type,
+    decimal=i18n.decimal,
+    field=i18n.field,
+    activity_status=i18n.activity_status,
+)
 PAGE_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
@@ -30,18 +48,33 @@ PAGE_HEADERS = {
 
 
 def page(request: Request, name: str, who: Principal, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
-    context = {**context, "who": who, "signed_in": signed_in(request, who)}
+    context = {**context, "who": who, "signed_in": signed_in(request, who), **language(request)}
     return templates.TemplateResponse(request, name, context, status_code=status_code, headers=PAGE_HEADERS)
 
 
 FORM_LINKS = [
-    ("/needs/new", "Record a need"),
-    ("/programmes/new", "Register a programme"),
-    ("/imports/iati", "Import IATI"),
-    ("/rates", "Exchange rates"),
-    ("/organisations", "Organisations"),
-    ("/keys", "Keys"),
+    ("/needs/new", N_("Record a need")),
+    ("/programmes/new", N_("Register a programme")),
+    ("/imports/iati", N_("Import IATI")),
+    ("/rates", N_("Exchange rates")),
+    ("/organisations", N_("Organisations")),
+    ("/keys", N_("Keys")),
 ]  # the header's links to forms, shown to keys that may open them
+
+
+def language(request: Request) -> dict[str, Any]:
+    """`<html lang dir>` and the language switch: this page in each language, its query kept."""
+    here = i18n.current()
+    switch = [
+        {
+            "code": code,
+            "name": i18n.language_name(code),
+            "href": f"{request.url.path}?{request.url.include_query_params(lang=code).query}",
+            "current": code == here,
+        }
+        for code in i18n.languages()
+    ]
+    return {"lang": here, "dir": i18n.direction(here), "languages": switch}
 
 
 def signed_in(request: Request, who: Principal) -> dict[str, str] | None:
@@ -53,10 +86,10 @@ def signed_in(request: Request, who: Principal) -> dict[str, str] | None:
     if who.organisation is not None:
         scope = svc.ledger.organisation(who.organisation).name
     elif who.state is not None:
-        scope = reference.states()[who.state].name
+        scope = i18n.country(who.state)
     else:
         scope = ""
-    links = [(path, label) for path, label in FORM_LINKS if who.role in allowed_roles("GET", path)]
+    links = [(path, i18n.gettext(label)) for path, label in FORM_LINKS if who.role in allowed_roles("GET", path)]
     return {
         "role": who.role,
         "scope": scope,

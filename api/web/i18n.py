@@ -1,0 +1,389 @@
+"""Languages: the gettext catalogues in api/locale, the reader's language, and numbers, dates and names in it.
+
+A language is one file, `api/locale/<code>/LC_MESSAGES/messages.po` (docs/languages.md); its catalogue is read
+with Babel at first use and compiled in memory, so nothing compiled is kept in the repository or the image.
+The language of a request is `?lang=`, then the `lang` cookie a `?lang=` leaves, then `Accept-Language`
+(Babel's `negotiate_locale`), else English; `Language` (pure ASGI) holds it in a context variable for the
+request, which every `gettext` reads, and answers `Content-Language`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import date, datetime
+from decimal import Decimal
+from functools import cache
+from gettext import NullTranslations
+from http.cookies import SimpleCookie
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+
+from babel import Locale, negotiate_locale
+from babel.core import get_global
+from babel.dates import format_date, format_datetime
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_compact_decimal, format_decimal
+from babel.support import Translations
+
+from domain import reference
+
+LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
+DEFAULT = "en"
+COOKIE = "lang"
+_language: ContextVar[str] = ContextVar("language", default=DEFAULT)
+_ACCEPT = re.compile(r"^\s*([A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*|\*)\s*(?:;\s*q\s*=\s*([01](?:\.\d{0,3})?))?\s*$")
+
+
+@cache
+def languages() -> tuple[str, ...]:
+    """English (the messages themselves), then every language with a catalogue."""
+    found = sorted(p.parent.parent.name for p in LOCALE_DIR.glob("*/LC_MESSAGES/messages.po"))
+    return (DEFAULT, *(code for code in found if code != DEFAULT))
+
+
+class Missing(NullTranslations):
+    """The catalogue's fallback: a message it lacks (or holds only fuzzy) is noted and read in English."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: set[str] = set()
+
+    def gettext(self, message: str) -> str:
+        self.seen.add(message)
+        return message
+
+    def ngettext(self, msgid1: str, msgid2: str, n: int) -> str:
+        self.seen.add(msgid1)
+        return msgid1 if n == 1 else msgid2
+
+
+@cache
+def translations(language: str) -> NullTranslations:
+    """The language's catalogue, read from its .po and compiled in memory (fuzzy entries left out)."""
+    if language == DEFAULT:
+        return NullTranslations()
+    with open(LOCALE_DIR / language / "LC_MESSAGES" / "messages.po", "rb") as f:
+        catalog = read_po(f, locale=language)
+    compiled = BytesIO()
+    write_mo(compiled, catalog, use_fuzzy=False)
+    compiled.seek(0)
+    found = Translations(compiled)
+    found.add_fallback(Missing())
+    return found
+
+
+def missing(language: str) -> set[str]:
+    """The messages asked for in `language` that its catalogue could not give (tests read this)."""
+    fallback = getattr(translations(language), "_fallback", None)
+    return fallback.seen if isinstance(fallback, Missing) else set()
+
+
+def current() -> str:
+    return _language.get()
+
+
+@contextmanager
+def using(language: str) -> Iterator[None]:
+    token = _language.set(language if language in languages() else DEFAULT)
+    try:
+        yield
+    finally:
+        _language.reset(token)
+
+
+def gettext(message: str, **values: Any) -> str:
+    """`message` in the reader's language; `%(name)s` placeholders filled from `values`."""
+    text = translations(current()).gettext(message) if message else message
+    return text % values if values else text
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    """The form for `n` in the reader's language, placeholders left for the caller (Jinja fills `num`)."""
+    return translations(current()).ngettext(singular, plural, n)
+
+
+def N_(message: str) -> str:  # noqa: N802 - gettext's own name for "extract me, translate later"
+    return message
+
+
+# ---- choosing the language ----
+
+
+def accepted(header: str) -> list[str]:
+    """An Accept-Language header's tags, most wanted first (RFC 9110 §12.5.4); q=0 and malformed ones dropped."""
+    ranked = []
+    for n, part in enumerate(header.split(",")[:20]):
+        m = _ACCEPT.match(part)
+        if m and m.group(1) != "*":
+            q = float(m.group(2) or 1)
+            if q > 0:
+                ranked.append((-q, n, m.group(1)))
+    return [tag for _, _, tag in sorted(ranked)]
+
+
+def negotiate(asked: str | None, cookie: str | None, accept_language: str | None) -> str:
+    for choice in (asked, cookie):
+        if choice and choice.lower() in languages():
+            return choice.lower()
+    wanted = accepted(accept_language or "")
+    return negotiate_locale(wanted, languages(), sep="-") or DEFAULT if wanted else DEFAULT
+
+
+class Language:
+    """Pure ASGI middleware: the request's language for everything it renders, and the answer's
+    `Content-Language`; a `?lang=` choice is kept in a cookie for the pages that follow."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.lower(): v.decode("latin-1") for k, v in scope.get("headers") or []}
+        asked = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("lang", [None])[-1]
+        jar = SimpleCookie()
+        try:
+            jar.load(headers.get(b"cookie", ""))
+        except Exception:  # noqa: BLE001 - an unreadable cookie header chooses nothing
+            jar = SimpleCookie()
+        kept = jar[COOKIE].value if COOKIE in jar else None
+        language = negotiate(asked, kept, headers.get(b"accept-language"))
+        remember = asked is not None and asked.lower() in languages() and asked.lower() != kept
+
+        async def send_language(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                extra = [(b"content-language", language.encode()), (b"vary", b"Accept-Language, Cookie")]
+                if remember:
+                    cookie = f"{COOKIE}={language}; Path=/; Max-Age=31536000; SameSite=Lax"
+                    extra.append((b"set-cookie", cookie.encode()))
+                message["headers"] = [*message.get("headers", []), *extra]
+            await send(message)
+
+        with using(language):
+            await self.app(scope, receive, send_language)
+
+
+# ---- numbers and dates ----
+
+
+def number(value: Decimal | float | int) -> str:
+    return format_decimal(value, locale=current())
+
+
+def money(value: Decimal | str | None) -> str:
+    """An amount with two decimals in the reader's language ("1,234.50", "1 234,50", "1.234,50"); none is —."""
+    if value in (None, ""):
+        return "—"
+    return format_decimal(Decimal(str(value)), format="#,##0.00", locale=current())
+
+
+def compact(value: Decimal | float | int, digits: int) -> str:
+    """Babel's short form in the reader's language ("1,5 M", "12,5 mil"); English keeps api/web/charts.py's own."""
+    return format_compact_decimal(value, format_type="short", locale=current(), fraction_digits=digits)
+
+
+def day(value: date | str | None) -> str:
+    if value in (None, ""):
+        return ""
+    moment = date.fromisoformat(str(value)[:10]) if not isinstance(value, date) else value
+    return format_date(moment, format="medium", locale=current())
+
+
+def moment(value: datetime | str | None) -> str:
+    """A date-time in the reader's language, to the minute, in UTC as recorded."""
+    if value in (None, ""):
+        return ""
+    at = datetime.fromisoformat(str(value)) if not isinstance(value, datetime) else value
+    return format_datetime(at, format="medium", locale=current(), tzinfo=at.tzinfo)
+
+
+def direction(language: str | None = None) -> str:
+    return Locale.parse(language or current()).text_direction
+
+
+def language_name(language: str) -> str:
+    """A language named in itself (English, français, español), as a language switch shows it."""
+    return Locale.parse(language).get_display_name(language) or language
+
+
+# ---- reference labels in the reader's language ----
+
+_TERRITORY = {"EUU": "EU"}  # the European Union: CLDR's territory, not an ISO 3166-1 alpha-3 alias
+
+
+def country(iso3: str) -> str:
+    """A State's name in the reader's language (CLDR via Babel), the reference data's name otherwise."""
+    known = reference.states().get(iso3)
+    english = known.name if known else iso3
+    if current() == DEFAULT:
+        return english
+    alpha2 = _TERRITORY.get(iso3) or next(iter(get_global("territory_aliases").get(iso3, [])), None)
+    return Locale.parse(current()).territories.get(alpha2 or "", english)
+
+
+def article_title(number: int) -> str:
+    return reference.article_title(number, current())
+
+
+def chapter_title(chapter: str) -> str:
+    return reference.chapter_title(chapter, current())
+
+
+def ta_type(code: str) -> str:
+    return reference.ta_type_label(code, current())
+
+
+def activity_status(code: int) -> str:
+    return reference.activity_status_name(code, current())
+
+
+# The ledger's own codes as words: what a page shows for a status, horizon, priority, classification, role,
+# grouping, flag or kind; a code not listed reads as itself.
+TERMS = {
+    "open": N_("open"),
+    "met": N_("met"),
+    "withdrawn": N_("withdrawn"),
+    "current": N_("current"),
+    "anticipated": N_("anticipated"),
+    "high": N_("high"),
+    "medium": N_("medium"),
+    "low": N_("low"),
+    "unmet": N_("unmet"),
+    "partially-funded": N_("partially funded"),
+    "funded": N_("funded"),
+    "admin": N_("admin"),
+    "coordinator": N_("coordinator"),
+    "state": N_("state"),
+    "provider": N_("provider"),
+    "auditor": N_("auditor"),
+    "anonymous": N_("anonymous"),
+    "region": N_("region"),
+    "chapter": N_("chapter"),
+    "article": N_("article"),
+    "ta_type": N_("TA type"),
+    "over-disbursed": N_("over-disbursed"),
+    "stalled": N_("stalled"),
+    "overdue": N_("overdue"),
+    "net-negative": N_("net negative"),
+    "training": N_("training"),
+    "expert-mission": N_("expert mission"),
+    "legislative-drafting": N_("legislative drafting"),
+    "workshop": N_("workshop"),
+    "study": N_("study"),
+    "equipment": N_("equipment"),
+    "other": N_("other"),
+    "self-assessment": N_("self-assessment"),
+    "country-review-report": N_("country review report"),
+    "executive-summary": N_("executive summary"),
+    "national-strategy": N_("national strategy"),
+    "other-mechanism": N_("other mechanism"),
+    "pledge": N_("pledge"),
+    "commitment": N_("commitment"),
+    "disbursement": N_("disbursement"),
+    "African": N_("African"),
+    "Asia-Pacific": N_("Asia-Pacific"),
+    "Eastern European": N_("Eastern European"),
+    "Latin American and Caribbean": N_("Latin American and Caribbean"),
+    "Western European and Others": N_("Western European and Others"),
+    "Other": N_("Other"),
+    "yes": N_("yes"),
+    "no": N_("no"),
+}
+
+
+def term(code: Any) -> str:
+    """A code in words in the reader's language (`partially-funded` → "financé en partie")."""
+    text = str(code) if code is not None else ""
+    return gettext(TERMS[text]) if text in TERMS else text
+
+
+def decimal(value: Decimal | float | str, digits: int) -> str:
+    """A figure to `digits` decimals in the reader's language (an HHI of 0.42 reads 0,42 in French)."""
+    return format_decimal(Decimal(str(value)), format="0." + "0" * digits, locale=current())
+
+
+def event_words() -> list[str]:
+    """Every domain event's name as the pages print it (`NeedCostEstimated` → "Need cost estimated")."""
+    import inspect
+    import pkgutil
+    from importlib import import_module
+
+    from eventsourcing.domain import Aggregate, DomainEvent
+
+    import domain
+
+    found = set()
+    for module in pkgutil.iter_modules(domain.__path__):
+        for owner in vars(import_module(f"domain.{module.name}")).values():
+            if inspect.isclass(owner) and issubclass(owner, Aggregate):
+                found |= {n for n, c in vars(owner).items() if inspect.isclass(c) and issubclass(c, DomainEvent)}
+    return sorted(_words(n) for n in found - {"Event", "Created"})
+
+
+def _words(name: str) -> str:
+    parts = re.findall(r"[A-Z][a-z0-9]*", name) or [name]
+    return " ".join([parts[0], *(p.lower() for p in parts[1:])])
+
+
+# What an event recorded, by field, as a record's history lists it; a field not listed reads as its name.
+FIELDS = {
+    name: name
+    for name in (
+        N_("state"),
+        N_("article"),
+        N_("paragraph"),
+        N_("description"),
+        N_("ta types"),
+        N_("horizon"),
+        N_("priority"),
+        N_("source"),
+        N_("estimated cost"),
+        N_("published"),
+        N_("status"),
+        N_("title"),
+        N_("funders"),
+        N_("implementers"),
+        N_("reporting org"),
+        N_("states"),
+        N_("amount"),
+        N_("currency"),
+        N_("value date"),
+        N_("need"),
+        N_("need id"),
+        N_("share"),
+        N_("kind"),
+        N_("date"),
+        N_("participants"),
+        N_("outputs"),
+        N_("lessons"),
+        N_("stakeholders"),
+        N_("assistance"),
+        N_("start"),
+        N_("end"),
+        N_("funder"),
+        N_("name"),
+        N_("ref"),
+        N_("org type"),
+        N_("country"),
+        N_("iati identifier"),
+        N_("commitment id"),
+        N_("disbursement id"),
+        N_("delivery id"),
+        N_("correction id"),
+        N_("need ids"),
+        N_("rate"),
+        N_("role"),
+        N_("organisation"),
+    )
+}
+
+
+def field(name: str) -> str:
+    return gettext(name) if name in FIELDS else name
