@@ -1,4 +1,4 @@
-"""Programmes: a provider's TA programme (an IATI activity), its money and its deliveries."""
+"""Programmes: a provider's TA programme (an IATI activity), its money and its deliveries (domain/deliveries.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import event
 
-from domain import amounts, corrections, dates, reference, third_party
+from domain import amounts, corrections, dates, deliveries, reference, third_party
 from domain.errors import InvalidInput, NotFound, RuleBroken
 from domain.events import LedgerAggregate
 
@@ -32,7 +32,7 @@ def share(value: object) -> Decimal | None:
     return d
 
 
-class Programme(corrections.CorrectionBook):
+class Programme(corrections.CorrectionBook, deliveries.DeliveryBook):
     @staticmethod
     def create_id(iati_identifier: str | None = None, **_: object) -> UUID:
         from uuid import uuid4
@@ -247,37 +247,12 @@ class Programme(corrections.CorrectionBook):
 
     # ---- deliveries, status, period ----
 
-    def record_delivery(
-        self,
-        delivery_id: str,
-        kind: str,
-        on: date,
-        need_ids: list[UUID],
-        description: str,
-        participants: int | None = None,
-        outputs: str | None = None,
-    ) -> None:
-        self._require_open_for_money()
+    def _require_delivering(self) -> None:
         if self.status not in DELIVERING:
             raise RuleBroken(
                 "programme-not-delivering",
                 "deliveries are recorded only while in implementation or finalisation",
             )
-        self._new_money_id("delivery", delivery_id, self.deliveries)
-        unlinked = [str(n) for n in need_ids if n not in self.links]
-        if unlinked:
-            raise RuleBroken("need-not-linked", f"need(s) not linked to this programme: {', '.join(unlinked)}")
-        if participants is not None and participants < 0:
-            raise InvalidInput("invalid-participants", "participants cannot be negative")
-        self._delivery_recorded(
-            delivery_id=delivery_id,
-            kind=reference.one_of("invalid-delivery-kind", kind, reference.DELIVERY_KINDS),
-            date=dates.delivered(on),
-            need_ids=list(dict.fromkeys(need_ids)),
-            description=reference.text("description-required", description, "description"),
-            participants=participants,
-            outputs=outputs,
-        )
 
     def change_status(self, status: int) -> None:
         status = reference.activity_status(status)
@@ -369,26 +344,6 @@ class Programme(corrections.CorrectionBook):
     @event("MoneyDisputed")
     def _money_disputed(self, book: str, money_id: str, reason: str) -> None:
         self._book(book)[money_id].update(confirmation=third_party.DISPUTED, dispute_reason=reason)
-
-    @event("DeliveryRecorded")
-    def _delivery_recorded(
-        self,
-        delivery_id: str,
-        kind: str,
-        date: date,
-        need_ids: list[UUID],
-        description: str,
-        participants: int | None,
-        outputs: str | None,
-    ) -> None:
-        self.deliveries[delivery_id] = {
-            "kind": kind,
-            "date": date,
-            "need_ids": list(need_ids),
-            "description": description,
-            "participants": participants,
-            "outputs": outputs,
-        }
 
     @event("ProgrammeStatusChanged")
     def _status_changed(self, status: int) -> None:

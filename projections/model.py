@@ -246,7 +246,10 @@ def _programme_changed(state: State, key: str, e: Any, pos: int) -> set[tuple[st
             "description": e.description,
             "participants": e.participants,
             "outputs": e.outputs,
+            "lessons": e.lessons,  # None on events from before lessons (the event class's default)
         }
+    elif name == "LessonsRecorded":
+        doc["deliveries"][e.delivery_id]["lessons"] = e.lessons
     elif name == "ProgrammeStatusChanged":
         doc["status"] = e.status
     elif name == "ProgrammePeriodChanged":
@@ -345,6 +348,12 @@ def _noted(state: State, key: str, e: Any, pos: int) -> set[tuple[str, str]]:
     return set()
 
 
+# The events that change a programme's document: links, money, corrections, reports, deliveries, status, period.
+PROGRAMME_CHANGES = (  # noqa: SIM905 (a screen, not a line a name)
+    "NeedLinked NeedUnlinked PledgeRecorded CommitmentRecorded CommitmentRevised CommitmentCancelled"
+    " DisbursementRecorded CommitmentDecreased DisbursementCorrected MoneyReported MoneyConfirmed MoneyDisputed"
+    " DeliveryRecorded LessonsRecorded ProgrammeStatusChanged ProgrammePeriodChanged"
+).split()
 _HANDLERS = {
     "UnsignedTailAccepted": _noted,
     "ApiKeyIssued": _key_issued,
@@ -365,26 +374,7 @@ _HANDLERS = {
         )
     },
     Programme.ProgrammeRegistered.__name__: _programme_registered,
-    **{
-        n: _programme_changed
-        for n in (
-            "NeedLinked",
-            "NeedUnlinked",
-            "PledgeRecorded",
-            "CommitmentRecorded",
-            "CommitmentRevised",
-            "CommitmentCancelled",
-            "DisbursementRecorded",
-            "CommitmentDecreased",
-            "DisbursementCorrected",
-            "MoneyReported",
-            "MoneyConfirmed",
-            "MoneyDisputed",
-            "DeliveryRecorded",
-            "ProgrammeStatusChanged",
-            "ProgrammePeriodChanged",
-        )
-    },
+    **dict.fromkeys(PROGRAMME_CHANGES, _programme_changed),
     ExchangeRate.ExchangeRateRecorded.__name__: _rate_recorded,
 }
 

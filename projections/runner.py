@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 import structlog
 
-from projections import model, rows, store
+from projections import model, rows, search, store
 from projections.db import Database, Tx
 
 log = structlog.get_logger()
@@ -29,7 +29,7 @@ class Projection(Protocol):
 
 
 class ViewsProjection:
-    """Entity documents and the need and programme rows every view reads."""
+    """Entity documents, the need and programme rows every view reads, and the search index (projections/search)."""
 
     name = store.VIEWS
     lock_key = store.VIEWS_LOCK
@@ -47,6 +47,7 @@ class ViewsProjection:
         need_rows, programme_rows = rows.derive(state, touched, self.reporting_currency)
         state.flush()
         store.write_rows(tx, need_rows, programme_rows, self.reporting_currency)
+        search.update(tx, state, touched)
         last = batch[-1][0].id
         since = last - store.last_snapshot_position(tx)
         if not self.snapshot_every or since < self.snapshot_every:
@@ -71,6 +72,7 @@ class ViewsProjection:
 
     def clear(self, tx: Tx) -> None:
         store.clear(tx)
+        search.store.clear(tx)
 
     def fold_all(self, batches: Iterable[Sequence[tuple[Any, Any]]]) -> dict[str, Any]:
         """Fold the whole log in memory, outside any write transaction (writers carry on meanwhile)."""
@@ -98,6 +100,7 @@ class ViewsProjection:
         writer.flush()
         need_rows, programme_rows = rows.derive(state, {model.EVERYTHING}, self.reporting_currency)
         store.write_rows(tx, need_rows, programme_rows, self.reporting_currency, fresh=True)
+        search.write_all(tx, state)
         for position, created_at, blob in folded["snapshots"]:
             store.insert_snapshot(tx, position, created_at, blob)
 

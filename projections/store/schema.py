@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 
 from projections import kept
 from projections.db import Database, Tx
+from projections.search import store as search
 
 VIEWS = "views"  # tracking name of the views projection
 VIEWS_LOCK = 7300002
@@ -70,14 +71,19 @@ def fingerprint(tables: Sequence[str], shape: Mapping[str, Sequence[str]]) -> st
 
 
 # Derived, never bumped by hand: a release that changes a table or the kept shape has its views rebuilt.
-SCHEMA_VERSION = fingerprint(TABLES, kept.SHAPE)
+FINGERPRINTED = [*TABLES, *search.SHAPE]  # the search index's tables (both engines') and how it cuts words too
+SCHEMA_VERSION = fingerprint(FINGERPRINTED, kept.SHAPE)
 
 
 def statements(dialect: str) -> list[str]:
     """The CREATE statements in a dialect: SQLite stores bytes as BLOB and already sorts as COLLATE "C"."""
     if dialect != "sqlite":
-        return TABLES
-    return [t.replace("BYTEA", "BLOB").replace(' COLLATE "C"', "") for t in TABLES] + SQLITE_ONLY
+        return TABLES + search.statements(dialect)
+    return (
+        [t.replace("BYTEA", "BLOB").replace(' COLLATE "C"', "") for t in TABLES]
+        + SQLITE_ONLY
+        + search.statements(dialect)
+    )
 
 
 def create_tables(db: Database) -> None:
@@ -99,6 +105,7 @@ def _drop_views(db: Database, tx: Tx) -> None:
     """Drop the view tables and their tracking position, and record this version."""
     for table in VIEW_TABLES:
         tx.execute(f"DROP TABLE IF EXISTS {table}")
+    search.drop(tx)
     db.reset_tracking(tx, VIEWS)
     # Made afresh, not emptied: before fingerprints its version column was an INTEGER.
     tx.execute("DROP TABLE view_schema")
