@@ -63,9 +63,9 @@ upgrade:
 ## messages: extract every message (babel.cfg) and bring each api/locale/<lang>/LC_MESSAGES/messages.po up to date;
 ## new messages arrive untranslated and tests/unit/test_catalogues.py fails until each has its translation
 messages: install
-	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output --omit-header \
+	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output --omit-header -w 120 \
 		--project uncac-ledger -o api/locale/messages.pot .
-	$(BIN)/pybabel update -i api/locale/messages.pot -d api/locale --no-fuzzy-matching --ignore-obsolete --omit-header
+	$(BIN)/pybabel update -i api/locale/messages.pot -d api/locale --no-fuzzy-matching --ignore-obsolete -w 120
 
 $(BIN)/.bench: $(BIN)/.installed $(BENCH_LOCK)
 	$(BIN)/pip install --quiet --require-hashes -r $(BENCH_LOCK)

@@ -387,3 +387,38 @@ FIELDS = {
 
 def field(name: str) -> str:
     return gettext(name) if name in FIELDS else name
+
+
+def column_words(name: str) -> str:
+    """A table column's header as pages print it (`needs_unmet` → "Needs unmet"), as api/web/views_pages.py does."""
+    return name.replace("_", " ").capitalize().replace("Hhi", "HHI").replace("Ta ", "TA ")
+
+
+def column(name: str) -> str:
+    return gettext(column_words(name))
+
+
+def column_names() -> list[str]:
+    """Every column of every view's table (projections/views), for extraction."""
+    import pkgutil
+    from importlib import import_module
+
+    import projections.views
+    from projections.views.columns import Table
+
+    found: set[str] = set()
+    for module in pkgutil.iter_modules(projections.views.__path__):
+        for value in vars(import_module(f"projections.views.{module.name}")).values():
+            if isinstance(value, Table):
+                found |= {c.name for c in value.columns}
+    return sorted(found)
+
+
+# Labels the pages' own choices and their defaults show (api/web/views_pages.py VIEWS' options).
+CHOICE_LABELS = (N_("Classification"), N_("Group by"), N_("Flag"), N_("Default"), N_("All"))
+# Why a figure is unknown, as the tables say it (api/web/views_pages.py why_unknown).
+WHY_UNKNOWN = (N_("no estimate"), N_("no converted commitment"), N_("nothing committed"), N_("not known"))
+
+
+def organisation_type(code: str) -> str:
+    return reference.organisation_type_name(code, current())

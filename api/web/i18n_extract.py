@@ -26,9 +26,10 @@ def extract(
 ) -> Iterator[Found]:
     yield from extract_python(fileobj, keywords, comment_tags, options)  # type: ignore[arg-type]  # options as Babel passes them
     if getattr(fileobj, "name", "").endswith("i18n.py"):  # names read from the domain's classes, not written out
-        from api.web.i18n import event_words
+        from api.web.i18n import column_names, column_words, event_words
 
         yield from ((1, None, words, []) for words in event_words())
+        yield from ((1, None, column_words(name), []) for name in column_names())
     fileobj.seek(0)
     tree = ast.parse(fileobj.read())
     for node in ast.walk(tree):

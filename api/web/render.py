@@ -37,7 +37,14 @@ templates.env.filters.update(
     decimal=i18n.decimal,
     field=i18n.field,
     activity_status=i18n.activity_status,
+    organisation_type=i18n.organisation_type,
+    column=i18n.column,
+    term_pair=lambda pair: (pair[0], i18n.term(pair[0])),
+    country_pair=lambda pair: (pair[0], i18n.country(pair[0])),
+    chapter_pair=lambda pair: (pair[0], i18n.gettext("Chapter %(c)s", c=pair[0])),
+    ta_type_pair=lambda pair: (pair[0], i18n.ta_type(pair[0])),
 )
+templates.env.globals["N_"] = N_  # a label handed to a macro that translates it
 PAGE_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
