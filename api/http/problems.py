@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
 from api.http.codes import CODES, STATUS_TITLES, title
+from api.web.i18n import gettext
 from domain.errors import (
     ConcurrentChange,
     DomainError,
@@ -70,7 +71,7 @@ def problem_response(
 ) -> JSONResponse:
     body = Problem(
         type=f"https://uncac-ledger.org/problems/{code}",
-        title=title(code, status),
+        title=gettext(title(code, status)),  # in the reader's language (api/web/i18n.py); `code` stays for programs
         status=status,
         detail=detail,
         instance=str(request.url.path),

@@ -25,8 +25,8 @@ def extract(
     fileobj: IO[bytes], keywords: Mapping[str, Any], comment_tags: list[str], options: dict[str, Any]
 ) -> Iterator[Found]:
     yield from extract_python(fileobj, keywords, comment_tags, options)  # type: ignore[arg-type]  # options as Babel passes them
-    if getattr(fileobj, "name", "").endswith("i18n.py"):  # names read from the domain's classes, not written out
-        from api.web.i18n import column_names, column_words, event_words
+    if getattr(fileobj, "name", "").endswith("i18n_words.py"):  # names read from the domain's classes, not written out
+        from api.web.i18n_words import column_names, column_words, event_words
 
         yield from ((1, None, words, []) for words in event_words())
         yield from ((1, None, column_words(name), []) for name in column_names())

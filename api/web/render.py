@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from api.http.auth import Principal, allowed_roles
-from api.web import charts, i18n, sessions, timeline
+from api.web import charts, i18n, i18n_words, sessions, timeline
 from api.web.i18n import N_
 
 HERE = Path(__file__).resolve().parent
@@ -25,8 +25,8 @@ templates.env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=Tr
 templates.env.filters.update(
     compact=charts.compact,
     money=charts.full,
-    words=lambda name: i18n.gettext(timeline.words(name)),  # an event's name: i18n.event_words() extracts them
-    term=i18n.term,
+    words=lambda name: i18n.gettext(timeline.words(name)),  # an event's name: i18n_words.event_words() lists them
+    term=i18n_words.term,
     day=i18n.day,
     moment=i18n.moment,
     number=i18n.number,
@@ -35,11 +35,12 @@ templates.env.filters.update(
     chapter_title=i18n.chapter_title,
     ta_type=i18n.ta_type,
     decimal=i18n.decimal,
-    field=i18n.field,
+    field=i18n_words.field,
     activity_status=i18n.activity_status,
     organisation_type=i18n.organisation_type,
-    column=i18n.column,
-    term_pair=lambda pair: (pair[0], i18n.term(pair[0])),
+    column=i18n_words.column,
+    why=i18n_words.why,
+    term_pair=lambda pair: (pair[0], i18n_words.term(pair[0])),
     country_pair=lambda pair: (pair[0], i18n.country(pair[0])),
     chapter_pair=lambda pair: (pair[0], i18n.gettext("Chapter %(c)s", c=pair[0])),
     ta_type_pair=lambda pair: (pair[0], i18n.ta_type(pair[0])),
