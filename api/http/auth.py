@@ -159,6 +159,9 @@ POLICY: dict[tuple[str, str], frozenset[str]] = {
     },
     ("GET", "/reports/irg"): EVERYONE,
     ("GET", "/reports/irg/{state}"): EVERYONE,
+    # Atom feeds (api/web/feeds.py): published data only, whoever asks; a key reads nothing more
+    ("GET", "/feeds/needs.atom"): EVERYONE,
+    ("GET", "/feeds/programmes.atom"): EVERYONE,
 }
 # A form (its page and its POST) is for whoever may call the /v1 route it writes through (api/web/forms.py).
 FORMS = {"/needs/new": "/v1/needs", **{f"/needs/{{need_id}}/{a}": f"/v1/needs/{{need_id}}/{a}" for a in NEED_ACTIONS}}
