@@ -191,7 +191,13 @@ class Ledger(Application[UUID]):
     # ---- needs ----
 
     def identify_need(self, **fields: Any) -> Written:
+        self.require_programme((fields.get("assistance_provided") or {}).get("programme_id"))
         return self._create(Need.identify(**fields))
+
+    def require_programme(self, programme_id: UUID | None) -> None:
+        """The programme a need's assistance already provided names exists (`programme-not-found` otherwise)."""
+        if programme_id is not None and self.find(Programme, programme_id) is None:
+            raise NotFound("programme-not-found", f"no programme with id {programme_id}")
 
     def need(self, need_id: UUID) -> Need:
         return self.get(Need, need_id)

@@ -12,6 +12,7 @@ from eventsourcing.domain import event
 from domain import dates, reference
 from domain.errors import InvalidInput, RuleBroken
 from domain.events import LedgerAggregate
+from domain.stakeholders import stakeholder_list
 
 OPEN, MET, WITHDRAWN = reference.NEED_STATUSES
 
@@ -49,8 +50,11 @@ class Need(LedgerAggregate):
         paragraph: str | None = None,
         estimated_cost: dict[str, Any] | None = None,
         need_id: UUID | None = None,
+        stakeholders: list[dict[str, Any]] | None = None,
+        assistance_provided: dict[str, Any] | None = None,
     ) -> Need:
-        """`need_id` lets a loader that must not repeat itself (the demo) choose a stable id."""
+        """`need_id` lets a loader that must not repeat itself (the demo) choose a stable id. `assistance_provided`
+        comes from `stakeholders.assistance` (the Ledger checks its programme exists)."""
         art = reference.article(article)
         return cls._create(
             cls.NeedIdentified,
@@ -64,6 +68,8 @@ class Need(LedgerAggregate):
             priority=reference.one_of("invalid-priority", priority, reference.PRIORITIES),
             source=source,
             estimated_cost=estimated_cost,
+            stakeholders=stakeholder_list(stakeholders),
+            assistance_provided=assistance_provided,
         )
 
     class NeedIdentified(LedgerAggregate.Created):
@@ -76,6 +82,16 @@ class Need(LedgerAggregate):
         priority: str
         source: dict[str, Any]
         estimated_cost: dict[str, Any] | None
+        stakeholders: list[dict[str, str]]
+        assistance_provided: dict[str, Any] | None
+
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """Needs identified before stakeholders and assistance already provided were recorded: none known."""
+            state["stakeholders"] = []
+            state["assistance_provided"] = None
 
     def __init__(
         self,
@@ -88,6 +104,8 @@ class Need(LedgerAggregate):
         priority: str,
         source: dict[str, Any],
         estimated_cost: dict[str, Any] | None,
+        stakeholders: list[dict[str, str]],
+        assistance_provided: dict[str, Any] | None,
     ) -> None:
         self.state = state
         self.article = article
@@ -98,6 +116,8 @@ class Need(LedgerAggregate):
         self.priority = priority
         self.source = source
         self.estimated_cost = estimated_cost
+        self.stakeholders = [dict(s) for s in stakeholders]
+        self.assistance_provided = assistance_provided
         self.status = OPEN
         self.published = False
 
@@ -134,6 +154,21 @@ class Need(LedgerAggregate):
         self._require_open()
         cost = money(amount, currency, value_date)
         self._cost_estimated(cost["amount"], cost["currency"], cost["value_date"])
+
+    def record_stakeholders(self, stakeholders: list[dict[str, Any]]) -> None:
+        """Replace who took part in identifying the need (an empty list: nobody besides the State)."""
+        self._require_open()
+        found = stakeholder_list(stakeholders)
+        if found == self.stakeholders:
+            raise RuleBroken("stakeholders-unchanged", "these are the need's stakeholders already")
+        self._stakeholders_recorded(found)
+
+    def record_assistance(self, assistance_provided: dict[str, Any]) -> None:
+        """Replace what the need says of the assistance already being provided (`stakeholders.assistance`)."""
+        self._require_open()
+        if assistance_provided == self.assistance_provided:
+            raise RuleBroken("assistance-unchanged", "the need says this of the assistance provided already")
+        self._assistance_recorded(assistance_provided)
 
     def publish(self) -> None:
         if self.published:
@@ -179,6 +214,14 @@ class Need(LedgerAggregate):
     @event("NeedCostEstimated")
     def _cost_estimated(self, amount: Decimal, currency: str, value_date: date) -> None:
         self.estimated_cost = {"amount": amount, "currency": currency, "value_date": value_date}
+
+    @event("NeedStakeholdersRecorded")
+    def _stakeholders_recorded(self, stakeholders: list[dict[str, str]]) -> None:
+        self.stakeholders = [dict(s) for s in stakeholders]
+
+    @event("NeedAssistanceProvidedRecorded")
+    def _assistance_recorded(self, assistance_provided: dict[str, Any]) -> None:
+        self.assistance_provided = assistance_provided
 
     @event("NeedPublished")
     def _published(self) -> None:

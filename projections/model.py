@@ -120,6 +120,8 @@ def _need_identified(state: State, key: str, e: Any, pos: int) -> set[tuple[str,
             "priority": e.priority,
             "source": _s(e.source),
             "estimated_cost": _s(e.estimated_cost),
+            "stakeholders": _s(e.stakeholders),  # [] and None on events from before them (upcast_v1_v2)
+            "assistance_provided": _s(e.assistance_provided),
             "status": "open",
             "published": False,
             "programmes": [],
@@ -144,6 +146,10 @@ def _need_changed(state: State, key: str, e: Any, pos: int) -> set[tuple[str, st
         doc["priority"] = e.priority
     elif name == "NeedCostEstimated":
         doc["estimated_cost"] = _s({"amount": e.amount, "currency": e.currency, "value_date": e.value_date})
+    elif name == "NeedStakeholdersRecorded":
+        doc["stakeholders"] = _s(e.stakeholders)
+    elif name == "NeedAssistanceProvidedRecorded":
+        doc["assistance_provided"] = _s(e.assistance_provided)
     elif name == "NeedPublished":
         doc["published"] = True
     elif name == "NeedMet":
@@ -367,6 +373,8 @@ _HANDLERS = {
             "NeedRevised",
             "NeedPrioritised",
             "NeedCostEstimated",
+            "NeedStakeholdersRecorded",
+            "NeedAssistanceProvidedRecorded",
             "NeedPublished",
             "NeedMet",
             "NeedWithdrawn",

@@ -14,6 +14,7 @@ from typing import Any
 from domain import reference
 from domain.corrections import CORRECTION, CORRECTS, DECREASE
 from domain.programmes import CANCELLED, CLOSED, FINALISATION, IMPLEMENTATION, PIPELINE
+from domain.stakeholders import non_governmental
 from domain.third_party import counted
 from projections.model import NEED, ORG, PROGRAMME, RATES, State
 from projections.views.common import CENT, FRACTION, ZERO, money
@@ -101,6 +102,7 @@ NEED_FIELDS = (
     "published",
     "source",
     "estimated_cost",
+    "stakeholders",
     "identified_at",
     "updated_at",
     "version",
@@ -216,7 +218,17 @@ def need_row(state: State, need: dict[str, Any], conv: Converter) -> dict[str, A
         "classification": classification(need["status"], addressed, coverage),
         "programmes": programmes,
         "providers": [{"org_id": k, "name": v} for k, v in sorted(allocation.providers.items(), key=lambda kv: kv[1])],
+        "non_governmental_stakeholders": non_governmental(need["stakeholders"]),
+        "assistance_provided": _assistance(state, need["assistance_provided"]),
     }
+
+
+def _assistance(state: State, given: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The assistance already provided, with the title of the programme it names."""
+    if given is None:
+        return None
+    p = state.get(PROGRAMME, given["programme_id"]) if given["programme_id"] else None
+    return {**given, "programme_title": p["title"] if p else None}
 
 
 def programme_row(state: State, p: dict[str, Any], conv: Converter) -> dict[str, Any]:

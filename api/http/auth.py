@@ -72,7 +72,17 @@ class Principal:
         raise ApiProblem(403, "forbidden-scope", "this key may write only programmes its organisation funds or reports")
 
 
-NEED_ACTIONS = ("revise", "prioritise", "estimate", "publish", "mark-met", "withdraw", "reopen")
+NEED_ACTIONS = (
+    "revise",
+    "prioritise",
+    "estimate",
+    "stakeholders",
+    "assistance-provided",
+    "publish",
+    "mark-met",
+    "withdraw",
+    "reopen",
+)
 
 POLICY: dict[tuple[str, str], frozenset[str]] = {
     # organisations

@@ -6,8 +6,8 @@ validates, through api/web/forms.py (tokens, errors by field, the Reason, Post/R
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 from uuid import UUID
 
@@ -24,6 +24,8 @@ from api.http.visibility import readable_need
 from api.root.services import Services
 from api.web import forms
 from api.web.forms import Field, Form, Outcome, Values
+from api.web.need_more_forms import IDENTIFY_FIELDS, MORE_ACTIONS, REASON, Action, identified_with, is_open, through
+from api.web.need_more_forms import action_form as _form
 from api.web.render import page
 from api.web.sign_in import FormDep
 from domain import reference
@@ -46,13 +48,6 @@ TA_TYPES = _choices(reference.ta_types_v2())
 CURRENCIES = tuple((c, c) for c in sorted(reference.currencies()))
 CYCLES = tuple((str(c), f"Cycle {c} (chapters {' and '.join(ch)})") for c, ch in reference.review_cycles().items())
 
-REASON = Field(
-    "reason",
-    "Reason",
-    kind="textarea",
-    hint="Why: kept with the event in the audit trail.",
-    codes=("invalid-reason", "reason-required"),
-)
 DESCRIPTION = Field("description", "Description", kind="textarea", required=True, codes=("description-required",))
 PARAGRAPH = Field("paragraph", "Paragraph", hint="For example 9(1)(a); optional.", codes=("invalid-paragraph",))
 TA = Field(
@@ -138,6 +133,7 @@ NEW = Form(
             locs=("source.cycle",),
         ),
         *COST,
+        *IDENTIFY_FIELDS,
         REASON,
     ),
 )
@@ -169,23 +165,13 @@ def identify(svc: Services, who: Principal, v: Values) -> dict[str, Any]:
                 "cycle": _blank(v["review_cycle"]),
             },
             "estimated_cost": _cost(v),
+            **identified_with(v),
         }
     )
     return api.identify(body, svc, who, Response())
 
 
 # ---- the actions on a need ----
-
-
-Run = Callable[[Services, Principal, UUID, int | None, Values], dict[str, Any]]
-
-
-@dataclass(frozen=True)
-class Action:
-    form: Form
-    run: Run
-    prefill: Callable[[Need], Values]
-    applies: Callable[[Need], bool]  # the need's status allows it (the domain still decides)
 
 
 def _revise(svc: Services, who: Principal, need_id: UUID, version: int | None, v: Values) -> dict[str, Any]:
@@ -200,27 +186,8 @@ def _revise(svc: Services, who: Principal, need_id: UUID, version: int | None, v
     return api.revise(need_id, body, svc, who, version, Response())
 
 
-def _open(n: Need) -> bool:
-    return n.status == "open"
-
-
-def _through(route: Callable[..., dict[str, Any]], body: Callable[[Values], Any] | None = None) -> Run:
-    """Run an action through its /v1 route's function: the body that route validates, the version the form saw."""
-
-    def run(svc: Services, who: Principal, need_id: UUID, version: int | None, v: Values) -> dict[str, Any]:
-        if body is None:
-            return route(need_id, svc, who, version, Response())
-        return route(need_id, body(v), svc, who, version, Response())
-
-    return run
-
-
 def _reason(v: Values) -> Reason:
     return Reason.model_validate({"reason": v["reason"]})
-
-
-def _form(name: str, title: str, button: str, *fields: Field) -> Form:
-    return Form(name, title, button, fields, ("POST", f"/v1/needs/{{need_id}}/{name}"))
 
 
 def _estimate(n: Need) -> Values:
@@ -243,41 +210,42 @@ ACTIONS: dict[str, Action] = {
             "paragraph": n.paragraph or "",
             "horizon": n.horizon,
         },
-        _open,
+        is_open,
     ),
     "prioritise": Action(
         _form("prioritise", "Change the priority", "Prioritise", PRIORITY, REASON),
-        _through(api.prioritise, lambda v: NeedPrioritise.model_validate({"priority": v["priority"]})),
+        through(api.prioritise, lambda v: NeedPrioritise.model_validate({"priority": v["priority"]})),
         lambda n: {"priority": n.priority},
-        _open,
+        is_open,
     ),
     "estimate": Action(
         _form("estimate", "Estimate the cost", "Estimate", *COST, REASON),
-        _through(api.estimate, lambda v: Amount.model_validate(_cost(v) or {})),
+        through(api.estimate, lambda v: Amount.model_validate(_cost(v) or {})),
         _estimate,
-        _open,
+        is_open,
     ),
+    **MORE_ACTIONS,  # stakeholders (para 15), assistance already provided (para 7)
     "publish": Action(
         _form("publish", "Publish the need", "Publish", REASON),
-        _through(api.publish),
+        through(api.publish),
         lambda n: {},
         lambda n: n.status == "open" and not n.published,
     ),
     "mark-met": Action(
         _form("mark-met", "Mark the need met", "Mark met", REASON_REQUIRED),
-        _through(api.mark_met, _reason),
+        through(api.mark_met, _reason),
         lambda n: {},
-        _open,
+        is_open,
     ),
     "withdraw": Action(
         _form("withdraw", "Withdraw the need", "Withdraw", REASON_REQUIRED),
-        _through(api.withdraw, _reason),
+        through(api.withdraw, _reason),
         lambda n: {},
-        _open,
+        is_open,
     ),
     "reopen": Action(
         _form("reopen", "Reopen the need", "Reopen", REASON_REQUIRED),
-        _through(api.reopen, _reason),
+        through(api.reopen, _reason),
         lambda n: {},
         lambda n: n.status != "open",
     ),

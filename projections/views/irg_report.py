@@ -36,6 +36,8 @@ TABLE = Table(
     Column("programmes", titles),
     Column("source", lambda source: f"{source['kind']}: {source['reference']}"),
     Column("description"),
+    Column("stakeholders", lambda found: joined(f"{s['kind']}: {s['name']}" for s in found)),
+    Column("assistance_provided", lambda given: assistance_words(given) or ""),
     leftovers("estimated"),
     leftovers("committed"),
 )
@@ -55,6 +57,8 @@ def _item(r: dict[str, Any]) -> dict[str, Any]:
         "priority": r["priority"],
         "description": r["description"],
         "source": r["source"],
+        "stakeholders": r["stakeholders"],
+        "assistance_provided": r["assistance_provided"],
         "published": r["published"],
         "estimated": r["estimated"],
         "committed": r["allocated_commitment"],
@@ -78,6 +82,18 @@ def _item(r: dict[str, Any]) -> dict[str, Any]:
 
 
 NO_ESTIMATE = "no estimate"
+
+
+def assistance_words(given: dict[str, Any] | None) -> str | None:
+    """The assistance already provided (para 7) in words, with the programme it names."""
+    if given is None:
+        return None
+    title = given.get("programme_title")
+    return f"{given['text']} (programme: {title})" if title else given["text"]
+
+
+def stakeholder_words(found: list[dict[str, str]]) -> str:
+    return ", ".join(f"{s['name']} ({s['kind']})" for s in found)
 
 
 def unknown_reason(row: dict[str, Any]) -> str | None:
@@ -202,6 +218,14 @@ def _table(header: list[str], rows: list[list[Any]]) -> list[str]:
     return lines + ["| " + " | ".join(_cell(v) for v in row) + " |" for row in rows]
 
 
+PARA_15_7 = ["Stakeholders", "Assistance already provided"]  # resolution paras 15 and 7
+
+
+def _para_15_7(i: dict[str, Any]) -> list[str | None]:
+    """None reads "—" (`_cell`): nobody named, nothing said."""
+    return [stakeholder_words(i["stakeholders"]) or None, assistance_words(i["assistance_provided"])]
+
+
 def _article(i: dict[str, Any]) -> str:
     return i["paragraph"] or str(i["article"])
 
@@ -220,13 +244,14 @@ def _section(title: str, h: dict[str, Any], currency: str) -> list[str]:
         lines += (
             ["### Unmet", ""]
             + _table(
-                ["Article", "TA types", "Priority", f"Estimated ({currency})", "Need"],
+                ["Article", "TA types", "Priority", f"Estimated ({currency})", *PARA_15_7, "Need"],
                 [
                     [
                         _article(i),
                         ", ".join(i["ta_types_v2"]),
                         i["priority"],
                         _figure(i, "estimated"),
+                        *_para_15_7(i),
                         i["description"],
                     ]
                     for i in unmet
@@ -247,6 +272,7 @@ def _section(title: str, h: dict[str, Any], currency: str) -> list[str]:
                     f"Gap ({currency})",
                     "Providers",
                     "Programmes",
+                    *PARA_15_7,
                     "Need",
                 ],
                 [
@@ -259,6 +285,7 @@ def _section(title: str, h: dict[str, Any], currency: str) -> list[str]:
                         _figure(i, "gap"),
                         ", ".join(p["name"] for p in i["providers"]),
                         ", ".join(p["title"] for p in i["programmes"]),
+                        *_para_15_7(i),
                         i["description"],
                     ]
                     for i in addressed

@@ -8,7 +8,17 @@ from typing import Any
 
 from projections.views.common import AREAS, BOOKS, ZERO, keys_of, money, open_needs
 
-COUNTS = ("needs", "unmet", "partially_funded", "funded", "high", "no_estimate", "estimate_unconverted", "gap_unknown")
+COUNTS = (
+    "needs",
+    "unmet",
+    "partially_funded",
+    "funded",
+    "high",
+    "no_estimate",
+    "estimate_unconverted",
+    "gap_unknown",
+    "non_governmental",  # identified with civil society, the private sector or academia (domain/stakeholders.py)
+)
 SUMS = ("estimated", "committed", "pledged", "disbursed", "gap")
 DIMENSIONS = ("total", *AREAS)  # "total": every open need, under the key ""
 
@@ -41,6 +51,7 @@ class Tally:
             ("no_estimate", cost is None),
             ("estimate_unconverted", cost is not None and get("estimated") is None),
             ("gap_unknown", gap is None),
+            ("non_governmental", bool(get("non_governmental_stakeholders"))),
         )
         t.counts = {"needs": 1, **{key: 1 for key, yes in flags if yes}}
         t.sums = {

@@ -70,7 +70,17 @@ STEPS = {
         st.just("need_action"),
         i,
         st.sampled_from(
-            ["publish", "met", "withdraw", "reopen", "prioritise", "estimate", "revise_ta", "revise_horizon"]
+            [
+                "publish",
+                "met",
+                "withdraw",
+                "reopen",
+                "prioritise",
+                "estimate",
+                "revise_ta",
+                "revise_horizon",
+                "stakeholders",
+            ]
         ),
         amounts,
         st.sampled_from(CURRENCIES),
@@ -161,6 +171,12 @@ class Player:
             "estimate": lambda x: x.estimate(amount, currency, date(2024, 3, 1)),
             "revise_ta": lambda x: x.revise(ta_types=ta),
             "revise_horizon": lambda x: x.revise(horizon="anticipated" if x.horizon == "current" else "current"),
+            # civil society in, or parliament alone: the need's non-governmental count flips (para 15)
+            "stakeholders": lambda x: x.record_stakeholders(
+                [{"kind": "parliament", "name": "Committee"}]
+                if x.stakeholders and x.stakeholders[0]["kind"] == "civil-society"
+                else [{"kind": "civil-society", "name": "Watchdog"}]
+            ),
         }
         return self.ledger.change_need(self._pick(self.needs, n), commands[action])
 

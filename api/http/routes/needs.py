@@ -19,12 +19,22 @@ from api.http.deps import (
 )
 from api.http.problems import WRITE_ERRORS, responses
 from api.http.schemas.common import Amount, Empty, Page
-from api.http.schemas.needs import NeedCreate, NeedPrioritise, NeedPublic, NeedRevise, NeedWritten, Reason
+from api.http.schemas.needs import (
+    AssistanceProvided,
+    NeedCreate,
+    NeedPrioritise,
+    NeedPublic,
+    NeedRevise,
+    NeedStakeholders,
+    NeedWritten,
+    Reason,
+)
 from api.http.schemas.queries import ArticleQ, ChapterQ, HorizonQ, NeedStatusQ, StateQ
 from api.http.visibility import readable_need
 from api.root.services import Services
 from domain import reference
 from domain.needs import Need, money, source
+from domain.stakeholders import assistance
 
 router = APIRouter(prefix="/v1/needs", tags=["needs"])
 
@@ -42,6 +52,8 @@ def public(n: Need) -> dict[str, Any]:
         "priority": n.priority,
         "source": n.source,
         "estimated_cost": n.estimated_cost,
+        "stakeholders": n.stakeholders,
+        "assistance_provided": n.assistance_provided,
         "status": n.status,
         "published": n.published,
         "version": n.version,
@@ -64,6 +76,8 @@ def identify(body: NeedCreate, svc: ServicesDep, who: PrincipalDep, response: Re
         priority=body.priority,
         source=source(body.source.kind, body.source.reference, body.source.cycle, body.source.date),
         estimated_cost=money(cost.amount, cost.currency, cost.value_date) if cost else None,
+        stakeholders=[s.model_dump() for s in body.stakeholders],
+        assistance_provided=_assistance(body.assistance_provided),
     )
     etag(response, w.version)
     return {**public(w.aggregate), "position": w.position}
@@ -103,6 +117,10 @@ def get(need_id: UUID, svc: ServicesDep, who: PrincipalDep, response: Response) 
     return public(need)
 
 
+def _assistance(given: AssistanceProvided | None) -> dict[str, Any] | None:
+    return None if given is None else assistance(given.text, given.programme_id)
+
+
 def _act(
     svc: Services,
     who: Principal,
@@ -110,11 +128,16 @@ def _act(
     version: int | None,
     response: Response,
     command: Callable[[Need], None],
+    first: Callable[[], None] | None = None,
 ) -> dict:
     # Before If-Match and before the scope check: a need the key may not read answers 404 exactly
     # as an id naming nothing does (no existence, state or version oracle). Its state never changes
     # and publishing is for good, so what is checked here still holds when the write is decided.
-    readable_need(who.scope(), svc.ledger.need(need_id))
+    need = svc.ledger.need(need_id)
+    readable_need(who.scope(), need)
+    if first is not None:  # what the command needs of other records, once the key may write (none is taken back)
+        who.may_write_state(need.state)
+        first()
 
     def guarded(n: Need) -> None:
         who.may_write_state(n.state)
@@ -186,3 +209,34 @@ def reopen(
     need_id: UUID, body: Reason, svc: ServicesDep, who: PrincipalDep, version: IfMatchDep, response: Response
 ) -> dict:
     return _act(svc, who, need_id, version, response, lambda n: n.reopen(body.reason))
+
+
+@router.post("/{need_id}/stakeholders", response_model=NeedWritten, responses=WRITE_ERRORS)
+def stakeholders(
+    need_id: UUID, body: NeedStakeholders, svc: ServicesDep, who: PrincipalDep, version: IfMatchDep, response: Response
+) -> dict:
+    """Who took part in identifying the need (resolution para 15): replaces the list recorded."""
+    listed = [s.model_dump() for s in body.stakeholders]
+    return _act(svc, who, need_id, version, response, lambda n: n.record_stakeholders(listed))
+
+
+@router.post("/{need_id}/assistance-provided", response_model=NeedWritten, responses=WRITE_ERRORS)
+def assistance_provided(
+    need_id: UUID,
+    body: AssistanceProvided,
+    svc: ServicesDep,
+    who: PrincipalDep,
+    version: IfMatchDep,
+    response: Response,
+) -> dict:
+    """The assistance already being provided for the need (resolution para 7), and the programme when known."""
+    given = assistance(body.text, body.programme_id)
+    return _act(
+        svc,
+        who,
+        need_id,
+        version,
+        response,
+        lambda n: n.record_assistance(given),
+        lambda: svc.ledger.require_programme(body.programme_id),
+    )

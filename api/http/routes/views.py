@@ -34,6 +34,7 @@ from api.http.schemas.queries import (
     FormatQ,
     PriorityAreaQ,
     RegionQ,
+    StakeholdersQ,
     StateQ,
     TaTypeQ,
 )
@@ -178,9 +179,15 @@ def priorities(
     f: FiltersDep,
     group_by: PriorityAreaQ = "article",
     format: FormatQ = "json",
+    stakeholders: StakeholdersQ = None,
 ) -> Any:
-    """Areas where open needs recur across States parties, ranked (see `ranking` in the answer)."""
+    """Areas where open needs recur across States parties, ranked (see `ranking` in the answer); each counts
+    its needs identified with non-governmental stakeholders, and `stakeholders` keeps only those."""
     past, position = positions(svc, f.as_of, f.min_position)
+    if stakeholders:  # read from the need rows, as any filtered read
+        rows = open_needs(svc, who, past, **f.needs())
+        answer = priority_areas.view(rows, svc.currency, group_by, f.ta_type, stakeholders)
+        return answered(position, answer, format, priority_areas, f"priority-areas-by-{group_by}")
     areas, _ = svc.rows(past).grouped(group_by, who.scope(), **f.needs())
     answer = priority_areas.answer(areas, svc.currency, group_by)
     return answered(position, answer, format, priority_areas, f"priority-areas-by-{group_by}")

@@ -10,7 +10,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from pydantic.config import JsonDict
 
-from api.http.schemas.bounds import PlausibleDate
+from api.http.schemas.bounds import NonBlank, PlausibleDate
 from api.http.schemas.codelists import (
     ARTICLES,
     ArticleNumber,
@@ -20,8 +20,10 @@ from api.http.schemas.codelists import (
     ReviewCycle,
     SourceKind,
     TaType,
+    listed,
 )
 from api.http.schemas.common import Amount, In, Short, Text, Written
+from domain import stakeholders as para15
 
 Paragraph = Annotated[str, StringConstraints(max_length=40)]
 SUBPARAGRAPHS = r"(?:\([0-9]+\))*(?:\([a-z]+\))*"
@@ -49,6 +51,37 @@ class Source(In):
     date: Annotated[Date, PlausibleDate] | None = None
 
 
+StakeholderName = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=para15.MAX_NAME), NonBlank
+]
+AssistanceText = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=para15.MAX_ASSISTANCE), NonBlank
+]
+
+
+class Stakeholder(In):
+    """One who took part in identifying the need (resolution para 15)."""
+
+    kind: Annotated[str, listed(para15.STAKEHOLDER_KINDS)]  # the domain answers invalid-stakeholder for others
+    name: StakeholderName
+
+
+Stakeholders = Annotated[list[Stakeholder], Field(max_length=para15.MAX_STAKEHOLDERS)]
+
+
+class AssistanceProvided(In):
+    """The assistance already being provided for the need (resolution para 7), and the programme when known."""
+
+    text: AssistanceText
+    programme_id: UUID | None = None
+
+
+class NeedStakeholders(In):
+    """Who took part in identifying the need, replacing the list recorded (empty: nobody besides the State)."""
+
+    stakeholders: Stakeholders
+
+
 class NeedCreate(In):
     model_config = ConfigDict(extra="forbid", json_schema_extra=PARAGRAPHS)
 
@@ -61,6 +94,8 @@ class NeedCreate(In):
     priority: Priority
     source: Source
     estimated_cost: Amount | None = None
+    stakeholders: Stakeholders = []
+    assistance_provided: AssistanceProvided | None = None
 
 
 class NeedRevise(In):
@@ -92,6 +127,8 @@ class NeedPublic(BaseModel):
     priority: str
     source: dict[str, Any]
     estimated_cost: dict[str, Any] | None
+    stakeholders: list[dict[str, str]]
+    assistance_provided: dict[str, Any] | None
     status: str
     published: bool
     version: int

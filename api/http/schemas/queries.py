@@ -31,6 +31,7 @@ if TYPE_CHECKING:  # mypy reads these as what they validate; at run time they ar
     Flag: TypeAlias = str
     ViewFormat: TypeAlias = str
     ReportFormat: TypeAlias = str
+    Stakeholders: TypeAlias = str
 else:
     Classification = literal(unmet_needs.CLASSES)
     Area = literal(AREAS)
@@ -38,6 +39,7 @@ else:
     Flag = literal(programme_monitoring.FLAGS)
     ViewFormat = literal(FORMATS)
     ReportFormat = literal(REPORT_FORMATS)
+    Stakeholders = literal(priority_areas.STAKEHOLDERS)
 
 # A code filter names a known code or is refused (422) with a code saying which list to choose
 # from (`unknown-state`, `unknown-region`, `unknown-chapter`, `unknown-ta-type`): the same
@@ -64,3 +66,7 @@ PriorityAreaQ = Annotated[PriorityArea, Query()]
 FlagQ = Annotated[Flag | None, Query()]
 NeedStatusQ = Annotated[NeedStatus | None, Query()]
 HorizonQ = Annotated[Horizon | None, Query()]
+StakeholdersQ = Annotated[
+    Stakeholders | None,
+    Query(description="only needs identified with non-governmental stakeholders, or with stakeholders of one kind"),
+]

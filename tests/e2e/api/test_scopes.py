@@ -21,6 +21,8 @@ NEED_ACTIONS = {
     "revise": {"description": "A wider review"},
     "prioritise": {"priority": "low"},
     "estimate": MONEY,
+    "stakeholders": {"stakeholders": [{"kind": "academia", "name": "University of Nairobi"}]},
+    "assistance-provided": {"text": "Mentoring by a peer authority"},
     "publish": {},
     "mark-met": {"reason": "done"},
     "withdraw": {"reason": "no longer needed"},
