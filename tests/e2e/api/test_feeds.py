@@ -146,8 +146,8 @@ def test_filters_combine_and_a_bad_filter_is_refused_as_the_views_refuse_it(serv
             assert r.status_code == 422 and r.headers["content-type"] == "application/problem+json", params
             assert r.json()["code"] == code
             assert anonymous.get("/v1/views/unmet-needs", params=params).status_code == 422 or "limit" in params
-        # and the programme feed is per State: without one it is refused
-        assert anonymous.get("/feeds/programmes.atom").status_code == 422
+        # and the programme feed is read with a key (programmes are not published data): without one, 401
+        assert anonymous.get("/feeds/programmes.atom", params={"state": "KEN"}).status_code == 401
 
 
 def test_an_unpublished_need_never_appears_and_a_key_reads_no_more_than_anyone(
@@ -250,11 +250,12 @@ def test_the_programme_feed_shows_a_states_programme_events_and_none_naming_an_u
         )
         ledger.change_programme(w.programme, lambda p: p.change_status(3))
     services.runner.catch_up()
-    with client_for(server, None) as anonymous, client_for(server, keys["admin"]) as admin:
-        # when anyone reads Kenya's programme feed
+    with client_for(server, keys["provider"]) as anonymous, client_for(server, keys["admin"]) as admin:
+        # when a donor's key reads Kenya's programme feed (it is per State: without one it is refused)
+        assert anonymous.get("/feeds/programmes.atom").status_code == 422
         r = anonymous.get("/feeds/programmes.atom", params={"state": "KEN"})
         parsed = read(anonymous, "/feeds/programmes.atom", state="KEN")
-        # then it is the same for a key, and valid Atom with the State in its title
+        # then it is the same for any key (what anyone may see of those events), and valid Atom naming the State
         assert admin.get("/feeds/programmes.atom", params={"state": "KEN"}).content == r.content
         assert parsed.version == "atom10" and parsed.feed.title.endswith("in Kenya")
         # and it holds the programmes' events newest first: status, Kenya's delivery, the link to Kenya's need,
@@ -287,12 +288,16 @@ def alternates(client: httpx.Client, path: str) -> tuple[list[str], list[str]]:
     return head, body
 
 
-def test_pages_name_their_feeds_in_the_head_and_show_a_link_to_them(server: LiveServer, needs: Needs) -> None:
-    with client_for(server, None) as anonymous:
+def test_pages_name_their_feeds_in_the_head_and_show_a_link_to_them(
+    server: LiveServer, needs: Needs, keys: dict[str, str]
+) -> None:
+    with client_for(server, None) as anonymous, client_for(server, keys["provider"]) as donor:
         # when the dashboard, a filtered dashboard, a need's page and the unmet-needs page are read
         assert alternates(anonymous, "/") == (["/feeds/needs.atom"], ["/feeds/needs.atom"])
         head, body = alternates(anonymous, "/?state=KEN&chapter=III")
-        # then each names the feed of what it shows, and a State's dashboard its programme feed too
+        # then each names the feed of what it shows; a State's dashboard names its programme feed to a key only
+        assert head == body == ["/feeds/needs.atom?state=KEN&chapter=III"]
+        head, body = alternates(donor, "/?state=KEN&chapter=III")
         assert head == body == ["/feeds/needs.atom?state=KEN&chapter=III", "/feeds/programmes.atom?state=KEN"]
         head, body = alternates(anonymous, f"/needs/{needs.bribery}")
         assert head == ["/feeds/needs.atom?state=KEN&article=15", "/feeds/needs.atom?state=KEN"]
