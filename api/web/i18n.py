@@ -50,12 +50,14 @@ def languages() -> tuple[str, ...]:
 class Missing(NullTranslations):
     """The catalogue's fallback: a message it lacks (or holds only fuzzy) is noted and read in English."""
 
-    def __init__(self) -> None:
+    def __init__(self, translated: frozenset[str] = frozenset()) -> None:
         super().__init__()
         self.seen: set[str] = set()
+        self.translated = translated  # a text already in this language (translated where it was made) is no miss
 
     def gettext(self, message: str) -> str:
-        self.seen.add(message)
+        if message not in self.translated:
+            self.seen.add(message)
         return message
 
     def ngettext(self, msgid1: str, msgid2: str, n: int) -> str:
@@ -74,7 +76,9 @@ def translations(language: str) -> NullTranslations:
     write_mo(compiled, catalog, use_fuzzy=False)
     compiled.seek(0)
     found = Translations(compiled)
-    found.add_fallback(Missing())
+    strings = (m.string if isinstance(m.string, tuple) else (m.string,) for m in catalog if m.id and not m.fuzzy)
+    done = {t for forms in strings for t in forms if isinstance(t, str)}
+    found.add_fallback(Missing(frozenset(done)))
     return found
 
 

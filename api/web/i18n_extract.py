@@ -15,7 +15,16 @@ from typing import IO, Any
 from babel.messages.extract import extract_python
 
 # A call's name → the positions of its arguments people read; keywords by the same names anywhere in them.
-POSITIONS = {"Field": (1,), "Form": (1, 2), "_form": (1, 2), "View": (1, 2), "Code": (1,), "Wrong": ()}
+POSITIONS = {
+    "Field": (1,),
+    "Form": (1, 2),
+    "_form": (1, 2),
+    "action_form": (1, 2),
+    "View": (1, 2),
+    "Code": (1,),
+    "Wrong": (),
+    "replace": (),  # dataclasses.replace(FIELD, label=...)
+}
 KEYWORDS = {"label", "title", "button", "intro", "hint", "about", "everything"}
 DICTS = {"STATUS_TITLES"}  # module-level dicts whose values are words people read
 Found = tuple[Any, ...]  # (line, function, message, comments): what Babel expects of a method

@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from api.web import i18n
 from api.web.i18n import N_, gettext
+from domain import reference
 
 # The ledger's own codes as words: what a page shows for a status, horizon, priority, classification, role,
 # grouping, flag or kind; a code not listed reads as itself.
@@ -61,6 +63,10 @@ TERMS = {
     "Latin American and Caribbean": N_("Latin American and Caribbean"),
     "Western European and Others": N_("Western European and Others"),
     "Other": N_("Other"),
+    "civil-society": N_("civil society"),
+    "private-sector": N_("private sector"),
+    "academia": N_("academia"),
+    "parliament": N_("parliament"),
     "yes": N_("yes"),
     "no": N_("no"),
 }
@@ -190,3 +196,30 @@ def why(text: str) -> str:
     """Why a figure is unknown (api/web/views_pages.py why_unknown), in the reader's language."""
     m = _NO_RATE.match(text)
     return gettext("no exchange rate for %(currencies)s", currencies=m["currencies"]) if m else gettext(text)
+
+
+def unknown_why(h: dict[str, Any]) -> str:
+    """Why some needs' gap is unknown (projections/views/irg_report.py unknown_words), in the reader's language."""
+    parts = [gettext("%(n)s without an estimate", n=h["needs_without_estimate"])] if h["needs_without_estimate"] else []
+    if h["needs_estimate_unconverted"]:
+        parts.append(gettext("%(n)s without an exchange rate", n=h["needs_estimate_unconverted"]))
+    return ", ".join(parts)
+
+
+def choice(option: tuple[str, str, str]) -> str:
+    """A form's choice in the reader's language, by what its field chooses (field, value, English label)."""
+    name, value, label = option
+    if name in ("state", "country") and len(value) == 3:
+        return f"{i18n.country(value)} ({value})"
+    if name == "article" and value.isdigit():
+        return f"{value} — {i18n.article_title(int(value))}"
+    if name in ("ta_types", "ta_type"):
+        return i18n.ta_type(value)
+    if name == "status" and value.isdigit():
+        return f"{value} {i18n.activity_status(int(value))}"
+    if name == "org_type":
+        return i18n.organisation_type(value)
+    if name == "cycle" and value.isdigit():
+        chapters = ", ".join(reference.review_cycles()[int(value)])
+        return gettext("Cycle %(n)s (ch. %(chapters)s)", n=value, chapters=chapters)
+    return term(value) if value in TERMS else label  # names, currencies, records: as they are

@@ -18,7 +18,7 @@ from api.http.problems import ApiProblem
 from api.http.routes import keys as api
 from api.http.schemas.keys import KeyCreate
 from api.root.services import Services
-from api.web import forms
+from api.web import forms, i18n
 from api.web.forms import Field, Form, Outcome, Values
 from api.web.need_forms import REASON, REASON_REQUIRED, STATES
 from api.web.programme_actions import org_choices, with_choices
@@ -130,7 +130,7 @@ def issue_key(request: Request, svc: ServicesDep, who: PrincipalDep, data: FormD
 def _revoke(svc: Services, key_id: UUID, shown: Outcome) -> dict[str, Any]:
     key = svc.ledger.key(key_id)  # 404 when there is none
     return {
-        "form": replace(REVOKE, title=f"Revoke the key of {key.name}"),
+        "form": replace(REVOKE, title=i18n.gettext("Revoke the key of %(name)s", name=key.name)),
         "shown": shown,
         "action": f"/keys/{key_id}/revoke",
         "token": forms.new_token(),

@@ -15,7 +15,7 @@ from api.http.deps import ServicesDep
 from api.http.routes import organisations as api
 from api.http.schemas.organisations import OrganisationCreate, OrganisationRename
 from api.root.services import Services
-from api.web import forms
+from api.web import forms, i18n
 from api.web.forms import Field, Form, Outcome, Values
 from api.web.need_forms import REASON
 from api.web.render import page
@@ -112,7 +112,8 @@ def register_organisation(request: Request, svc: ServicesDep, who: PrincipalDep,
 
 
 def _rename_context(org: Organisation, shown: Outcome) -> dict[str, Any]:
-    form = Form(RENAME.name, f"Rename {org.name} ({org.ref})", RENAME.button, RENAME.fields, RENAME.api)
+    title = i18n.gettext("Rename %(name)s", name=f"{org.name} ({org.ref})")
+    form = Form(RENAME.name, title, RENAME.button, RENAME.fields, RENAME.api)
     return _context(form, shown, f"/organisations/{org.id}/rename", {"version": org.version})
 
 

@@ -40,6 +40,8 @@ templates.env.filters.update(
     organisation_type=i18n.organisation_type,
     column=i18n_words.column,
     why=i18n_words.why,
+    choice=i18n_words.choice,
+    unknown_why=i18n_words.unknown_why,
     term_pair=lambda pair: (pair[0], i18n_words.term(pair[0])),
     country_pair=lambda pair: (pair[0], i18n.country(pair[0])),
     chapter_pair=lambda pair: (pair[0], i18n.gettext("Chapter %(c)s", c=pair[0])),
