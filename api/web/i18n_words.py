@@ -79,20 +79,20 @@ def term(code: Any) -> str:
 
 
 def event_words() -> list[str]:
-    """Every domain event's name as the pages print it (`NeedCostEstimated` → "Need cost estimated")."""
+    """Every domain event's name as the pages print it (`NeedCostEstimated` → "Need cost estimated"): the event
+    classes of every aggregate the ledger holds (domain/ledger.py imports them all)."""
     import inspect
-    import pkgutil
-    from importlib import import_module
 
     from eventsourcing.domain import Aggregate, DomainEvent
 
-    import domain
+    import domain.ledger  # noqa: F401 - every aggregate, so that Aggregate knows its subclasses
 
-    found = set()
-    for module in pkgutil.iter_modules(domain.__path__):
-        for owner in vars(import_module(f"domain.{module.name}")).values():
-            if inspect.isclass(owner) and issubclass(owner, Aggregate):
-                found |= {n for n, c in vars(owner).items() if inspect.isclass(c) and issubclass(c, DomainEvent)}
+    found: set[str] = set()
+    owners: list[type] = [Aggregate]
+    while owners:
+        owner = owners.pop()
+        owners += owner.__subclasses__()
+        found |= {n for n, c in vars(owner).items() if inspect.isclass(c) and issubclass(c, DomainEvent)}
     return sorted(_words(n) for n in found - {"Event", "Created"})
 
 
@@ -169,17 +169,19 @@ def column(name: str) -> str:
 
 def column_names() -> list[str]:
     """Every column of every view's table (projections/views), for extraction."""
-    import pkgutil
-    from importlib import import_module
-
-    import projections.views
+    from projections.views import (
+        funding_gaps,
+        irg_report,
+        priority_areas,
+        programme_monitoring,
+        provider_overlap,
+        tables,
+        unmet_needs,
+    )
     from projections.views.columns import Table
 
-    found: set[str] = set()
-    for module in pkgutil.iter_modules(projections.views.__path__):
-        for value in vars(import_module(f"projections.views.{module.name}")).values():
-            if isinstance(value, Table):
-                found |= {c.name for c in value.columns}
+    modules = (funding_gaps, irg_report, priority_areas, programme_monitoring, provider_overlap, tables, unmet_needs)
+    found = {c.name for m in modules for v in vars(m).values() if isinstance(v, Table) for c in v.columns}
     return sorted(found)
 
 
