@@ -1,4 +1,4 @@
-"""`ledger import iati`, `ledger export iati` and `ledger export csv` (DESIGN §8, §9)."""
+"""`ledger import iati`, `ledger export iati`, `ledger export csv` and `ledger export xlsx` (DESIGN §8, §9)."""
 
 from __future__ import annotations
 
@@ -144,3 +144,20 @@ def export_csv(
         answer = unmet_needs.view(svc.durable.needs(state=party, status="open"), svc.currency)
     with _sink(output) as out:
         write_csv(out, *unmet_needs.csv_rows(answer))
+
+
+def export_xlsx(
+    state: StateOpt = None,
+    output: OutputOpt = None,
+) -> None:
+    """Write the unmet-needs view as a spreadsheet (.xlsx): the CSV's rows, typed, and an About sheet."""
+    from projections.views import unmet_needs
+    from projections.views.as_of import recorded_at
+    from projections.views.workbooks import view_workbook
+
+    with _caught_up(state) as (svc, party):
+        position = svc.runner.position()  # read before the rows: they are at least that fresh
+        answer = {**unmet_needs.view(svc.durable.needs(state=party, status="open"), svc.currency), "position": position}
+        data = view_workbook(unmet_needs, answer, {"state": party}, None, recorded_at(svc.db, position))
+    with _sink(output) as out:
+        out.write(data)

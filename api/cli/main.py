@@ -28,6 +28,7 @@ app.add_typer(import_app, name="import")
 export_app = typer.Typer(help="Write the ledger's data for other systems.", no_args_is_help=True)
 export_app.command("iati")(iati.export_iati)
 export_app.command("csv")(iati.export_csv)
+export_app.command("xlsx")(iati.export_xlsx)
 export_app.command("log")(audit.export_log)
 app.add_typer(export_app, name="export")
 

@@ -1,4 +1,4 @@
-"""`ledger report irg STATE`: the IRG country report as Markdown (or JSON, CSV) on stdout."""
+"""`ledger report irg STATE`: the IRG country report as Markdown (or JSON, CSV, xlsx) on stdout."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ from api.cli.common import fail, services
 from domain import dates, reference
 from domain.errors import InvalidInput
 from projections.views import irg_report
+from projections.views.as_of import recorded_at
 from projections.views.csv_cells import write_csv
+from projections.views.workbooks import irg_workbook
 
 
 def _position(svc: Any, as_of: str) -> int:
@@ -23,14 +25,14 @@ def _position(svc: Any, as_of: str) -> int:
 
 def irg(
     state: Annotated[str, typer.Argument(help="ISO alpha-3 of a State party, e.g. KEN")],
-    format: Annotated[str, typer.Option(help="md, json or csv")] = "md",
+    format: Annotated[str, typer.Option(help="md, json, csv or xlsx (a spreadsheet's bytes: redirect them)")] = "md",
     as_of: Annotated[
         str | None, typer.Option(help="ISO date-time (a date alone: the end of that day, UTC) or log position")
     ] = None,
 ) -> None:
     """Current and anticipated needs of one State party, each addressed or unmet (para 13)."""
-    if format not in ("md", "json", "csv"):
-        fail(f"unknown format {format!r}; choose md, json or csv")
+    if format not in ("md", "json", "csv", "xlsx"):
+        fail(f"unknown format {format!r}; choose md, json, csv or xlsx")
     if as_of is not None:
         try:
             dates.as_of(as_of)
@@ -43,10 +45,14 @@ def irg(
         rows = svc.rows(past).needs(state=party.iso3, status="open")
         answer = irg_report.view(rows, party.iso3, svc.currency)
         answer["position"] = past if past is not None else svc.runner.position()
+        recorded = recorded_at(svc.db, answer["position"])
     if format == "md":
         typer.echo(irg_report.markdown(answer), nl=False)
     elif format == "json":
         typer.echo(json.dumps(answer, indent=2, ensure_ascii=False))
-    else:
+    elif format == "csv":
         sys.stdout.flush()
         write_csv(sys.stdout.buffer, *irg_report.csv_rows(answer))
+    else:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(irg_workbook(answer, as_of, recorded))

@@ -1,9 +1,9 @@
 """Pages for meetings: each coordination view and a State's IRG report as an HTML table.
 
 A page reads the same answer as `/v1` with the same filters, and its table is that answer's CSV
-(the view's own column spec), so `Download CSV` hands over exactly what the page shows. An
-unknown figure reads "unknown" with why; a wrong filter value is named on the page (422) and
-dropped, the rest of the page still usable.
+(the view's own column spec), so `Download CSV` hands over exactly what the page shows (`Download
+spreadsheet`: the same rows as .xlsx). An unknown figure reads "unknown" with why; a wrong filter
+value is named on the page (422) and dropped, the rest of the page still usable.
 """
 
 from __future__ import annotations
@@ -197,6 +197,7 @@ def _view_page(request: Request, svc: Services, who: Principal, view: View, raw:
         answer=answer,
         table=table(headers, rows, _items(answer)),
         csv=f"/v1/views/{view.name}?{query(values, format='csv')}",
+        xlsx=f"/v1/views/{view.name}?{query(values, format='xlsx')}",
         action=f"/views/{view.name}",
     )
     return page(request, "view.html", who, context, 422 if wrong else 200)
@@ -288,6 +289,7 @@ def irg_page(
             answer=answer,
             table=table(headers, rows, _items(answer)),
             csv=f"/v1/reports/irg/{iso3}?{query({'as_of': values['as_of']}, format='csv')}",
+            xlsx=f"/v1/reports/irg/{iso3}?{query({'as_of': values['as_of']}, format='xlsx')}",
             markdown=f"/v1/reports/irg/{iso3}?{query({'as_of': values['as_of']}, format='md')}",
         )
     return page(request, "irg.html", who, context, 422 if wrong else 200)

@@ -29,12 +29,14 @@ from api.http.schemas.needs import (
     NeedWritten,
     Reason,
 )
-from api.http.schemas.queries import ArticleQ, ChapterQ, HorizonQ, NeedStatusQ, StateQ
+from api.http.schemas.queries import ArticleQ, ChapterQ, HorizonQ, ListFormatQ, NeedStatusQ, StateQ
 from api.http.visibility import readable_need
+from api.http.xlsx import SPREADSHEET, list_xlsx
 from api.root.services import Services
 from domain import reference
 from domain.needs import Need, money, source
 from domain.stakeholders import assistance
+from projections.views import tables
 
 router = APIRouter(prefix="/v1/needs", tags=["needs"])
 
@@ -83,7 +85,7 @@ def identify(body: NeedCreate, svc: ServicesDep, who: PrincipalDep, response: Re
     return {**public(w.aggregate), "position": w.position}
 
 
-@router.get("", response_model=Page, responses=responses(422, 503))
+@router.get("", response_model=Page, responses={**responses(422, 503), **SPREADSHEET})
 def list_(
     svc: ServicesDep,
     who: PrincipalDep,
@@ -95,16 +97,15 @@ def list_(
     min_position: MinPositionQ = None,
     limit: LimitQ = 100,
     cursor: CursorQ = None,
-) -> dict:
+    format: ListFormatQ = "json",
+) -> Any:
     read_position(svc, None, min_position)
-    rows = svc.durable.needs(
-        who.scope(),
-        state=state.upper() if state else None,
-        article=article,
-        chapter=chapter,
-        status=status,
-        horizon=horizon,
-    )
+    position = svc.runner.position()  # read before the rows: they are at least that fresh
+    filters = {"state": state.upper() if state else None, "article": article, "chapter": chapter}
+    rows = svc.durable.needs(who.scope(), **filters, status=status, horizon=horizon)
+    if format == "xlsx":
+        filters.update(status=status, horizon=horizon)
+        return list_xlsx(svc, "needs", tables.NEEDS, rows, filters, position, "needs.xlsx")
     page, next_cursor = paginate(rows, limit, cursor)
     return {"items": page, "next_cursor": next_cursor, "position": svc.runner.position()}
 

@@ -36,12 +36,14 @@ from api.http.schemas.programmes import (
     ProgrammeWritten,
     StatusChange,
 )
-from api.http.schemas.queries import StateQ
+from api.http.schemas.queries import ListFormatQ, StateQ
 from api.http.visibility import programme_answer, programme_rows, visible_needs
 from api.http.warnings import overlap_warnings
+from api.http.xlsx import SPREADSHEET, list_xlsx
 from api.root.services import Services
 from domain import amounts, reference
 from domain.programmes import Programme
+from projections.views.tables import PROGRAMMES
 
 router = APIRouter(prefix="/v1/programmes", tags=["programmes"])
 
@@ -103,7 +105,7 @@ def may_register(who: Principal, reporting_org: UUID) -> None:
         )
 
 
-@router.get("", response_model=Page, responses=responses(404, 422, 503))
+@router.get("", response_model=Page, responses={**responses(404, 422, 503), **SPREADSHEET})
 def list_(
     svc: ServicesDep,
     who: PrincipalDep,
@@ -112,12 +114,19 @@ def list_(
     min_position: MinPositionQ = None,
     limit: LimitQ = 100,
     cursor: CursorQ = None,
-) -> dict:
+    format: ListFormatQ = "json",
+) -> Any:
     read_position(svc, None, min_position)
+    position = svc.runner.position()  # read before the rows: they are at least that fresh
     funder_id = resolve(svc.ledger, funder) if funder is not None else None
     rows = svc.durable.programmes(state=state.upper() if state else None, org=str(funder_id) if funder_id else None)
     if funder_id is not None:  # `org` matches any role; the filter is on funders only
         rows = [r for r in rows if str(funder_id) in {f["org_id"] for f in r["funders"]}]
+    if format == "xlsx":
+        found = programme_rows(rows, visible_needs(who.scope(), svc.durable.needs))
+        return list_xlsx(
+            svc, "programmes", PROGRAMMES, found, {"state": state, "funder": funder}, position, "programmes.xlsx"
+        )
     page, next_cursor = paginate(rows, limit, cursor)
     page = programme_rows(page, visible_needs(who.scope(), svc.durable.needs))  # hidden needs: a count
     return {"items": page, "next_cursor": next_cursor, "position": svc.runner.position()}

@@ -13,13 +13,15 @@ from api.http.problems import responses
 from api.http.routes.views import open_needs, positions
 from api.http.schemas.codelists import PARTY_CODES
 from api.http.schemas.queries import ReportFormatQ
+from api.http.xlsx import irg_xlsx
 from domain import reference
 from projections.views import irg_report
+from projections.views.xlsx_cells import MEDIA_TYPE
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
 OK: dict[int | str, dict[str, Any]] = {
     200: {
-        "content": {"application/json": {}, "text/csv": {}, "text/markdown": {}},
+        "content": {"application/json": {}, "text/csv": {}, "text/markdown": {}, MEDIA_TYPE: {}},
         "description": "the State party's current and anticipated needs, addressed or unmet",
     }
 }
@@ -42,6 +44,8 @@ def irg(
     answer["position"] = position
     if format == "csv":
         return csv_response(*irg_report.csv_rows(answer), f"irg-{party.iso3}.csv")
+    if format == "xlsx":
+        return irg_xlsx(svc, answer, as_of)
     if format == "md":
         return PlainTextResponse(irg_report.markdown(answer), media_type="text/markdown; charset=utf-8")
     return answer

@@ -39,6 +39,7 @@ from api.http.schemas.queries import (
     TaTypeQ,
 )
 from api.http.visibility import programme_rows, visible_needs
+from api.http.xlsx import view_xlsx
 from api.root.services import Services
 from domain import reference
 from projections.views import (
@@ -49,6 +50,7 @@ from projections.views import (
     unmet_needs,
 )
 from projections.views.common import sort_key
+from projections.views.xlsx_cells import MEDIA_TYPE
 
 router = APIRouter(prefix="/v1/views", tags=["views"])
 
@@ -77,7 +79,7 @@ class NeedFilters:
 
 FiltersDep = Annotated[NeedFilters, Depends()]
 OK: dict[int | str, dict[str, Any]] = {
-    200: {"content": {"application/json": {}, "text/csv": {}}, "description": "the view"}
+    200: {"content": {"application/json": {}, "text/csv": {}, MEDIA_TYPE: {}}, "description": "the view"}
 }
 ERRORS = responses(422, 503)
 
@@ -86,11 +88,23 @@ def open_needs(svc: Services, who: Principal, position: int | None, **filters: A
     return svc.rows(position).needs(who.scope(), status="open", **filters)
 
 
-def answered(position: int, answer: dict[str, Any], format: str, module: Any, name: str) -> Any:
+def answered(
+    svc: Services,
+    f: NeedFilters,
+    position: int,
+    answer: dict[str, Any],
+    format: str,
+    module: Any,
+    name: str,
+    **option: Any,
+) -> Any:
+    """The answer in the format asked for; `option` is the view's own filter (group_by, classification, flag)."""
     answer["position"] = position
     if format == "csv":
         columns, rows = module.csv_rows(answer)
         return csv_response(columns, rows, f"{name}.csv")
+    if format == "xlsx":
+        return view_xlsx(svc, module, answer, {**f.needs(), **option}, f.as_of, f"{name}.xlsx")
     # Answers are plain JSON values already (money as strings): encode them once, without
     # FastAPI's generic walk over every value of a large answer.
     return JSONResponse(answer)
@@ -121,15 +135,14 @@ def unmet(
     next page; `count` and `counts` are of every matching need. CSV holds them all.
     """
     past, position = positions(svc, f.as_of, f.min_position)
-    if format == "csv":
+    if format != "json":
         rows = open_needs(svc, who, past, **f.needs())
-        return answered(
-            position, unmet_needs.view(rows, svc.currency, classification), format, unmet_needs, "unmet-needs"
-        )
+        answer = unmet_needs.view(rows, svc.currency, classification)
+        return answered(svc, f, position, answer, format, unmet_needs, "unmet-needs", classification=classification)
     page, counts, more = svc.rows(past).open_page(who.scope(), after_key(cursor), limit, classification, **f.needs())
     answer = unmet_needs.answer(page, counts, svc.currency, classification)
     answer["next_cursor"] = key_cursor(sort_key(page[-1])) if more else None
-    return answered(position, answer, format, unmet_needs, "unmet-needs")
+    return answered(svc, f, position, answer, format, unmet_needs, "unmet-needs")
 
 
 @router.get("/funding-gaps", responses={**ERRORS, **OK})
@@ -144,7 +157,7 @@ def gaps(
     past, position = positions(svc, f.as_of, f.min_position)
     groups, total = svc.rows(past).grouped(group_by, who.scope(), **f.needs())
     answer = funding_gaps.answer(groups, total, svc.currency, group_by)
-    return answered(position, answer, format, funding_gaps, f"funding-gaps-by-{group_by}")
+    return answered(svc, f, position, answer, format, funding_gaps, f"funding-gaps-by-{group_by}", group_by=group_by)
 
 
 @router.get("/provider-overlap", responses={**ERRORS, **OK})
@@ -162,14 +175,14 @@ def overlap(
     fetches the next page; `count`, `overlapping` and `pairs` are of every cell. CSV holds them all.
     """
     past, position = positions(svc, f.as_of, f.min_position)
-    if format == "csv":
+    if format != "json":
         rows = open_needs(svc, who, past, **f.needs())
         answer = provider_overlap.view(rows, svc.currency, ta_type=f.ta_type)
-        return answered(position, answer, format, provider_overlap, "provider-overlap")
+        return answered(svc, f, position, answer, format, provider_overlap, "provider-overlap")
     items, counted, more = svc.rows(past).cell_page(who.scope(), after_key(cursor), limit, **f.needs())
     answer = provider_overlap.answer(items, counted, svc.currency)
     answer["next_cursor"] = key_cursor(provider_overlap.cell_key(items[-1])) if more else None
-    return answered(position, answer, format, provider_overlap, "provider-overlap")
+    return answered(svc, f, position, answer, format, provider_overlap, "provider-overlap")
 
 
 @router.get("/priority-areas", responses={**ERRORS, **OK})
@@ -184,13 +197,16 @@ def priorities(
     """Areas where open needs recur across States parties, ranked (see `ranking` in the answer); each counts
     its needs identified with non-governmental stakeholders, and `stakeholders` keeps only those."""
     past, position = positions(svc, f.as_of, f.min_position)
+    name = f"priority-areas-by-{group_by}"
     if stakeholders:  # read from the need rows, as any filtered read
         rows = open_needs(svc, who, past, **f.needs())
         answer = priority_areas.view(rows, svc.currency, group_by, f.ta_type, stakeholders)
-        return answered(position, answer, format, priority_areas, f"priority-areas-by-{group_by}")
+        return answered(
+            svc, f, position, answer, format, priority_areas, name, group_by=group_by, stakeholders=stakeholders
+        )
     areas, _ = svc.rows(past).grouped(group_by, who.scope(), **f.needs())
     answer = priority_areas.answer(areas, svc.currency, group_by)
-    return answered(position, answer, format, priority_areas, f"priority-areas-by-{group_by}")
+    return answered(svc, f, position, answer, format, priority_areas, name, group_by=group_by)
 
 
 @router.get("/programme-monitoring", responses={**ERRORS, **OK})
@@ -214,10 +230,10 @@ def monitoring(
     filters = f.needs()
     state = filters.pop("state")
     rows = svc.rows(past)  # read (or folded, for a past position) once
-    if format == "csv":
+    if format != "json":
         found = programmes(rows, who, state=state, **filters)
         answer = programme_monitoring.view(found, svc.currency, today, flag)
-        return answered(position, answer, format, programme_monitoring, "programme-monitoring")
+        return answered(svc, f, position, answer, format, programme_monitoring, "programme-monitoring", flag=flag)
     after = programme_after(rows, cursor)
     if any(v is not None for v in filters.values()) or who.scope().published_only:
         found = programmes(rows, who, state=state, **filters)
@@ -226,7 +242,7 @@ def monitoring(
         page, counted, more = rows.programme_page(today, flag, after, limit, state)
     answer = programme_monitoring.answer(page, counted, svc.currency, today)
     answer["next_cursor"] = id_cursor(page[-1]["programme_id"]) if more else None
-    return answered(position, answer, format, programme_monitoring, "programme-monitoring")
+    return answered(svc, f, position, answer, format, programme_monitoring, "programme-monitoring")
 
 
 def programme_after(rows: Any, cursor: str | None) -> str | None:

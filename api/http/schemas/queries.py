@@ -21,8 +21,9 @@ from domain import reference
 from projections.views import priority_areas, programme_monitoring, unmet_needs
 from projections.views.common import AREAS
 
-FORMATS = ("json", "csv")
+FORMATS = ("json", "csv", "xlsx")
 REPORT_FORMATS = (*FORMATS, "md")
+LIST_FORMATS = ("json", "xlsx")  # /v1/needs and /v1/programmes: a page of JSON, or every item as a spreadsheet
 
 if TYPE_CHECKING:  # mypy reads these as what they validate; at run time they are built from the lists
     Classification: TypeAlias = str
@@ -31,6 +32,7 @@ if TYPE_CHECKING:  # mypy reads these as what they validate; at run time they ar
     Flag: TypeAlias = str
     ViewFormat: TypeAlias = str
     ReportFormat: TypeAlias = str
+    ListFormat: TypeAlias = str
     Stakeholders: TypeAlias = str
 else:
     Classification = literal(unmet_needs.CLASSES)
@@ -39,6 +41,7 @@ else:
     Flag = literal(programme_monitoring.FLAGS)
     ViewFormat = literal(FORMATS)
     ReportFormat = literal(REPORT_FORMATS)
+    ListFormat = literal(LIST_FORMATS)
     Stakeholders = literal(priority_areas.STAKEHOLDERS)
 
 # A code filter names a known code or is refused (422) with a code saying which list to choose
@@ -60,6 +63,7 @@ TaTypeQ = Annotated[
 ]
 FormatQ = Annotated[ViewFormat, Query()]
 ReportFormatQ = Annotated[ReportFormat, Query()]
+ListFormatQ = Annotated[ListFormat, Query(description="json: a page of items; xlsx: every matching item")]
 ClassificationQ = Annotated[Classification | None, Query()]
 AreaQ = Annotated[Area, Query()]
 PriorityAreaQ = Annotated[PriorityArea, Query()]
