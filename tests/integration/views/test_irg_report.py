@@ -79,7 +79,7 @@ def test_the_markdown_report_has_a_section_per_horizon_with_unmet_and_addressed_
         )
     ]
     assert order == sorted(order)
-    assert "| 10 | other | high | unknown (no estimate) | H |" in text
+    assert "| 10 | other | high | unknown (no estimate) | — | — | H |" in text  # no stakeholders, no assistance
     assert "Open needs: 4 (3 addressed, 1 unmet)" in text
 
 
