@@ -26,6 +26,7 @@ from api.http.routes import (
     programmes,
     rates,
     reports,
+    search,
     views,
 )
 from api.root.logs import configure
@@ -41,6 +42,7 @@ from api.web import (
     pages,
     programme_forms,
     rate_forms,
+    search_pages,
     sign_in,
     views_pages,
 )
@@ -74,6 +76,8 @@ ROUTERS = [  # every route the app serves, in the order of the OpenAPI document
     views.router,
     views_pages.router,
     feeds.router,  # Atom feeds of published needs and of a State's programme events
+    search.router,  # GET /v1/search, /v1/lessons and lessons recorded on a delivery
+    search_pages.router,  # /search (the dashboard's search box) and /lessons
 ]
 
 DESCRIPTION = """The shared, append-only ledger of UNCAC technical-assistance needs and the

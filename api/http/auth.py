@@ -112,6 +112,7 @@ POLICY: dict[tuple[str, str], frozenset[str]] = {
             "period",
         )
     },
+    ("POST", "/v1/programmes/{programme_id}/deliveries/{delivery_id}/lessons"): frozenset({ADMIN, PROVIDER}),
     ("POST", "/v1/programmes/{programme_id}/commitments/{commitment_id}/revise"): frozenset({ADMIN, PROVIDER}),
     ("POST", "/v1/programmes/{programme_id}/commitments/{commitment_id}/cancel"): frozenset({ADMIN, PROVIDER}),
     **{  # third-party reports: the funder's key (or an admin) confirms or disputes them (api/http/money.py)
@@ -135,6 +136,11 @@ POLICY: dict[tuple[str, str], frozenset[str]] = {
     },
     ("GET", "/v1/views/programme-monitoring"): KEYED,  # built from programmes, not from needs
     ("GET", "/v1/reports/irg/{state}"): EVERYONE,
+    # search and lessons learned (api/http/routes/search.py): each reader finds what it may see
+    ("GET", "/v1/search"): EVERYONE,
+    ("GET", "/v1/lessons"): EVERYONE,
+    ("GET", "/search"): EVERYONE,
+    ("GET", "/lessons"): EVERYONE,
     # audit
     ("GET", "/v1/audit/streams/{stream_id}"): READERS_ALL,
     ("GET", "/v1/audit/log"): READERS_ALL,

@@ -196,6 +196,13 @@ ACTIONS: dict[str, Action] = {
             Field("description", "Description", kind="textarea", required=True, codes=("description-required",)),
             Field("participants", "Participants", kind="number", hint="Optional.", codes=("invalid-participants",)),
             Field("outputs", "Outputs", kind="textarea"),
+            Field(
+                "lessons",
+                "Lessons learned",
+                kind="textarea",
+                hint="Optional: what others designing a programme for these articles may learn from it.",
+                codes=("lessons-too-long",),
+            ),
             REASON,
         ),
         commands.deliver,

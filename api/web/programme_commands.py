@@ -98,6 +98,7 @@ def deliver(svc: Services, who: Principal, pid: UUID, version: int | None, v: Va
             "description": v["description"],
             "participants": number(v["participants"]),
             "outputs": blank(v["outputs"]),
+            "lessons": blank(v["lessons"]),
         }
     )
     return api.deliver(pid, body, svc, who, version, Response())

@@ -365,6 +365,7 @@ def deliver(
             body.description,
             body.participants,
             body.outputs,
+            body.lessons,
         ),
         recorded_id=did,
     )

@@ -97,6 +97,7 @@ class DeliveryCreate(In):
     description: Annotated[Note, NonBlank]
     participants: int | None = Field(default=None, le=10_000_000, json_schema_extra={"minimum": 0})
     outputs: Note | None = None
+    lessons: Note | None = Field(default=None, description="lessons learned from it (resolution paras 1-2)")
 
 
 class ReportDispute(In):
@@ -172,6 +173,7 @@ class DeliveryPublic(BaseModel):
     description: str
     participants: int | None
     outputs: str | None
+    lessons: str | None = None
 
 
 class ProgrammePublic(BaseModel):

@@ -51,6 +51,7 @@ def programme_actions(w: World) -> dict[str, dict[str, Any]]:
         "disbursement-corrections": MONEY,
         "corrections/{correction_id}/confirm": {},
         "corrections/{correction_id}/dispute": {"reason": "not ours"},
+        "deliveries/{delivery_id}/lessons": {"lessons": "x"},
     }
 
 
@@ -99,7 +100,7 @@ def test_every_programme_write_is_refused_to_a_provider_outside_the_programme(
         for suffix in suffixes:
             # when the provider calls it on another funder's programme
             path = suffix.replace("{commitment_id}", w.commitment).replace("{disbursement_id}", "d-1")
-            path = path.replace("{correction_id}", "k-1")
+            path = path.replace("{correction_id}", "k-1").replace("{delivery_id}", "v-1")
             reason = {"X-Reason": "scope test"}  # corrections require one: the scope check must refuse, not that
             r = fcdo.post(f"/v1/programmes/{w.foreign_programme}/{path}", json=bodies[suffix], headers=reason)
             # then the scope check refuses it

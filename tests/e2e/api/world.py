@@ -47,6 +47,7 @@ class World:
             "commitment_id": self.commitment,
             "disbursement_id": "d-1",  # none recorded: the route answers 404 to those the table lets through
             "correction_id": "k-1",  # none recorded either
+            "delivery_id": "v-1",  # none recorded either
             "key_id": str(self.spare_key),
             "stream_id": str(self.need),
             "state": "KEN",
