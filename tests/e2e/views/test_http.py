@@ -70,7 +70,7 @@ def test_a_grouping_or_format_that_does_not_exist_is_a_422_problem(services: Ser
     for path, params in (
         ("/v1/views/funding-gaps", {"group_by": "donor"}),
         ("/v1/views/priority-areas", {"group_by": "state"}),
-        ("/v1/views/provider-overlap", {"format": "xlsx"}),
+        ("/v1/views/provider-overlap", {"format": "xls"}),
         ("/v1/views/programme-monitoring", {"flag": "late"}),
         ("/v1/views/funding-gaps", {"as_of": "yesterday"}),
     ):
