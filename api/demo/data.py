@@ -125,6 +125,16 @@ DELIVERY_TEXT = {
     "equipment": "IT equipment and case-management licences for {who}",
     "other": "Peer exchange visit for {who}",
 }
+# What a provider learned, recorded with a programme's last delivery (the /lessons page and search read them)
+LESSONS = {
+    "training": "Mixed classes of {who} and auditors worked better than separate ones; keep cases local and recent.",
+    "expert-mission": "Agree terms of reference with {who} before travel; two short visits did more than one long one.",
+    "legislative-drafting": "Involve parliament's legal staff early; {who} needed a plain summary of each amendment.",
+    "workshop": "Civil society came once invitations went out four weeks ahead; publish the agenda with them.",
+    "study": "Administrative data needed a data-sharing agreement first; budget two months for it with {who}.",
+    "equipment": "Licences lapsed after the programme: plan the recurrent costs with {who} before buying.",
+    "other": "Peer visits worked when {who} hosted counterparts from the same legal tradition.",
+}
 AUDIENCES = [
     "prosecutors",
     "investigators",

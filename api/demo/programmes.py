@@ -15,6 +15,7 @@ from api.demo.data import (
     FUNDERS,
     HOTSPOTS,
     IMPLEMENTERS,
+    LESSONS,
     NATIONAL_NGOS,
     OTHERS,
     PROVIDERS,
@@ -214,6 +215,7 @@ def _deliveries(
                         DELIVERY_TEXT[kind].format(who=who),
                         participants,
                         outputs,
+                        LESSONS[kind].format(who=who) if k == count - 1 else None,  # what the last one taught
                     ),
                 ),
             )
