@@ -139,3 +139,27 @@ def test_roles_and_visibility(server: LiveServer, keys: dict[str, str], http: ht
         # Once published, it does
         http.post(f"/v1/needs/{kenya['id']}/publish")
         assert anonymous.get(f"/v1/needs/{kenya['id']}").json()["stakeholders"] == [FIRM]
+
+
+def test_priority_areas_filter_and_count_over_http_for_what_the_reader_may_see(
+    server: LiveServer, http: httpx.Client
+) -> None:
+    # Given a published need identified with civil society, an unpublished one with academia, one with parliament
+    published = http.post("/v1/needs", json={**NEED, "stakeholders": [CSO]}).json()
+    http.post(f"/v1/needs/{published['id']}/publish")
+    http.post("/v1/needs", json={**NEED, "stakeholders": [{"kind": "academia", "name": "University of Nairobi"}]})
+    last = http.post("/v1/needs", json={**NEED, "stakeholders": [MPS]}).json()["position"]
+    url = "/v1/views/priority-areas"
+    # Then the admin's article 9 counts two of three needs with non-governmental stakeholders, and the filter keeps them
+    [area] = http.get(url, params={"min_position": last}).json()["items"]
+    assert (area["needs"], area["needs_non_governmental_stakeholders"]) == (3, 2)
+    [area] = http.get(url, params={"stakeholders": "non-governmental"}).json()["items"]
+    assert area["needs"] == 2
+    # And an anonymous reader's come from the published need only
+    with client_for(server, None) as anonymous:
+        [area] = anonymous.get(url, params={"stakeholders": "non-governmental"}).json()["items"]
+        assert (area["needs"], area["needs_non_governmental_stakeholders"]) == (1, 1)
+        [area] = anonymous.get(url).json()["items"]
+        assert area["needs_non_governmental_stakeholders"] == 1
+    # And an unknown value is refused
+    assert_problem(http.get(url, params={"stakeholders": "government"}), 422, "invalid-request")
