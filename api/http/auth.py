@@ -175,9 +175,11 @@ POLICY: dict[tuple[str, str], frozenset[str]] = {
     },
     ("GET", "/reports/irg"): EVERYONE,
     ("GET", "/reports/irg/{state}"): EVERYONE,
-    # Atom feeds (api/web/feeds.py): published data only, whoever asks; a key reads nothing more
+    # Atom feeds (api/web/feeds.py): what an anonymous reader may see, whoever asks; a key reads nothing more
     ("GET", "/feeds/needs.atom"): EVERYONE,
-    ("GET", "/feeds/programmes.atom"): EVERYONE,
+    # programmes are read with a key (DESIGN §7: anonymous readers see published needs and views built from them);
+    # a key reads the same bytes as any other key: what an anonymous reader could see of those programmes' events
+    ("GET", "/feeds/programmes.atom"): KEYED,
 }
 # A form (its page and its POST) is for whoever may call the /v1 route it writes through (api/web/forms.py).
 FORMS = {"/needs/new": "/v1/needs", **{f"/needs/{{need_id}}/{a}": f"/v1/needs/{{need_id}}/{a}" for a in NEED_ACTIONS}}
