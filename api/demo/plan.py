@@ -135,6 +135,22 @@ def plan_needs(rng: random.Random) -> list[NeedPlan]:
     return needs
 
 
+def _stakeholders(state: str, i: int) -> list[dict[str, str]]:
+    """Who took part in identifying a State's i-th need (para 15), drawn without the random stream so that the rest of
+    the demo stays as it was: civil society in one need in three, with the private sector or parliament in some."""
+    name = reference.states()[state].name
+    return [
+        [{"kind": "civil-society", "name": f"Transparency network of {name}"}],
+        [],
+        [{"kind": "parliament", "name": f"Public accounts committee, {name}"}],
+        [
+            {"kind": "civil-society", "name": f"Bar association of {name}"},
+            {"kind": "private-sector", "name": f"Chamber of commerce of {name}"},
+        ],
+        [],
+    ][i % 5]
+
+
 def _plan_need(rng: random.Random, state: str, i: int, theme: Theme) -> NeedPlan:
     n = NeedPlan(
         id=uuid5(NAMESPACE_URL, f"urn:ledger:demo:need:{state}:{i}"),
@@ -150,6 +166,7 @@ def _plan_need(rng: random.Random, state: str, i: int, theme: Theme) -> NeedPlan
             priority=rng.choices(["high", "medium", "low"], [35, 45, 20])[0],
             source=_source(rng, state, theme),
             estimated_cost=_cost(rng),
+            stakeholders=_stakeholders(state, i),
         ),
     )
     if rng.random() < 0.75:
