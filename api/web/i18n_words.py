@@ -225,3 +225,8 @@ def choice(option: tuple[str, str, str]) -> str:
         chapters = ", ".join(reference.review_cycles()[int(value)])
         return gettext("Cycle %(n)s (ch. %(chapters)s)", n=value, chapters=chapters)
     return term(value) if value in TERMS else label  # names, currencies, records: as they are
+
+
+def cell(code: str) -> str:
+    """A table cell holding a code: as the CSV writes it in English (the page is the CSV), in words otherwise."""
+    return code if i18n.current() == i18n.DEFAULT else term(code)

@@ -42,6 +42,7 @@ templates.env.filters.update(
     why=i18n_words.why,
     choice=i18n_words.choice,
     unknown_why=i18n_words.unknown_why,
+    cell=i18n_words.cell,
     term_pair=lambda pair: (pair[0], i18n_words.term(pair[0])),
     country_pair=lambda pair: (pair[0], i18n.country(pair[0])),
     chapter_pair=lambda pair: (pair[0], i18n.gettext("Chapter %(c)s", c=pair[0])),
