@@ -90,16 +90,16 @@ def run(seconds: int) -> list[dict]:
         base.wait()
     with fresh_database() as url:
         env = {**env, "LEDGER_DATABASE_URL": url, "LEDGER_SIGNING_KEY_FILE": "/tmp/bench-key.pem"}
-        key = subprocess.run(
-            [sys.executable, "-m", "api.cli", "keys", "issue", "--role", "admin", "--name", "bench"],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        ours_proc = serve("api.http.asgi:app", 8912, env)
+        ours_proc = serve("api.http.asgi:app", 8912, env)  # the server creates the ledger; the CLI needs one
         try:
+            key = subprocess.run(
+                [sys.executable, "-m", "api.cli", "keys", "issue", "--role", "admin", "--name", "bench"],
+                cwd=ROOT,
+                env=env,
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout.strip()
             ours, failures = wrk(8912, key, seconds)
         finally:
             ours_proc.terminate()
