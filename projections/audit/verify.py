@@ -10,12 +10,14 @@ from __future__ import annotations
 import heapq
 import itertools
 import struct
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from projections.audit import verify_bulk
 from projections.audit.chain import GENESIS, TOPIC_PACKERS, LogRecord, chain_hash, from_hex, sha256, topic_packer
 from projections.audit.checkpoints import FIRST, Checkpoint, link_break, load_public_key, verify_checkpoint
+from projections.audit.leaves import LeafBlock, blocks, rows_of
 from projections.audit.log_format import FORMAT, event_fields
 
 OUT_OF_ORDER = "position out of order"
@@ -125,6 +127,8 @@ class _Walk:
         self.previous: tuple[int, str] = FIRST
         self.same: set[Checkpoint] = set()  # the good checkpoints at `current`: an identical copy counts once
         self.linked = False  # a v2 checkpoint was met: every later one must be v2 too
+        self.stored: Iterator[Any] = iter(())  # while verify_bulk has the walk: the stored chain after `exp`
+        self.exp: tuple[Any, Any, Any] = _END
 
     def queue(self, checkpoint: Checkpoint, last: int) -> None:
         if checkpoint.position < last:  # we no longer know the chain head there
@@ -232,6 +236,8 @@ class _Walk:
 
     def decode(self, item: Any, last: int) -> _Row | None:
         """A row from anything but a LogRecord; None for checkpoint and header lines."""
+        if type(item) is tuple:  # a row a LeafBlock left to the reference walk
+            return item
         if type(item) is not dict and not isinstance(item, Mapping):  # dict first: ABCs are slow
             if isinstance(item, Checkpoint):
                 self.queue(item, last)
@@ -261,19 +267,31 @@ class _Walk:
         return fields + (item["leaf_hash"], item["chain_hash"])
 
     def walk(self, records: Iterable[Any], expected: Iterable[Any] | None) -> _Failure | None:
-        """Chain every record, comparing stored hashes; the first failure or None."""
+        """Chain every record, comparing stored hashes; the first failure or None (a LeafBlock: see verify_bulk)."""
         head, prev_head, count, last, leaf = self.head, GENESIS, 0, -1, GENESIS
         pending, packers, sha = self.pending, TOPIC_PACKERS, sha256
         stored = iter(expected) if expected is not None else iter(())
         exp_position, exp_leaf, exp_chain = next(stored, _END)
         position: Any = -1  # stays == last when the source (not a record) raises
+        spill: list[Iterator[Any]] = []
         try:
-            for item in records:
+            for item in verify_bulk.spilled(records, spill):
                 if type(item) is LogRecord:
                     position, version = item.position, item.version
                     topic, state = item.topic, item.state
                     stream_id = item.stream_id.int.to_bytes(16, "big")  # cheaper than .bytes
                     stored_leaf = stored_chain = None
+                elif type(item) is LeafBlock:
+                    self.head, self.count, self.last, self.leaf = head, count, last, leaf
+                    self.stored, self.exp = stored, (exp_position, exp_leaf, exp_chain)
+                    done, failure = verify_bulk.chain_block(self, item)
+                    head, count, last, leaf, position = self.head, self.count, self.last, self.leaf, self.last
+                    stored, (exp_position, exp_leaf, exp_chain) = self.stored, self.exp
+                    if failure:
+                        return failure  # type: ignore[no-any-return]
+                    if done < len(item.rows):
+                        spill.append(itertools.islice(item.rows.tuples(), done, None))
+                    continue
                 else:
                     row = self.decode(item, last)
                     if row is None:
@@ -360,19 +378,20 @@ def verify_log(
     checkpoints: Iterable[Checkpoint | Mapping[str, Any]] = (),
     public_key: Any = None,
     expected: Iterable[tuple[int, str | bytes, str | bytes]] | None = None,
+    workers: int | None = 0,
 ) -> VerifyResult:
     """Recompute the chain over `records` (position order) and check it (docs/audit-verify.md): `records` may mix
     LogRecords, export lines (dicts: events, checkpoints, header) and Checkpoints; `expected` is the stored chain
     as (position, leaf, chain), hex or bytes, else event dicts are checked against their own hashes; `public_key`
-    is one key (PEM, raw, hex) or a list, else checkpoint signatures are not checked (`checkpoints_unsigned`).
-    """
+    is one key (PEM, raw, hex) or a list, else checkpoint signatures are not checked (`checkpoints_unsigned`);
+    `workers` processes hash a large log's leaves (leaves.blocks; None: one per core; 0: none)."""
     walk = _Walk(_keys(public_key), embedded=expected is None)
     try:
         for item in checkpoints:
             walk.queue(_parse_checkpoint(item), -1)
     except _Failure as bad_checkpoint:
         return walk.result(bad_checkpoint)
-    failure = walk.walk(records, expected)
+    failure = walk.walk(blocks(rows_of(records), workers), expected)
     if failure is None:
         return walk.result(walk.settle(None))
     if failure.position is not None and (earlier := walk.settle(failure.position)):
