@@ -82,7 +82,7 @@ def test_choosing_a_region_narrows_the_dashboard_to_its_states(browse: Watched, 
     # When the meeting picks that region and applies
     browse.page.select_option("#f-region", region)
     with browse.page.expect_navigation():
-        browse.page.click("button[type=submit]")
+        browse.page.click("form.filters:not(.search-box) button[type=submit]")
     browse.shot("dashboard-region")
     # Then only the region's states remain, with the region's numbers
     assert heat_states(browse) == {i["state"] for i in expected["items"]}
@@ -112,7 +112,7 @@ def test_an_as_of_date_before_the_first_event_shows_an_empty_ledger(browse: Watc
     day = (datetime.now(UTC) - timedelta(days=400)).date().isoformat()
     browse.page.fill("#f-asof", day)
     with browse.page.expect_navigation():
-        browse.page.click("button[type=submit]")
+        browse.page.click("form.filters:not(.search-box) button[type=submit]")
     # Then there were no needs yet, and the page says it is a past view
     assert number(browse, "needs") == 0
     assert "As of log position 0" in browse.page.inner_text(".asof")
@@ -173,15 +173,15 @@ def test_keyboard_users_skip_to_the_content_and_reach_the_filters(browse: Watche
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent") == "Skip to content"
     assert page.evaluate("document.activeElement.getBoundingClientRect().top") >= 0
-    # Then tabbing on reaches every filter, each with its visible label and a focus outline
+    # Then tabbing on reaches the search box, then every filter, each with its visible label and a focus outline
     reached = []
-    for _ in range(12):
+    for _ in range(24):
         page.keyboard.press("Tab")
         reached.append(page.evaluate("document.activeElement.id"))
         if reached[-1] == "f-asof":
             break
     filters = [r for r in reached if r.startswith("f-")]
-    assert filters == ["f-region", "f-state", "f-cycle", "f-chapter", "f-ta", "f-asof"]
+    assert filters == ["f-search", "f-region", "f-state", "f-cycle", "f-chapter", "f-ta", "f-asof"]
     outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
     assert outline != "none"
     assert page.locator("label[for=f-asof]").inner_text() == "As of"
