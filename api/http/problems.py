@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
 from api.http.codes import CODES, STATUS_TITLES, title
+from api.http.problem_details import translated
 from api.web.i18n import gettext
 from domain.errors import (
     ConcurrentChange,
@@ -73,7 +74,7 @@ def problem_response(
         type=f"https://uncac-ledger.org/problems/{code}",
         title=gettext(title(code, status)),  # in the reader's language (api/web/i18n.py); `code` stays for programs
         status=status,
-        detail=detail,
+        detail=translated(code, detail),  # where the code alone says what it is (api/http/problem_details.py)
         instance=str(request.url.path),
         code=code,
         request_id=getattr(request.state, "request_id", None),

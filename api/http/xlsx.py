@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from api.root.services import Services
 from projections.views.as_of import recorded_at
 from projections.views.columns import Table
+from projections.views.words import ENGLISH, Words
 from projections.views.workbooks import irg_workbook, list_workbook, view_workbook
 from projections.views.xlsx_cells import MEDIA_TYPE
 
@@ -28,8 +29,8 @@ def view_xlsx(
     return xlsx_response(data, file)
 
 
-def irg_xlsx(svc: Services, answer: dict[str, Any], as_of: str | None) -> Response:
-    data = irg_workbook(answer, as_of, recorded_at(svc.db, answer["position"]))
+def irg_xlsx(svc: Services, answer: dict[str, Any], as_of: str | None, words: Words = ENGLISH) -> Response:
+    data = irg_workbook(answer, as_of, recorded_at(svc.db, answer["position"]), words)
     return xlsx_response(data, f"irg-{answer['state']}.xlsx")
 
 

@@ -7,6 +7,11 @@ is the need's last change (revised, prioritised, estimated, met, withdrawn, reop
 from the request's base URL (behind a proxy: README, "Feeds"). The ETag is strong, the hash of the bytes
 served; Last-Modified is the newest entry's change once its second has passed (a later change in that same
 second could not be told from it by If-Modified-Since); a conditional GET that matches answers 304.
+
+A feed reads in the reader's language as pages do (`?lang=`, its cookie, Accept-Language; a feed reader sends
+rarely more than the URL, so the pages link feeds with `lang=` in theirs): titles, categories and content, with
+`xml:lang` saying which; the data people typed stays as typed. The bytes differ by language, so does the ETag,
+and the answer says `Vary: Accept-Language, Cookie` (api/web/i18n.py).
 """
 
 from __future__ import annotations
@@ -25,9 +30,9 @@ from starlette.datastructures import Headers
 from api.http.deps import ServicesDep
 from api.http.problems import responses
 from api.http.schemas.queries import ArticleQ, ChapterQ, RegionQ, StateFilter, StateQ, TaTypeQ
-from api.web import atom, programme_feed
+from api.web import atom, i18n, i18n_words, programme_feed
+from api.web.i18n import gettext
 from api.web.render import templates
-from domain import reference
 from projections.query import Scope
 
 router = APIRouter(prefix="/feeds", tags=["feeds"])
@@ -64,14 +69,18 @@ def needs_feed(
     rows.sort(key=lambda r: int(r["position"]), reverse=True)  # the need's last event: its last change
     named = {k: v for k, v in filters.items() if v is not None}
     query = urlencode(named)
+    said = {**named, **({"limit": limit} if limit != 100 else {}), **spoken(request)}
     feed = atom.Feed(
         id=feed_id("needs", named),
-        title=f"Published technical-assistance needs{described(named)}",
-        subtitle="Needs States parties published on the UNCAC technical-assistance ledger, newest change first.",
-        self_link=f"{base}/feeds/needs.atom" + (f"?{urlencode({**named, 'limit': limit})}" if limit != 100 else ""),
+        title=gettext("Published technical-assistance needs") + described(named),
+        subtitle=gettext(
+            "Needs States parties published on the UNCAC technical-assistance ledger, newest change first."
+        ),
+        self_link=f"{base}/feeds/needs.atom" + (f"?{urlencode(said)}" if said else ""),
         alternate_link=f"{base}/views/unmet-needs" + (f"?{query}" if query else ""),
-        author="UNCAC technical-assistance ledger",
+        author=gettext(AUTHOR),
         entries=[need_entry(r, base) for r in rows[:limit]],
+        lang=i18n.current(),
     )
     return conditional(request, feed)
 
@@ -87,17 +96,27 @@ def programmes_feed(
     deliveries, status and period; an event naming a need that is not published is left out."""
     iso3 = state.upper()
     base = base_url(request)
-    name = reference.states()[iso3].name
+    name = i18n.country(iso3)
     feed = atom.Feed(
         id=feed_id("programmes", {"state": iso3}),
-        title=f"Technical-assistance programmes in {name}",
-        subtitle=f"What providers record on their programmes in {name}, newest first.",
-        self_link=f"{base}/feeds/programmes.atom?{urlencode({'state': iso3, 'limit': limit})}",
+        title=gettext("Technical-assistance programmes in %(state)s", state=name),
+        subtitle=gettext("What providers record on their programmes in %(state)s, newest first.", state=name),
+        self_link=f"{base}/feeds/programmes.atom?{urlencode({'state': iso3, 'limit': limit, **spoken(request)})}",
         alternate_link=f"{base}/views/programme-monitoring?{urlencode({'state': iso3})}",
-        author="UNCAC technical-assistance ledger",
+        author=gettext(AUTHOR),
         entries=programme_feed.entries(svc, iso3, base, limit),
+        lang=i18n.current(),
     )
     return conditional(request, feed)
+
+
+AUTHOR = i18n.N_("UNCAC technical-assistance ledger")
+
+
+def spoken(request: Request) -> dict[str, str]:
+    """The `lang` a feed's URL named, kept in its self link (a feed reader asks that URL again)."""
+    lang = request.query_params.get("lang", "").lower()
+    return {"lang": lang} if lang in i18n.languages() else {}
 
 
 def base_url(request: Request) -> str:
@@ -113,14 +132,18 @@ def feed_id(name: str, filters: dict[str, Any]) -> str:
 def described(filters: dict[str, Any]) -> str:
     """The filters in words, for a feed's title: `: Kenya, article 9`."""
     words = {
-        "state": lambda v: reference.states()[v].name,
-        "region": lambda v: f"{v} group" if v != "Other" else "other parties",
-        "chapter": lambda v: f"chapter {v}",
-        "article": lambda v: f"article {v}",
-        "ta_type": lambda v: reference.ta_types_v2()[v],
+        "state": i18n.country,
+        "region": lambda v: gettext("%(region)s group", region=i18n_words.term(v)) if v != "Other" else other(),
+        "chapter": lambda v: gettext("chapter %(c)s", c=v),
+        "article": lambda v: gettext("article %(n)s", n=v),
+        "ta_type": i18n.ta_type,
     }
     parts = [words[k](v) for k, v in filters.items()]
     return f": {', '.join(parts)}" if parts else ""
+
+
+def other() -> str:
+    return gettext("other parties")
 
 
 def need_entry(row: dict[str, Any], base: str) -> atom.Entry:
@@ -129,21 +152,26 @@ def need_entry(row: dict[str, Any], base: str) -> atom.Entry:
     description = " ".join(str(row["description"]).split())
     titled = description if len(description) <= 100 else description[:99].rstrip() + "…"
     scheme = f"{base}/feeds/needs.atom?"  # a category's scheme and term together: that category's feed
-    ta_names = [reference.ta_types_v2()[t] for t in row["ta_types_v2"]]
+    ta_names = [i18n.ta_type(t) for t in row["ta_types_v2"]]
+    state = i18n.country(row["state"])
     return atom.Entry(
         id=f"urn:uuid:{row['need_id']}",
-        title=f"{row['state_name']}, article {article}: {titled}",
+        title=gettext("%(state)s, article %(article)s: %(need)s", state=state, article=article, need=titled),
         updated=_moment(row["updated_at"]),
         published=_moment(row["identified_at"]),
         link=f"{base}/needs/{row['need_id']}",
-        author=row["state_name"],
+        author=state,
         summary=description,
-        content_html=templates.get_template("feed_need.html").render(row=row, ta_types=ta_names),
+        content_html=templates.get_template("feed_need.html").render(row=row, ta_types=ta_names, state=state),
         categories=[
-            atom.Category(row["state"], row["state_name"], scheme + "state="),
-            atom.Category(row["region"], row["region"], scheme + "region="),
-            atom.Category(row["chapter"], f"Chapter {row['chapter']}", scheme + "chapter="),
-            atom.Category(str(article), f"Article {article}: {row['article_title']}", scheme + "article="),
+            atom.Category(row["state"], state, scheme + "state="),
+            atom.Category(row["region"], i18n_words.term(row["region"]), scheme + "region="),
+            atom.Category(row["chapter"], gettext("Chapter %(c)s", c=row["chapter"]), scheme + "chapter="),
+            atom.Category(
+                str(article),
+                f"{gettext('Article %(n)s', n=article)}: {i18n.article_title(article)}",
+                scheme + "article=",
+            ),
             *(atom.Category(t, n, scheme + "ta_type=") for t, n in zip(row["ta_types_v2"], ta_names, strict=True)),
         ],
     )

@@ -39,6 +39,10 @@ def extract(
 
         yield from ((1, None, words, []) for words in event_words())
         yield from ((1, None, column_words(name), []) for name in column_names())
+    if getattr(fileobj, "name", "").endswith("report_words.py"):  # the IRG spreadsheet's column definitions
+        from api.web.report_words import definitions
+
+        yield from ((1, None, text, []) for text in definitions())
     fileobj.seek(0)
     tree = ast.parse(fileobj.read())
     for node in ast.walk(tree):

@@ -17,6 +17,8 @@ from api.http.routes import iati as api
 from api.root.services import Services
 from api.web import forms
 from api.web.forms import Field, Form, Outcome
+from api.web.i18n import N_, gettext
+from api.web.i18n_words import term
 from api.web.need_forms import REASON
 from api.web.render import page
 from api.web.sign_in import FormDep
@@ -44,28 +46,47 @@ UPLOAD = Form(
 )
 
 
+TRANSACTIONS = {  # what became of the file's transactions, by kind (api/iati/importer.py)
+    "imported": N_("imported"),
+    "corrected": N_("corrected"),
+    "revised": N_("revised"),
+    "unchanged": N_("unchanged"),
+    "ignored": N_("ignored"),
+}
+
+
 def report_lines(report: dict[str, Any]) -> list[dict[str, str]]:
-    """The import's report as lines with a code: its counts, then each skipped activity and each note."""
+    """The import's report as lines with a code, in the reader's language: its counts, then each skipped activity
+    and each note (their reasons as the importer words them, in English, like a problem's detail)."""
     a, t = report["activities"], report["transactions"]
     money = "; ".join(
-        f"{kind}: " + ", ".join(f"{k} {n}" for k, n in counts.items()) for kind, counts in t.items() if counts
+        f"{gettext(TRANSACTIONS.get(kind, kind))}: " + ", ".join(f"{term(k)} {n}" for k, n in counts.items())
+        for kind, counts in t.items()
+        if counts
+    )
+    activities = gettext(
+        "%(seen)s seen, %(imported)s imported, %(updated)s updated, %(unchanged)s unchanged, %(skipped)s skipped, "
+        "%(filtered_out)s filtered out",
+        **a,
+    )
+    recorded = gettext(
+        "%(events)s events; %(organisations_registered)s organisations registered; %(needs_linked)s needs linked, "
+        "%(needs_unlinked)s unlinked",
+        **report,
     )
     lines = [
-        {
-            "code": "activities",
-            "detail": f"{a['seen']} seen, {a['imported']} imported, {a['updated']} updated, "
-            f"{a['unchanged']} unchanged, {a['skipped']} skipped, {a['filtered_out']} filtered out",
-        },
-        {"code": "transactions", "detail": money or "none"},
-        {
-            "code": "recorded",
-            "detail": f"{report['events']} events; {report['organisations_registered']} organisations registered; "
-            f"{report['needs_linked']} needs linked, {report['needs_unlinked']} unlinked",
-        },
+        {"code": "activities", "detail": activities},
+        {"code": "transactions", "detail": money or gettext("none")},
+        {"code": "recorded", "detail": recorded},
     ]
     if report["unknown_organisations"]:
         unknown = ", ".join(report["unknown_organisations"])
-        lines.append({"code": "unknown-organisation", "detail": f"not registered, ask a coordinator: {unknown}"})
+        lines.append(
+            {
+                "code": "unknown-organisation",
+                "detail": gettext("not registered, ask a coordinator: %(refs)s", refs=unknown),
+            }
+        )
     lines += [
         {"code": s["code"], "detail": f"{s['iati_identifier'] or s['index']}: {s['reason']}"} for s in report["skipped"]
     ]

@@ -14,7 +14,8 @@ from uuid import UUID, uuid5
 
 from api.http.visibility import Visible, names_hidden
 from api.root.services import Services
-from api.web import atom, timeline
+from api.web import atom, i18n, i18n_words, timeline
+from api.web.i18n import gettext
 from api.web.render import templates
 from domain import reference
 from projections.query import Scope
@@ -36,7 +37,12 @@ def entries(svc: Services, iso3: str, base: str, limit: int) -> list[atom.Entry]
     shown = [e for e in found if not names_hidden(vars(e), visible)][:limit]
     orgs = svc.durable.organisations()
     names = {o["org_id"]: o["name"] for o in orgs}
-    names.update({n: f"{r['state_name']}, article {r['article']}" for n, r in needs.items()})
+    names.update(
+        {
+            n: gettext("%(state)s, article %(n)s", state=i18n.country(r["state"]), n=r["article"])
+            for n, r in needs.items()
+        }
+    )
     by_ref = {o["ref"]: o["name"] for o in orgs}
     told = timeline.history(shown, {}, timeline.describer(names))
     return [
@@ -48,19 +54,19 @@ def entries(svc: Services, iso3: str, base: str, limit: int) -> list[atom.Entry]
 def _author(actor_org: str | None, by_ref: dict[str, str]) -> str:
     """Who recorded an event, as the public reads it: the organisation's name, the State's, or the ledger's staff."""
     if actor_org is None:
-        return timeline.STAFF
+        return gettext(timeline.STAFF)
     state = reference.states().get(actor_org)
-    return by_ref.get(actor_org) or (state.name if state else actor_org)
+    return by_ref.get(actor_org) or (i18n.country(actor_org) if state else actor_org)
 
 
 def _entry(
     event: Any, told: dict[str, Any], programme: dict[str, Any], iso3: str, base: str, author: str
 ) -> atom.Entry:
     link = f"{base}/programmes/{programme['programme_id']}"
-    label = told["label"]
-    facts = "; ".join(f"{name}: {text}" for name, text in told["changes"])
+    label = gettext(told["label"])  # an event's name: i18n_words.event_words() lists them for the catalogues
+    facts = "; ".join(f"{i18n_words.field(name)}: {text}" for name, text in told["changes"])
     content = templates.get_template("feed_event.html").render(
-        event=told, link=link, title=programme["title"], author=author
+        event={**told, "label": label}, link=link, title=programme["title"], author=author
     )
     return atom.Entry(
         id=f"urn:uuid:{uuid5(event.originator_id, str(event.originator_version))}",
@@ -72,6 +78,6 @@ def _entry(
         content_html=content,
         categories=[
             atom.Category(told["event"], label),
-            atom.Category(iso3, reference.states()[iso3].name, f"{base}/feeds/programmes.atom?state="),
+            atom.Category(iso3, i18n.country(iso3), f"{base}/feeds/programmes.atom?state="),
         ],
     )

@@ -49,6 +49,7 @@ templates.env.filters.update(
     ta_type_pair=lambda pair: (pair[0], i18n.ta_type(pair[0])),
 )
 templates.env.globals["N_"] = N_  # a label handed to a macro that translates it
+templates.env.globals["language"] = i18n.current  # for macros imported without the context (feed links)
 PAGE_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "

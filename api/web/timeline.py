@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+from api.web.i18n import N_
 from domain import reference
 from projections.audit.records import event_name
 from projections.db import Tx
@@ -81,7 +82,7 @@ def _readable(r: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-STAFF = "ledger staff"  # events recorded by admin or coordinator keys, or by the ledger's own commands
+STAFF = N_("ledger staff")  # events recorded by admin or coordinator keys, or by the ledger's own commands
 
 
 def by_organisation(events: list[dict[str, Any]], ledger: Any) -> list[dict[str, Any]]:

@@ -15,7 +15,10 @@ from typing import Any
 from domain import reference
 from projections.views.columns import Column, Table, blank, derived, joined, leftovers, names, shared, titles
 from projections.views.common import PRIORITY_ORDER, ZERO, Unconverted, money, open_needs, text
+from projections.views.words import ENGLISH, HORIZON_TITLES, N_, Words
 
+# What the report is, as a workbook's About sheet says it (the docstring's first paragraph, held equal by a test).
+WHAT = N_("irg-report (resolution para 13): a State party's current and anticipated needs, met or not.")
 TABLE = Table(
     shared("state"),
     shared("horizon"),
@@ -84,16 +87,16 @@ def _item(r: dict[str, Any]) -> dict[str, Any]:
 NO_ESTIMATE = "no estimate"
 
 
-def assistance_words(given: dict[str, Any] | None) -> str | None:
+def assistance_words(given: dict[str, Any] | None, words: Words = ENGLISH) -> str | None:
     """The assistance already provided (para 7) in words, with the programme it names."""
     if given is None:
         return None
     title = given.get("programme_title")
-    return f"{given['text']} (programme: {title})" if title else given["text"]
+    return words.gettext("%(text)s (programme: %(title)s)", text=given["text"], title=title) if title else given["text"]
 
 
-def stakeholder_words(found: list[dict[str, str]]) -> str:
-    return ", ".join(f"{s['name']} ({s['kind']})" for s in found)
+def stakeholder_words(found: list[dict[str, str]], words: Words = ENGLISH) -> str:
+    return ", ".join(f"{s['name']} ({words.term(s['kind'])})" for s in found)
 
 
 def unknown_reason(row: dict[str, Any]) -> str | None:
@@ -186,31 +189,32 @@ def _cell(value: Any) -> str:
     return escaped(str(value if value is not None else "—"))
 
 
-def _figure(i: dict[str, Any], key: str) -> str:
-    """A need's estimate or gap, or "unknown (why)": never a blank that reads as nothing owed."""
-    return i[key] if i[key] is not None else f"unknown ({i['gap_unknown_reason']})"
-
-
-def unknown_words(h: dict[str, Any]) -> str:
+def unknown_words(h: dict[str, Any], words: Words = ENGLISH) -> str:
     """Why the gap of some needs is unknown: "2 without an estimate, 1 without an exchange rate"."""
-    parts = [
-        f"{n} without an estimate" if key == "needs_without_estimate" else f"{n} without an exchange rate"
-        for key in ("needs_without_estimate", "needs_estimate_unconverted")
-        if (n := h[key])
-    ]
+    parts = [words.gettext("%(n)s without an estimate", n=n) for n in [h["needs_without_estimate"]] if n]
+    parts += [words.gettext("%(n)s without an exchange rate", n=n) for n in [h["needs_estimate_unconverted"]] if n]
     return ", ".join(parts)
 
 
-def _summary(h: dict[str, Any], currency: str) -> str:
-    counts = f"Open needs: {h['needs']} ({h['addressed']} addressed, {h['unmet']} unmet)."
-    committed = f"Committed {h['committed']} {currency}."
+def _summary(h: dict[str, Any], currency: str, words: Words) -> str:
+    _, money = words.gettext, words.money
+    counts = _("Open needs: %(needs)s (%(addressed)s addressed, %(unmet)s unmet).", **h)
+    committed = _("Committed %(amount)s %(currency)s.", amount=money(h["committed"]), currency=currency)
     if not h["needs_with_estimate"]:
-        return f"{counts} Estimated cost and gap: unknown ({unknown_words(h)}). {committed}"
-    known = f"{h['needs_with_estimate']} of {h['needs']}" if h["needs_gap_unknown"] else "all"
-    text = f"{counts} Estimated {h['estimated']} {currency} and gap {h['gap']} {currency}, over {known} needs. "
+        unknown = _("Estimated cost and gap: unknown (%(why)s).", why=unknown_words(h, words))
+        return f"{counts} {unknown} {committed}"
+    figures = {"estimated": money(h["estimated"]), "gap": money(h["gap"]), "currency": currency}
     if h["needs_gap_unknown"]:
-        text += f"Gap unknown for {h['needs_gap_unknown']} ({unknown_words(h)}). "
-    return text + committed
+        known = _(
+            "Estimated %(estimated)s %(currency)s and gap %(gap)s %(currency)s, over %(known)s of %(needs)s needs.",
+            known=h["needs_with_estimate"],
+            needs=h["needs"],
+            **figures,
+        )
+        unknown = _("Gap unknown for %(n)s (%(why)s).", n=h["needs_gap_unknown"], why=unknown_words(h, words))
+        return f"{counts} {known} {unknown} {committed}"
+    known = _("Estimated %(estimated)s %(currency)s and gap %(gap)s %(currency)s, over all needs.", **figures)
+    return f"{counts} {known} {committed}"
 
 
 def _table(header: list[str], rows: list[list[Any]]) -> list[str]:
@@ -218,94 +222,90 @@ def _table(header: list[str], rows: list[list[Any]]) -> list[str]:
     return lines + ["| " + " | ".join(_cell(v) for v in row) + " |" for row in rows]
 
 
-PARA_15_7 = ["Stakeholders", "Assistance already provided"]  # resolution paras 15 and 7
-
-
-def _para_15_7(i: dict[str, Any]) -> list[str | None]:
-    """None reads "—" (`_cell`): nobody named, nothing said."""
-    return [stakeholder_words(i["stakeholders"]) or None, assistance_words(i["assistance_provided"])]
+def _para_15_7(i: dict[str, Any], words: Words) -> list[str | None]:
+    """Resolution paras 15 and 7; None reads "—" (`_cell`): nobody named, nothing said."""
+    return [stakeholder_words(i["stakeholders"], words) or None, assistance_words(i["assistance_provided"], words)]
 
 
 def _article(i: dict[str, Any]) -> str:
     return i["paragraph"] or str(i["article"])
 
 
-def _section(title: str, h: dict[str, Any], currency: str) -> list[str]:
+def _figure(i: dict[str, Any], key: str, words: Words) -> str:
+    """A need's estimate or gap, or "unknown (why)": never a blank that reads as nothing owed."""
+    if i[key] is not None:
+        return words.money(i[key])
+    return words.gettext("unknown (%(why)s)", why=words.why(i["gap_unknown_reason"]))
+
+
+def _first(i: dict[str, Any], words: Words) -> list[Any]:
+    return [_article(i), ", ".join(words.ta_type(t) for t in i["ta_types_v2"]), words.term(i["priority"])]
+
+
+def _unmet(items: list[dict[str, Any]], currency: str, words: Words) -> list[str]:
+    _ = words.gettext
+    header = [_("Article"), _("TA types"), _("Priority"), _("Estimated (%(currency)s)", currency=currency)]
+    header += [_("Stakeholders"), _("Assistance already provided"), _("Need")]
+    rows = [[*_first(i, words), _figure(i, "estimated", words), *_para_15_7(i, words), i["description"]] for i in items]
+    return ["### " + _("Unmet"), "", *_table(header, rows), ""]
+
+
+def _addressed(items: list[dict[str, Any]], currency: str, words: Words) -> list[str]:
+    _ = words.gettext
+    header = [_("Article"), _("TA types"), _("Priority"), _("Estimated (%(currency)s)", currency=currency)]
+    header += [_("Committed (%(currency)s)", currency=currency), _("Gap (%(currency)s)", currency=currency)]
+    header += [_("Providers"), _("Programmes"), _("Stakeholders"), _("Assistance already provided"), _("Need")]
+    rows = [
+        [
+            *_first(i, words),
+            _figure(i, "estimated", words),
+            words.money(i["committed"]),
+            _figure(i, "gap", words),
+            ", ".join(p["name"] for p in i["providers"]),
+            ", ".join(p["title"] for p in i["programmes"]),
+            *_para_15_7(i, words),
+            i["description"],
+        ]
+        for i in items
+    ]
+    return ["### " + _("Addressed"), "", *_table(header, rows), ""]
+
+
+BOOKS = {"estimated": N_("estimated"), "committed": N_("committed")}  # the books leftovers are kept in
+
+
+def _section(title: str, h: dict[str, Any], currency: str, words: Words) -> list[str]:
     lines = [f"## {title}", ""]
     if not h["needs"]:
-        return lines + ["None recorded.", ""]
-    lines += [_summary(h, currency), ""]
-    leftovers = [f"{book} {text(amounts)}" for book, amounts in h["unconverted"].items() if amounts]
+        return lines + [words.gettext("None recorded."), ""]
+    lines += [_summary(h, currency, words), ""]
+    leftovers = [f"{words.gettext(BOOKS[b])} {text(amounts)}" for b, amounts in h["unconverted"].items() if amounts]
     if leftovers:
-        lines += [f"Without an exchange rate, not included above: {'; '.join(leftovers)}.", ""]
+        left = words.gettext("Without an exchange rate, not included above: %(amounts)s.", amounts="; ".join(leftovers))
+        lines += [left, ""]
     unmet = [i for i in h["items"] if i["status"] == "unmet"]
     addressed = [i for i in h["items"] if i["status"] == "addressed"]
-    if unmet:
-        lines += (
-            ["### Unmet", ""]
-            + _table(
-                ["Article", "TA types", "Priority", f"Estimated ({currency})", *PARA_15_7, "Need"],
-                [
-                    [
-                        _article(i),
-                        ", ".join(i["ta_types_v2"]),
-                        i["priority"],
-                        _figure(i, "estimated"),
-                        *_para_15_7(i),
-                        i["description"],
-                    ]
-                    for i in unmet
-                ],
-            )
-            + [""]
-        )
-    if addressed:
-        lines += (
-            ["### Addressed", ""]
-            + _table(
-                [
-                    "Article",
-                    "TA types",
-                    "Priority",
-                    f"Estimated ({currency})",
-                    f"Committed ({currency})",
-                    f"Gap ({currency})",
-                    "Providers",
-                    "Programmes",
-                    *PARA_15_7,
-                    "Need",
-                ],
-                [
-                    [
-                        _article(i),
-                        ", ".join(i["ta_types_v2"]),
-                        i["priority"],
-                        _figure(i, "estimated"),
-                        i["committed"],
-                        _figure(i, "gap"),
-                        ", ".join(p["name"] for p in i["providers"]),
-                        ", ".join(p["title"] for p in i["programmes"]),
-                        *_para_15_7(i),
-                        i["description"],
-                    ]
-                    for i in addressed
-                ],
-            )
-            + [""]
-        )
-    return lines
+    return (
+        lines
+        + (_unmet(unmet, currency, words) if unmet else [])
+        + (_addressed(addressed, currency, words) if addressed else [])
+    )
 
 
-def markdown(answer: dict[str, Any]) -> str:
-    currency = answer["currency"]
+def markdown(answer: dict[str, Any], words: Words = ENGLISH) -> str:
+    """The report as Markdown in `words`' language (English: as the ledger stores its codes and amounts)."""
+    currency, state, _ = answer["currency"], answer["state"], words.gettext
     lines = [
-        f"# Technical assistance needs of {answer['state_name']} ({answer['state']})",
+        "# " + _("Technical assistance needs of %(name)s (%(state)s)", name=words.state(state), state=state),
         "",
-        f"Report to the Implementation Review Group: current, anticipated and unmet needs. Amounts in {currency}.",
+        _(
+            "Report to the Implementation Review Group: current, anticipated and unmet needs. Amounts in %(currency)s.",
+            currency=currency,
+        ),
         "",
     ]
     if answer.get("position") is not None:
-        lines[-1:-1] = [f"As of ledger position {answer['position']}."]
+        lines[-1:-1] = [_("As of ledger position %(position)s.", position=answer["position"])]
     for h in reference.HORIZONS:
-        lines += _section(f"{h.capitalize()} needs", answer[h], currency)
+        lines += _section(_(HORIZON_TITLES[h]), answer[h], currency, words)
     return "\n".join(lines).rstrip() + "\n"

@@ -10,6 +10,7 @@ from typing import Any
 from domain import reference
 from projections.views import irg_report, tables
 from projections.views.columns import Table
+from projections.views.words import ENGLISH, HORIZON_TITLES, Words
 from projections.views.xlsx_cells import About, Sheet, summary, workbook
 
 LISTS = {
@@ -52,18 +53,20 @@ def view_workbook(
     return workbook([Sheet(name, name, headers, rows)], facts)
 
 
-def irg_workbook(answer: dict[str, Any], as_of: str | None, recorded: datetime | None) -> bytes:
-    """The IRG report: a sheet per horizon (the CSV's rows of that horizon, in its order), and their figures."""
+def irg_workbook(answer: dict[str, Any], as_of: str | None, recorded: datetime | None, words: Words = ENGLISH) -> bytes:
+    """The IRG report: a sheet per horizon (the CSV's rows of that horizon, in its order), and their figures; its
+    sheet titles, headers and About sheet in `words`' language (the cells stay the CSV's)."""
     headers, rows = irg_report.csv_rows(answer)
     at = headers.index("horizon")
     sheets = [
-        Sheet(f"{h.capitalize()} needs", "irg-report", headers, [r for r in rows if r[at] == h])
+        Sheet(words.gettext(HORIZON_TITLES[h]), "irg-report", headers, [r for r in rows if r[at] == h])
         for h in reference.HORIZONS
     ]
-    sheets.append(Sheet("Summary", "irg-summary", *tables.irg_summary(answer)))
+    sheets.append(Sheet(words.gettext("Summary"), "irg-summary", *tables.irg_summary(answer)))
     head = {k: answer[k] for k in ("state", "state_name", "region", "currency", "position")}
-    facts = about("irg-report", first_paragraph(irg_report), head, {"state": answer["state"]}, as_of, recorded)
-    return workbook(sheets, facts)
+    head["state_name"] = words.state(answer["state"])
+    facts = about("irg-report", words.gettext(irg_report.WHAT), head, {"state": answer["state"]}, as_of, recorded)
+    return workbook(sheets, facts, words)
 
 
 def list_workbook(

@@ -27,6 +27,7 @@ from xlsxwriter.worksheet import Worksheet
 from projections.views import glossary
 from projections.views.csv_cells import safe_cell
 from projections.views.glossary import BOOLEAN, CODE, DATE, DECIMAL, FRACTION, INTEGER, MOMENT, MONEY
+from projections.views.words import ENGLISH, Words
 
 MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 NUMBER_FORMATS = {
@@ -99,8 +100,10 @@ def text(value: Any) -> str:
     return str(safe_cell(str(value)))
 
 
-def header(table: str, name: str, currency: str) -> str:
-    return f"{name} ({currency})" if glossary.meaning(table, name).kind == MONEY else name
+def header(table: str, name: str, currency: str, words: Words = ENGLISH) -> str:
+    """A column's header (in `words`' language), money naming its currency: "gap (USD)"."""
+    shown = words.header(name)
+    return f"{shown} ({currency})" if glossary.meaning(table, name).kind == MONEY else shown
 
 
 class Formats:
@@ -137,9 +140,9 @@ def width(value: Any) -> int:
     return 10 if isinstance(value, date) else len(str(value))
 
 
-def write_table(ws: Worksheet, formats: Formats, sheet: Sheet, currency: str) -> None:
+def write_table(ws: Worksheet, formats: Formats, sheet: Sheet, currency: str, words: Words = ENGLISH) -> None:
     kinds = [glossary.meaning(sheet.table, h).kind for h in sheet.headers]
-    headers = [header(sheet.table, h, currency) for h in sheet.headers]
+    headers = [header(sheet.table, h, currency, words) for h in sheet.headers]
     rows = [[typed(k, v) for k, v in zip(kinds, row, strict=True)] for row in sheet.rows]
     for n, h in enumerate(headers):
         widest = max((width(r[n]) for r in rows if r[n] is not None), default=0)
@@ -153,42 +156,44 @@ def write_table(ws: Worksheet, formats: Formats, sheet: Sheet, currency: str) ->
             formats.put(ws, r, n, value, kind)
 
 
-def about_lines(about: About, sheets: list[Sheet]) -> Iterator[tuple[Any, ...]]:
-    yield ("Table", about.name)
-    yield ("What it shows", about.what)
-    filters = "; ".join(f"{k}={v}" for k, v in about.filters.items() if v not in (None, "")) or "none"
-    yield ("Filters", filters)
-    yield ("Log position", about.position)
+def about_lines(about: About, sheets: list[Sheet], words: Words = ENGLISH) -> Iterator[tuple[Any, ...]]:
+    _ = words.gettext
+    yield (_("Table"), about.name)
+    yield (_("What it shows"), about.what)
+    filters = "; ".join(f"{k}={v}" for k, v in about.filters.items() if v not in (None, "")) or _("none")
+    yield (_("Filters"), filters)
+    yield (_("Log position"), about.position)
     if about.recorded_at is not None:
-        yield ("Recorded at (UTC)", naive_utc(about.recorded_at))
-    yield ("As of", about.as_of or "now: the views as they stood at the log position above")
-    yield ("Reporting currency", about.currency)
-    yield from about.summary
+        yield (_("Recorded at (UTC)"), naive_utc(about.recorded_at))
+    yield (_("As of"), about.as_of or _("now: the views as they stood at the log position above"))
+    yield (_("Reporting currency"), about.currency)
+    yield from ((words.header(label), value) for label, value in about.summary)
     for sheet in sheets:
         yield ()
-        yield (f"Columns of the sheet {sheet.title}", "what each column holds")
+        yield (_("Columns of the sheet %(sheet)s", sheet=sheet.title), _("what each column holds"))
         for name in sheet.headers:
-            yield (header(sheet.table, name, about.currency), glossary.meaning(sheet.table, name).text)
+            meaning = words.define(glossary.meaning(sheet.table, name).text)
+            yield (header(sheet.table, name, about.currency, words), meaning)
 
 
-def write_about(ws: Worksheet, formats: Formats, about: About, sheets: list[Sheet]) -> None:
+def write_about(ws: Worksheet, formats: Formats, about: About, sheets: list[Sheet], words: Words = ENGLISH) -> None:
     ws.set_column(0, 0, 36)
     ws.set_column(1, 1, 100)
-    for r, line in enumerate(about_lines(about, sheets)):
+    for r, line in enumerate(about_lines(about, sheets, words)):
         for n, value in enumerate(line):
             kind = INTEGER if isinstance(value, int) and not isinstance(value, bool) else None
             shown = value if value is None or isinstance(value, int | Decimal | datetime) else text(value)
             formats.put(ws, r, n, shown, kind, formats.bold if n == 0 else formats.wrapped)
 
 
-def workbook(sheets: list[Sheet], about: About) -> bytes:
-    """The .xlsx file: a sheet per table, then "About"."""
+def workbook(sheets: list[Sheet], about: About, words: Words = ENGLISH) -> bytes:
+    """The .xlsx file: a sheet per table, then "About" (its words, headers and definitions in `words`' language)."""
     out = io.BytesIO()
     book = xlsxwriter.Workbook(out, OPTIONS)
     formats = Formats(book)
     for sheet in sheets:
-        write_table(book.add_worksheet(sheet.title[:31]), formats, sheet, about.currency)
-    write_about(book.add_worksheet("About"), formats, about, sheets)
+        write_table(book.add_worksheet(sheet.title[:31]), formats, sheet, about.currency, words)
+    write_about(book.add_worksheet(words.gettext("About")), formats, about, sheets, words)
     book.close()
     return out.getvalue()
 
