@@ -16,21 +16,14 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import ApplicationRecorder, ProgrammingError, StoredEvent
-from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteFactory
-from psycopg import Cursor
-from psycopg.rows import DictRow
-from psycopg.sql import SQL
 
 from projections.audit.chain import LogRecord, leaf_hash
 from projections.audit.checkpoints import SigningKey
 from projections.audit.seals import UPSERT, Sealer, seal_key
+from projections.pg_recorder import OneTripPostgresRecorder
 
 SEAL_KEY_FILE = "SEAL_KEY_FILE"
-PG_UPSERT = (
-    "INSERT INTO event_seals (position, seal) SELECT * FROM unnest(%s::bigint[], %s::text[])"
-    " ON CONFLICT (position) DO UPDATE SET seal = excluded.seal"
-)
 
 
 class SealKeyMissing(ProgrammingError):
@@ -87,13 +80,12 @@ class SealingSQLiteRecorder(SealingRecorder, SQLiteApplicationRecorder):
         return ids
 
 
-class SealingPostgresRecorder(SealingRecorder, PostgresApplicationRecorder):
-    """PostgreSQL: the insert returns each row's notification id with its stream and version (so a seal never
-    depends on the order RETURNING lists rows in); the seals go in inside the same transaction."""
+class SealingPostgresRecorder(SealingRecorder, OneTripPostgresRecorder):
+    """PostgreSQL: the seals are the companion rows of the events (projections/pg_recorder.py), computed at the
+    positions the events are stored at and written in the same statement or transaction."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.insert_events_statement += SQL(", originator_id, originator_version")
+    companion_table = "event_seals"
+    companion_column = "seal"
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         if self.datastore.enable_db_functions:  # that path inserts in a database function we cannot seal in
@@ -103,20 +95,8 @@ class SealingPostgresRecorder(SealingRecorder, PostgresApplicationRecorder):
         ids: Sequence[int] | None = super().insert_events(stored_events, **kwargs)
         return ids
 
-    def _fetch_ids_after_insert_events(
-        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **_: Any
-    ) -> Sequence[int] | None:
-        assert curs.statusmessage and curs.statusmessage.startswith("INSERT"), curs.statusmessage
-        rows = curs.fetchall()
-        by_key = {(e.originator_id, e.originator_version): e for e in stored_events}
-        try:
-            events = [by_key[(r["originator_id"], r["originator_version"])] for r in rows]
-        except KeyError as e:
-            raise ProgrammingError(f"the store returned a row that was not inserted: {e}") from None
-        ids = [int(r["notification_id"]) for r in rows]
-        pairs = self.seals(ids, events)
-        curs.execute(PG_UPSERT, ([p for p, _ in pairs], [s for _, s in pairs]))
-        return ids
+    def companions(self, positions: Sequence[int], events: Sequence[StoredEvent]) -> list[str]:
+        return [seal for _, seal in self.seals(positions, events)]
 
 
 def configured(recorder: ApplicationRecorder, key_file: str | None) -> ApplicationRecorder:
