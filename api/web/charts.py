@@ -15,6 +15,7 @@ from typing import Any
 from api.web import i18n
 from api.web.i18n import gettext as _
 from api.web.i18n import ngettext
+from domain import reference
 from projections.views.common import ZERO
 
 # ColorBrewer "Blues": one hue, lightness falls monotonically (reads in greyscale and for
@@ -132,15 +133,22 @@ def cells(rows: list[dict[str, Any]], by_article: bool) -> dict[tuple[str, str],
 
 
 def heatmap(rows: list[dict[str, Any]], chapters: tuple[str, ...], by_article: bool, currency: str) -> dict[str, Any]:
-    """States × chapters (or one chapter's articles): one block of rows per UN regional group."""
-    cols = columns(chapters, by_article, rows)
-    found = cells(rows, by_article)
+    """States × chapters (or one chapter's articles) of these need rows."""
+    return draw_heatmap(cells(rows, by_article), columns(chapters, by_article, rows), by_article, currency)
+
+
+def draw_heatmap(
+    found: dict[tuple[str, str], Cell], cols: list[dict[str, str]], by_article: bool, currency: str
+) -> dict[str, Any]:
+    """The heatmap of these cells (summed from rows, or kept): one block of rows per UN regional group."""
+    place = {c["key"]: n for n, c in enumerate(cols)}  # cells in (state, column) order: ties read the same
+    found = dict(sorted(found.items(), key=lambda kv: (kv[0][0], place.get(kv[0][1], len(place)), kv[0][1])))
     bounds = breaks([c.gap for c in found.values()])
     cell_w = CELL_W_ARTICLE if by_article else CELL_W
     groups: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    for region, name, code in sorted(
-        {(r["region"], i18n.country(r["state"]), r["state"]) for r in rows if r["status"] == "open"}
-    ):
+    states = reference.states()
+    named = {(states[c.state].region, i18n.country(c.state), c.state) for c in found.values()}
+    for region, name, code in sorted(named):
         groups[region].append((code, name))
     blocks = []
     for region, members in groups.items():

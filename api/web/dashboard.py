@@ -7,6 +7,8 @@ only parses the request and renders.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
@@ -14,12 +16,14 @@ from urllib.parse import urlencode
 
 from api.http.auth import KEYED, READERS_ALL
 from api.http.deps import read_day
-from api.http.visibility import programme_rows, visible_needs
+from api.http.visibility import EVERY_NEED, programme_rows, visible_needs
 from api.web import charts, timeline
 from api.web import filters as web_filters
 from api.web.filters import Wrong, checked
 from domain import reference
 from domain.errors import InvalidInput
+from projections import kept, store
+from projections.db import Tx
 from projections.query import matches
 from projections.views import funding_gaps, priority_areas, programme_monitoring, provider_overlap
 from projections.views.common import ZERO
@@ -121,18 +125,37 @@ def headline(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def read(svc: Any, who: Any, filters: Filters, position: int | None) -> dict[str, Any]:
-    """Everything the dashboard shows, read at one log position (now, or the `as of` one)."""
-    source = svc.rows(position)
-    everything = source.needs(who.scope())
-    rows = [r for r in everything if filters.admits(r)]
-    currency = svc.currency
+    """Everything the dashboard shows, read at one log position (now, or the `as of` one): the whole
+    ledger now, for a scope the runner keeps apart, from what it keeps (`kept_panels`); a filtered,
+    past or state key's dashboard from the reader's need rows (`folded_panels`)."""
     at = position if position is not None else svc.runner.position()
+    today = read_day(svc, filters.as_of, position)
+    from_kept = position is None and not filters.narrowed and who.scope().kept({})
+    if not from_kept:  # read before the transaction below: the rows' reads take their own
+        panels, streams = folded_panels(svc, svc.rows(position), who, filters, today)
     with svc.db.transaction(commit=False) as tx:
-        events = timeline.recent(tx, 10, at, visible_streams(who, filters, rows))
+        if from_kept:
+            panels, streams = kept_panels(svc, tx, who, today), kept_streams(tx, who)
+        events = timeline.recent(tx, 10, at, streams)
         recorded = tx.scalar(
             "SELECT recorded_at FROM audit_log WHERE position <= ? ORDER BY position DESC LIMIT 1", (at,)
         )
-    today = read_day(svc, filters.as_of, position)
+    return {
+        "filters": filters,
+        "currency": svc.currency,
+        "position": at,
+        "recorded_at": recorded,
+        "historic": position is not None,
+        **panels,
+        "events": events if who.role in READERS_ALL else timeline.by_organisation(events, svc.ledger),
+    }
+
+
+def folded_panels(svc: Any, source: Any, who: Any, filters: Filters, today: date) -> tuple[dict[str, Any], Any]:
+    """Every panel over the reader's need rows that the filters admit, and whose events to list."""
+    everything = source.needs(who.scope())
+    rows = [r for r in everything if filters.admits(r)]
+    currency = svc.currency
     if filters.narrowed:  # from the selected rows
         by_chapter = funding_gaps.view(rows, currency, "chapter")
         by_region = funding_gaps.view(rows, currency, "region")
@@ -147,26 +170,89 @@ def read(svc: Any, who: Any, filters: Filters, position: int | None) -> dict[str
         by_region = funding_gaps.answer(regions, total, currency, "region")
         priorities = priority_areas.answer(source.grouped("article", who.scope())[0], currency, "article")
         overlap = overlap_table(*source.top_cells(who.scope(), OVERLAP_ROWS))
-    return {
-        "filters": filters,
-        "currency": currency,
-        "position": at,
-        "recorded_at": recorded,
-        "historic": position is not None,
-        "options": options(everything),
+    panels = {
+        "options": options(sorted({(r["state_name"], r["state"]) for r in everything})),
         "headline": headline(rows),
         "heatmap": charts.heatmap(rows, filters.chapters(), filters.by_article, currency),
-        "gap_by_chapter": charts.bars(chapter_labels(by_chapter["items"]), "name", "gap", unknown=charts.gap_unknown),
-        "gap_by_region": charts.bars(by_region["items"], "label", "gap", unknown=charts.gap_unknown),
-        "gap_total": by_chapter["total"],
+        **funding_panels(by_chapter, by_region),
         "overlap": overlap,
-        "priorities": priorities["items"][:10],
+        "priorities": priorities["items"][:PRIORITY_ROWS],
         # programme monitoring is for key holders, in the API and here alike (README, Access)
         "attention": attention(monitored(source, who, filters, rows, everything), currency, today)
         if who.role in KEYED
         else None,
-        "events": events if who.role in READERS_ALL else timeline.by_organisation(events, svc.ledger),
     }
+    return panels, visible_streams(who, filters, rows)
+
+
+def kept_panels(svc: Any, tx: Tx, who: Any, today: date) -> dict[str, Any]:
+    """Every panel of the whole ledger from what the runner keeps: a bounded number of kept rows."""
+    scope, currency = who.scope(), svc.currency
+    kept_now = kept.panels(tx, scope.published_only)
+    total = kept_now.total
+    by_article = {int(k): t for k, t in kept_now.grouped("article").items()}
+    found = {
+        (state, chapter): charts.Cell(
+            state, chapter, t.counts["needs"], t.counts["unmet"], t.sums["gap"], t.counts["gap_unknown"]
+        )
+        for (state, chapter), t in ((k.split("|"), t) for k, t in kept_now.grouped("state_chapter").items())
+    }
+    states = reference.states()
+    return {
+        "options": options(sorted((states[code].name, code) for code in kept_now.needs)),
+        "headline": {
+            "needs": sum(kept_now.needs.values()),
+            "open": total.counts["needs"],
+            "unmet": total.counts["unmet"],
+            "gap": total.sums["gap"],
+            "without_estimate": total.counts["gap_unknown"],
+            "programmes": kept_now.active["programme"],
+            "providers": kept_now.active["provider"],
+            "states": len(total.states),
+        },
+        "heatmap": charts.draw_heatmap(found, charts.columns(reference.CHAPTERS, False, []), False, currency),
+        **funding_panels(
+            funding_gaps.answer(kept_now.grouped("chapter"), total, currency, "chapter"),
+            funding_gaps.answer(kept_now.grouped("region"), total, currency, "region"),
+        ),
+        "overlap": overlap_table(
+            store.top_cells(tx, OVERLAP_ROWS, **scope.sql()), kept.cell_totals(tx, scope.published_only)
+        ),
+        "priorities": priority_areas.answer(by_article, currency, "article")["items"][:PRIORITY_ROWS],
+        "attention": kept_attention(tx, currency, today) if who.role in KEYED else None,
+    }
+
+
+def funding_panels(by_chapter: dict[str, Any], by_region: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "gap_by_chapter": charts.bars(chapter_labels(by_chapter["items"]), "name", "gap", unknown=charts.gap_unknown),
+        "gap_by_region": charts.bars(by_region["items"], "label", "gap", unknown=charts.gap_unknown),
+        "gap_total": by_chapter["total"],
+    }
+
+
+def kept_streams(tx: Tx, who: Any) -> Callable[[str], bool] | None:
+    """Whose events to list on the whole ledger's dashboard, looked up stream by stream in the rows
+    (as `visible_streams` would find them among every need row the reader may see)."""
+    if who.role in READERS_ALL:
+        return None
+    published = " AND published = 1" if who.scope().published_only else ""
+    seen: dict[str, bool] = {}
+
+    def visible(stream_id: str) -> bool:
+        key = str(stream_id)
+        if key not in seen:
+            need = tx.execute(f"SELECT 1 FROM view_needs WHERE need_id = ?{published}", (key,)).fetchone()
+            seen[key] = need is not None or (who.role in KEYED and _linked_programme(tx, key))
+        return seen[key]
+
+    return visible
+
+
+def _linked_programme(tx: Tx, programme_id: str) -> bool:
+    """Whether a programme is linked to a need (a keyed reader of every need sees its events)."""
+    row = tx.execute("SELECT doc FROM view_programmes WHERE programme_id = ?", (programme_id,)).fetchone()
+    return row is not None and bool(json.loads(row["doc"])["linked_needs"])
 
 
 def visible_streams(who: Any, filters: Filters, rows: list[dict[str, Any]]) -> Any:
@@ -183,9 +269,8 @@ def chapter_labels(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{**i, "name": f"Chapter {i['key']} · {i['label']}"} for i in items]
 
 
-def options(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """Choices for the filter form: every region and TA type, the states that have needs."""
-    states = sorted({(r["state_name"], r["state"]) for r in rows})
+def options(states: list[tuple[str, str]]) -> dict[str, Any]:
+    """Choices for the filter form: every region and TA type, the states that have needs ((name, code), sorted)."""
     return {
         "regions": reference.regions(),
         "states": [(code, name) for name, code in states],
@@ -196,6 +281,8 @@ def options(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 OVERLAP_ROWS = 10
+PRIORITY_ROWS = 10
+ATTENTION_ROWS = 8  # the flagged programmes shown; the rest are counted
 
 
 def overlap_table(cells: list[dict[str, Any]], totals: dict[str, int]) -> dict[str, Any]:
@@ -224,11 +311,24 @@ def monitored(
 
 
 def attention(programmes: list[dict[str, Any]], currency: str, today: date) -> dict[str, Any]:
-    """The programmes raising a flag (over-disbursed, stalled, overdue), most flags first."""
+    """The programmes raising a flag (over-disbursed, stalled, overdue), most flags first: the first
+    ATTENTION_ROWS of them, and how many there are."""
     answer = programme_monitoring.view(programmes, currency, today)
     flagged = sorted((i for i in answer["items"] if i["flags"]), key=lambda i: -len(i["flags"]))
+    return attention_panel(answer, flagged[:ATTENTION_ROWS], len(flagged))
+
+
+def kept_attention(tx: Tx, currency: str, today: date) -> dict[str, Any]:
+    """`attention` over every programme, from the kept counts and the first flagged rows alone."""
+    first = programme_rows(kept.flagged_first(tx, today, ATTENTION_ROWS), EVERY_NEED)
+    answer = programme_monitoring.answer(first, kept.programme_counts(tx, today), currency, today)
+    return attention_panel(answer, answer["items"], kept.flagged_count(tx, today))
+
+
+def attention_panel(answer: dict[str, Any], flagged: list[dict[str, Any]], count: int) -> dict[str, Any]:
     return {
         "flagged": flagged,
+        "flagged_count": count,
         "count": answer["count"],
         "counts": answer["counts"],
         "today": answer["today"],

@@ -19,8 +19,9 @@ from typing import Any
 
 from projections.kept.cells import CELL_COLUMNS, CELL_TOTALS, VARIANTS, cell_totals
 from projections.kept.needs import NeedMoves
+from projections.kept.panels import Panels, panels
 from projections.kept.tallies import tallies
-from projections.kept.totals import count_programmes, programme_counts
+from projections.kept.totals import count_programmes, flagged_count, flagged_first, programme_counts
 from projections.views.common import BOOKS
 from projections.views.tally import COUNTS, DIMENSIONS, SUMS, Tally, group_keys, tally
 
@@ -31,10 +32,14 @@ __all__ = [
     "SUMS",
     "VARIANTS",
     "NeedMoves",
+    "Panels",
     "Tally",
     "cell_totals",
     "count_programmes",
+    "flagged_count",
+    "flagged_first",
     "group_keys",
+    "panels",
     "programme_counts",
     "serves",
     "tallies",
@@ -52,6 +57,11 @@ SHAPE: dict[str, tuple[str, ...]] = {
     "cell columns": CELL_COLUMNS,
     # a programme row's money: counted (funders' own and confirmed), unconfirmed apart, third-party reports listed
     "programme money": ("counted", "unconfirmed", "reports", "corrections", "net"),
+    # the dashboard's panels (kept/panels.py): heatmap tallies, references and totals per need and programme
+    "dashboard tallies": ("state_chapter",),
+    "references": ("programme", "provider", "all", "published"),
+    "dashboard totals": ("needs:<published>:<state>", "active:<kind>:<variant>", "flagged:<day>"),
+    "need tally": ("refs",),
     # a kept overlap cell's doc is served as stored: a field added to provider_overlap's items needs a rebuild
     "cell doc money": ("committed", "unconverted_committed", "committed_allocated_to_cell"),
 }

@@ -1,45 +1,91 @@
-"""What rewriting some need rows moves in kept data: the tallies they count under and their places' cells."""
+"""What rewriting some need rows moves in kept data: the tallies they count under, the programmes and
+providers they refer to, how many needs each state has, and their places' cells."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from projections.db import Tx
 from projections.kept.cells import Place, places_with_cells, rewrite_cells
-from projections.kept.tallies import TallyKey, move_tallies, stored_tallies
+from projections.kept.refs import RefKey, move_refs, refer, refs_of
+from projections.kept.tallies import TallyKey, move_tallies, stored_needs
+from projections.kept.totals import add_totals
 from projections.views.tally import Tally, group_keys
+
+
+class NeedTally(Tally):
+    """An open need's own tally as stored on its row, with what it refers to (`kept.refs`), so that
+    rewriting the row can take its old references back without reading its document."""
+
+    refs: dict[str, list[str]]
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> NeedTally:
+        t = cast(NeedTally, super().of(row))
+        t.refs = refs_of(row)
+        return t
+
+    def to_json(self) -> dict[str, Any]:
+        return {**super().to_json(), "refs": self.refs}
+
+
+def heat_key(row: dict[str, Any]) -> str:
+    """The dashboard heatmap's cell of a need: its state and chapter."""
+    return f"{row['state']}|{row['chapter']}"
+
+
+def needs_total(published: Any, state: str) -> str:
+    """The kept total of how many needs (of any status) a state has, published or not."""
+    return f"needs:{int(published)}:{state}"
 
 
 class NeedMoves:
     """Read before the rows are rewritten, applied after, in the same transaction: each open need's
     own tally (stored on its row), the delta of every tally a need counts under (new minus stored),
-    and the (state, article) places whose cells may change. `fresh`: the tables were just cleared
-    and the rows are all the rows, so nothing is stored to subtract or read back."""
+    of every reference an open need makes and of every state's count of needs, and the (state,
+    article) places whose cells may change. `fresh`: the tables were just cleared and the rows are
+    all the rows, so nothing is stored to subtract or read back."""
 
     def __init__(self, need_rows: dict[str, dict[str, Any]], fresh: bool) -> None:
         self.need_rows = need_rows
         self.fresh = fresh
-        self.tallies = {k: Tally.of(r) for k, r in need_rows.items() if r["status"] == "open"}
+        own = {k: NeedTally.of(r) for k, r in need_rows.items() if r["status"] == "open"}
+        self.tallies: dict[str, Tally] = dict(own)  # stored on the rows, with their references
+        self.own_refs = {k: t.refs for k, t in own.items()}
         self.deltas: dict[TallyKey, Tally] = {}
+        self.refs: dict[RefKey, int] = {}
+        self.totals: dict[str, int] = {}
         self.places: set[Place] = set()
 
     @classmethod
     def read(cls, tx: Tx, need_rows: dict[str, dict[str, Any]], fresh: bool = False) -> NeedMoves:
         moves = cls(need_rows, fresh)
         if not fresh:
-            for old in stored_tallies(tx, list(need_rows)):
-                moves._add(old, old["tally"], -1)
-        for k, t in moves.tallies.items():
-            moves._add(need_rows[k], t, 1)
+            for old in stored_needs(tx, list(need_rows)):
+                moves._count(old, -1)
+                if old["tally"] is not None:
+                    moves._add(old, old["tally"], -1)
+                    refer(moves.refs, old["refs"], bool(old["published"]), -1)
+        for k, r in need_rows.items():
+            moves._count(r, 1)
+            if k in moves.tallies:
+                moves._add(r, moves.tallies[k], 1)
+                refer(moves.refs, moves.own_refs[k], bool(r["published"]), 1)
         return moves
+
+    def _count(self, row: dict[str, Any], sign: int) -> None:
+        name = needs_total(row["published"], row["state"])
+        self.totals[name] = self.totals.get(name, 0) + sign
 
     def _add(self, row: dict[str, Any], tally: Tally, sign: int) -> None:
         self.places.add((row["state"], int(row["article"])))
-        for dim, key in group_keys(row):
+        for dim, key in [*group_keys(row), ("state_chapter", heat_key(row))]:
             self.deltas.setdefault((dim, str(key), int(row["published"])), Tally()).merge(tally, sign)
 
     def apply(self, tx: Tx, currency: str) -> None:
-        """Move the tallies and rewrite the cells, once the need rows are written."""
+        """Move the tallies, references and counts, and rewrite the cells, once the need rows are written."""
         move_tallies(tx, self.deltas)
+        moved = move_refs(tx, self.refs)
+        add_totals(tx, {k: self.totals.get(k, 0) + moved.get(k, 0) for k in {*self.totals, *moved}})
         places = self.places if self.fresh else places_with_cells(tx, self.places, self.need_rows)
         rewrite_cells(tx, places, currency, self.need_rows if self.fresh else None)

@@ -12,20 +12,23 @@ from projections.views.tally import Tally
 TallyKey = tuple[str, str, int]  # (dimension, key, published)
 
 
-def stored_tallies(tx: Tx, need_ids: list[str]) -> Iterator[dict[str, Any]]:
-    """The stored tallies of these needs (open ones only), with the keys they count under."""
+def stored_needs(tx: Tx, need_ids: list[str]) -> Iterator[dict[str, Any]]:
+    """The stored rows of these needs, with the keys they count under, and for an open one its own
+    tally and references (`tally`, `refs`; None for a need that is not open)."""
     for i in range(0, len(need_ids), 500):
         chunk = need_ids[i : i + 500]
         rows = tx.execute(
             "SELECT state, region, chapter, article, ta_types, published, tally FROM view_needs"
-            f" WHERE tally IS NOT NULL AND need_id IN ({','.join('?' * len(chunk))})",
+            f" WHERE need_id IN ({','.join('?' * len(chunk))})",
             chunk,
         ).fetchall()
         for r in rows:
+            doc = json.loads(r["tally"]) if r["tally"] is not None else None
             yield {
                 **r,
                 "ta_types_v2": [t for t in r["ta_types"].split(",") if t],
-                "tally": Tally.from_json(json.loads(r["tally"])),
+                "tally": Tally.from_json(doc) if doc is not None else None,
+                "refs": doc.get("refs", {}) if doc is not None else {},
             }
 
 

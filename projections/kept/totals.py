@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+import json
+from datetime import date, timedelta
 from typing import Any
 
 from projections.db import Tx
@@ -34,6 +35,20 @@ def days_before(tx: Tx, prefix: str, day: str) -> int:
     )
 
 
+def flagged_from(over: bool, negative: bool, quiet: str | None, end: str | None, closed: bool) -> str | None:
+    """The first day on which a programme raises a flag ("" for always: over-disbursed or net-negative),
+    None for never: stalled from the 181st day quiet, overdue from the day after its end if not closed.
+    A programme is flagged on `today` exactly when this day is before it, so the flagged count is a
+    range over the per-day counts `flagged:<day>`, as stalled and overdue are."""
+    if over or negative:
+        return ""
+    days = [
+        *([(date.fromisoformat(quiet) + timedelta(days=programme_monitoring.STALL_DAYS)).isoformat()] if quiet else []),
+        *([end] if end and not closed else []),
+    ]
+    return min(days, default=None)
+
+
 def count_programmes(tx: Tx, programme_rows: dict[str, dict[str, Any]], fresh: bool) -> None:
     """Keep how many programmes there are and how many are over-disbursed or net-negative, and, per day, how many
     open programmes end then and how many in implementation have been quiet since then: a day's
@@ -42,7 +57,9 @@ def count_programmes(tx: Tx, programme_rows: dict[str, dict[str, Any]], fresh: b
     changes: dict[str, int] = {}
 
     def count(over: bool, quiet: str | None, end: str | None, closed: bool, negative: bool, sign: int) -> None:
+        flagged = flagged_from(over, negative, quiet, end, closed)
         for name, yes in (
+            (f"flagged:{flagged}", flagged is not None),
             ("programmes", True),
             ("over-disbursed", over),
             ("net-negative", negative),
@@ -72,6 +89,30 @@ def count_programmes(tx: Tx, programme_rows: dict[str, dict[str, Any]], fresh: b
         over, negative = programme_monitoring.over_disbursed(r), programme_monitoring.net_negative(r)
         count(over, programme_monitoring.quiet_since(r), r["end"], r["closed"], negative, 1)
     add_totals(tx, changes)
+
+
+def flagged_count(tx: Tx, today: date) -> int:
+    """How many programmes raise at least one flag on `today`, from the kept per-day counts."""
+    return days_before(tx, "flagged", today.isoformat())
+
+
+def flagged_first(tx: Tx, today: date, limit: int) -> list[dict[str, Any]]:
+    """The first `limit` programmes raising a flag on `today`, most flags first, then in list order:
+    the flags are compared in SQL on the row's columns, and only the documents shown are read."""
+    stalled, today_iso = programme_monitoring.stalled_before(today), today.isoformat()
+    flags = (
+        "(over_disbursed + net_negative"
+        " + CASE WHEN quiet_since < ? THEN 1 ELSE 0 END"
+        " + CASE WHEN end_date < ? AND closed = 0 THEN 1 ELSE 0 END)"
+    )
+    rows = tx.execute(
+        "SELECT p.doc FROM view_programmes AS p JOIN ("
+        f"SELECT programme_id, sort_key, n FROM (SELECT programme_id, sort_key, {flags} AS n FROM view_programmes)"
+        " AS judged WHERE n > 0 ORDER BY n DESC, sort_key LIMIT ?) AS top ON top.programme_id = p.programme_id"
+        " ORDER BY top.n DESC, top.sort_key",
+        (stalled, today_iso, limit),
+    ).fetchall()
+    return [json.loads(r["doc"]) for r in rows]
 
 
 def programme_counts(tx: Tx, today: date) -> dict[str, int]:

@@ -47,6 +47,10 @@ TABLES = [
     "CREATE INDEX IF NOT EXISTS view_cells_sorted ON view_cells (variant, sort_key)",
     "CREATE INDEX IF NOT EXISTS view_cells_place ON view_cells (state, article)",
     'CREATE TABLE IF NOT EXISTS view_totals (name TEXT COLLATE "C" PRIMARY KEY, n BIGINT NOT NULL)',
+    # How many open needs each programme is active on and each provider provides for, over every
+    # open need ("all") and over the published ones ("published"); a count at zero is no row.
+    "CREATE TABLE IF NOT EXISTS view_refs ("
+    " kind TEXT NOT NULL, id TEXT NOT NULL, variant TEXT NOT NULL, n BIGINT NOT NULL, PRIMARY KEY (kind, id, variant))",
 ]
 VIEW_TABLES = (
     "ledger_entities",
@@ -56,6 +60,7 @@ VIEW_TABLES = (
     "view_tallies",
     "view_cells",
     "view_totals",
+    "view_refs",
 )
 SQLITE_ONLY = [
     "CREATE TABLE IF NOT EXISTS projection_lock (id INTEGER PRIMARY KEY, n INTEGER NOT NULL)",
