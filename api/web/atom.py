@@ -49,7 +49,8 @@ class Feed:
     alternate_link: str
     author: str
     entries: Sequence[Entry]
-    lang: str = "en"
+    lang: str = "en"  # the language of its words (`xml:lang`): the data people typed stays as typed
+    generator: str = "UNCAC technical-assistance ledger"
 
     @property
     def updated(self) -> datetime:
@@ -74,7 +75,7 @@ def document(feed: Feed) -> bytes:
     _add(_add(root, "author"), "name", feed.author)
     _add(root, "link", rel="self", type="application/atom+xml", href=feed.self_link)
     _add(root, "link", rel="alternate", type="text/html", href=feed.alternate_link)
-    _add(root, "generator", "UNCAC technical-assistance ledger")
+    _add(root, "generator", feed.generator)
     for entry in feed.entries:
         _entry(root, entry)
     return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True))

@@ -72,13 +72,14 @@ def needs_feed(
     said = {**named, **({"limit": limit} if limit != 100 else {}), **spoken(request)}
     feed = atom.Feed(
         id=feed_id("needs", named),
-        title=gettext("Published technical-assistance needs") + described(named),
+        title=described(named),
         subtitle=gettext(
             "Needs States parties published on the UNCAC technical-assistance ledger, newest change first."
         ),
         self_link=f"{base}/feeds/needs.atom" + (f"?{urlencode(said)}" if said else ""),
         alternate_link=f"{base}/views/unmet-needs" + (f"?{query}" if query else ""),
         author=gettext(AUTHOR),
+        generator=gettext(AUTHOR),
         entries=[need_entry(r, base) for r in rows[:limit]],
         lang=i18n.current(),
     )
@@ -104,6 +105,7 @@ def programmes_feed(
         self_link=f"{base}/feeds/programmes.atom?{urlencode({'state': iso3, 'limit': limit, **spoken(request)})}",
         alternate_link=f"{base}/views/programme-monitoring?{urlencode({'state': iso3})}",
         author=gettext(AUTHOR),
+        generator=gettext(AUTHOR),
         entries=programme_feed.entries(svc, iso3, base, limit),
         lang=i18n.current(),
     )
@@ -130,16 +132,19 @@ def feed_id(name: str, filters: dict[str, Any]) -> str:
 
 
 def described(filters: dict[str, Any]) -> str:
-    """The filters in words, for a feed's title: `: Kenya, article 9`."""
+    """The feed's title, its filters in words: `Published technical-assistance needs: Kenya, article 9`."""
     words = {
         "state": i18n.country,
+        # a region's name in French and Spanish says "group" already: "%(region)s group" translates as the name
         "region": lambda v: gettext("%(region)s group", region=i18n_words.term(v)) if v != "Other" else other(),
         "chapter": lambda v: gettext("chapter %(c)s", c=v),
         "article": lambda v: gettext("article %(n)s", n=v),
         "ta_type": i18n.ta_type,
     }
-    parts = [words[k](v) for k, v in filters.items()]
-    return f": {', '.join(parts)}" if parts else ""
+    parts = ", ".join(words[k](v) for k, v in filters.items())
+    if not parts:
+        return gettext("Published technical-assistance needs")
+    return gettext("Published technical-assistance needs: %(filters)s", filters=parts)
 
 
 def other() -> str:
@@ -169,7 +174,7 @@ def need_entry(row: dict[str, Any], base: str) -> atom.Entry:
             atom.Category(row["chapter"], gettext("Chapter %(c)s", c=row["chapter"]), scheme + "chapter="),
             atom.Category(
                 str(article),
-                f"{gettext('Article %(n)s', n=article)}: {i18n.article_title(article)}",
+                gettext("Article %(n)s: %(title)s", n=article, title=i18n.article_title(article)),
                 scheme + "article=",
             ),
             *(atom.Category(t, n, scheme + "ta_type=") for t, n in zip(row["ta_types_v2"], ta_names, strict=True)),

@@ -15,6 +15,7 @@ from api.http.app import create_app
 from api.http.openapi import api_routes
 from api.web import i18n
 from tests.paths import ROOT
+from tests.support.iati_import import MAEC
 from tests.support.servers import LiveServer
 
 LANGUAGES = ("fr", "es")
@@ -121,3 +122,41 @@ def test_a_problem_keeps_its_code_and_gives_its_title_in_the_readers_language(si
         assert (body["code"], body["title"]) == ("need-not-found", title)
     page = client.get(missing.replace("/v1", ""), params={"lang": "es"}, headers={"Accept": "text/html"})
     assert page.status_code == 404 and "Necesidad inexistente" in page.text
+
+
+def test_an_iati_import_reports_in_french_on_its_page(site):
+    client, _ = site
+    leftovers = english_left("fr")
+    # Given the import form, in French
+    form = client.get("/imports/iati", params={"lang": "fr"}, headers={"Accept": "text/html"}).text
+    token = re.search(r'name="form_token" value="([^"]+)"', form)
+    assert token is not None
+    # When a file is imported through it
+    sent = client.post(
+        "/imports/iati",
+        data={"form_token": token.group(1), "reason": "Import in French"},
+        files={"file": ("maec.xml", MAEC.read_bytes(), "text/xml")},
+        headers={"Accept": "text/html"},
+    )
+    assert sent.status_code == 303, sent.text
+    page = client.get(sent.headers["location"], headers={"Accept": "text/html"}).text
+    # Then the page's report reads in French (the importer's own reasons stay as it words them)
+    report = re.search(r'<ul class="warnings" id="report".*?</ul>', page, flags=re.S)
+    assert report is not None
+    lines = visible(report.group(0))
+    assert "83 lues" in lines and "événements" in lines, lines[:300]
+    assert [p for p in leftovers if p in visible(page)] == []
+
+
+def test_the_feeds_read_in_french_and_spanish_with_no_english_left_from_the_catalogue(site):
+    client, _ = site
+    for language in LANGUAGES:
+        leftovers = english_left(language)
+        for path, asked in (("/feeds/needs.atom", {}), ("/feeds/programmes.atom", {"state": "IDN"})):
+            answer = client.get(path, params={**asked, "lang": language})
+            assert answer.status_code == 200 and answer.headers["content-language"] == language, path
+            assert f'xml:lang="{language}"' in answer.text and "<entry>" in answer.text, path
+            text = visible(html.unescape(answer.text))  # the entries' HTML content, escaped in the XML, as read
+            assert [p for p in leftovers if p in text] == [], (language, path)
+        written = [m for m in sorted(i18n.missing(language)) if any(f'"{m}"' in source for source in SOURCES)]
+        assert written == [], (language, written)
