@@ -8,7 +8,8 @@ reader following the log never passes an id that commits later) and sends less:
 - One trip: the recorder remembers the last id the table's sequence handed out (`head`). It sends BEGIN, the lock,
   one statement and COMMIT in one pipeline: the statement checks, under the lock, that the sequence is still at
   `head`, and only then inserts the events at head+1.., their companion rows, moves the sequence and notifies. When
-  someone else wrote meanwhile it inserts nothing and answers the sequence's value; the batch then goes the next way.
+  someone else wrote meanwhile it inserts nothing and answers the sequence's value; the batch then goes the next way,
+  and so do the next few (other writers are busy: a refused trip is a wasted one).
 - Reserved ids: BEGIN, the lock and `nextval` for each event (one trip), then the events with those ids (one
   statement, or COPY for a large batch), their companion rows, NOTIFY and COMMIT.
 
@@ -32,6 +33,7 @@ from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier, Literal
 
 COPY_AT = 500  # a batch of this many events or more is written with COPY
+SKIP_AFTER_REFUSAL = 8  # others are writing too: this many batches go the reserved way before one trip is tried again
 
 # Under the lock: the last id the sequence handed out, whether it is the expected one (always, when none is
 # expected), and, only then, the events and their companions at the given positions, the sequence moved past
@@ -82,6 +84,7 @@ class OneTripPostgresRecorder(PostgresApplicationRecorder):
     def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events") -> None:
         super().__init__(datastore, events_table_name=events_table_name)
         self.head: int | None = None  # the last id the sequence handed out, as far as this recorder knows
+        self._skip = 0  # batches still to write the reserved way after a one-trip write was refused
         schema, table = Identifier(self.datastore.schema), Identifier(self.events_table_name)
         qualified = ".".join(
             '"' + part.replace('"', '""') + '"' for part in (self.datastore.schema, self.events_table_name)
@@ -118,8 +121,11 @@ class OneTripPostgresRecorder(PostgresApplicationRecorder):
             return []
         try:
             ids = None
-            if self.head is not None and len(stored_events) < COPY_AT:
+            if self.head is not None and len(stored_events) < COPY_AT and not self._skip:
                 ids = self._one_trip(stored_events, self.head)
+                self._skip = 0 if ids is not None else SKIP_AFTER_REFUSAL
+            elif self._skip:
+                self._skip -= 1
             if ids is None:
                 ids = self._reserved(stored_events)
         except BaseException:

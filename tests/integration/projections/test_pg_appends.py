@@ -135,6 +135,8 @@ def test_a_reader_following_the_log_never_passes_an_id_that_commits_later(
             w.start()
         for w in writers:
             w.join()
+        # and then one of them writing alone, while the reader still follows
+        write(services[0], seed=99)
         done.set()
         following.join()
         assert not errors, errors
