@@ -21,6 +21,7 @@ from api.http.deps import ServicesDep, read_day, read_position
 from api.http.routes.views import open_needs, programmes
 from api.root.services import Services
 from api.web import filters as web_filters
+from api.web import i18n
 from api.web.filters import Wrong, checked, one_of
 from api.web.render import page, templates
 from domain import reference
@@ -285,11 +286,13 @@ def irg_page(
     if iso3 is not None:
         answer = irg_report.view(open_needs(svc, who, past, state=iso3), iso3, svc.currency)
         headers, rows = irg_report.csv_rows(answer)
+        said = {"as_of": values["as_of"], "lang": None if i18n.current() == i18n.DEFAULT else i18n.current()}
         context.update(
             answer=answer,
             table=table(headers, rows, _items(answer)),
-            csv=f"/v1/reports/irg/{iso3}?{query({'as_of': values['as_of']}, format='csv')}",
-            xlsx=f"/v1/reports/irg/{iso3}?{query({'as_of': values['as_of']}, format='xlsx')}",
-            markdown=f"/v1/reports/irg/{iso3}?{query({'as_of': values['as_of']}, format='md')}",
+            # the page's downloads in its language: a CSV is headed in one only when its link names it
+            csv=f"/v1/reports/irg/{iso3}?{query(said, format='csv')}",
+            xlsx=f"/v1/reports/irg/{iso3}?{query(said, format='xlsx')}",
+            markdown=f"/v1/reports/irg/{iso3}?{query(said, format='md')}",
         )
     return page(request, "irg.html", who, context, 422 if wrong else 200)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from typing import Any
 
 import httpx
@@ -141,3 +142,15 @@ def test_the_report_command_speaks_the_language_lang_names(services: Services) -
     assert '"title": "Necesidades de asistencia técnica: Kenia (KEN)"' in labels.stdout
     unknown = runner.invoke(app, ["report", "irg", "KEN", "--lang", "de"], env=env(services.settings))
     assert unknown.exit_code != 0 and "unknown language 'de'" in unknown.output
+
+
+def test_the_report_page_in_french_links_its_downloads_in_french(services: Services, http: httpx.Client) -> None:
+    w = build(services.ledger)
+    page = http.get("/reports/irg/KEN", params={"lang": "fr", "as_of": w.position}, headers={"Accept": "text/html"})
+    links = dict(re.findall(r'<a href="(/v1/reports/irg/KEN\?[^"]+)"[^>]*>([^<]+)</a>', page.text))
+    assert len(links) == 3 and all("lang=fr" in href for href in links), links
+    # and the CSV it links is headed in French, as a person reading the page expects
+    csv_link = next(href for href in links if "format=csv" in href).replace("&amp;", "&")
+    assert rows(http.get(csv_link))[0][:5] == HEADERS["fr"]
+    english = http.get("/reports/irg/KEN", params={"lang": "en"}, headers={"Accept": "text/html"}).text
+    assert "format=csv" in english and "lang=" not in re.findall(r'href="(/v1/reports/irg/KEN\?[^"]+)"', english)[0]
