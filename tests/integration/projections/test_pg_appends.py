@@ -228,3 +228,19 @@ def test_large_batches_go_by_copy_and_read_back_through_the_library_unchanged(
             assert recorder(svc).select_events(e.originator_id) == [e]
         # and the one after the COPY went in one trip, the recorder knowing where the sequence is
         assert paths["one trip"] == 1
+
+
+def test_each_batch_notifies_listeners_once_whichever_way_it_goes(
+    url: str, tmp_path: Path, paths: dict[str, int]
+) -> None:
+    with ExitStack() as stack:
+        svc = opened(url, tmp_path / "key.pem", stack)
+        with psycopg.connect(url, autocommit=True) as listener:
+            listener.execute(f'LISTEN "{recorder(svc).channel_name}"')
+            # when batches go each way: ids drawn under the lock, one trip, COPY, one trip
+            for n in (2, 3, COPY_AT, 1):
+                recorder(svc).insert_events(events(n))
+            assert paths == {"one trip": 2, "one trip refused": 0, "reserved": 2, "copy": 1}
+            # then the listener was told once per batch
+            told = list(listener.notifies(timeout=1, stop_after=5))
+        assert [n.channel for n in told] == [recorder(svc).channel_name] * 4
