@@ -98,6 +98,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         svc = app.state.services
+        svc.keys.start()  # the key cache's watcher (api/http/key_cache.py), looking before the first key arrives
         if run_projections:
             svc.runner.start()
         if settings.demo_mode:

@@ -240,21 +240,32 @@ def credentials(header: str) -> tuple[UUID, str] | None:
 
 
 def key_principal(services: Any, header: str) -> Principal | None:
-    """The principal of a key header, read from the event store now; None if malformed, unknown or revoked.
+    """The principal of a key header; None if malformed, unknown or revoked.
 
-    Read on every request, never cached: a revocation takes effect at once, everywhere.
+    The key comes from the process's key cache (api/http/key_cache.py), which forgets a key as soon as its
+    events say so: a key revoked anywhere is refused here within a second.
     """
     parsed = credentials(header)
     if parsed is None:
         return None
     key_id, secret = parsed
+    held = known_key(services, key_id)
+    if held is None or not held[0].accepts(secret):
+        return None
+    return held[1]
+
+
+def known_key(services: Any, key_id: UUID) -> tuple[Any, Principal] | None:
+    """A key (revoked or not) and the principal it stands for; None when there is no such key."""
+    return cast(tuple[Any, Principal] | None, services.keys.get(key_id, lambda k: _read_key(services, k)))
+
+
+def _read_key(services: Any, key_id: UUID) -> tuple[Any, Principal] | None:
     try:
         key = services.ledger.key(key_id)
     except NotFound:
         return None
-    if key is None or not key.accepts(secret):
-        return None
-    return principal_of(services, key_id, key)
+    return key, principal_of(services, key_id, key)
 
 
 def principal_of(services: Any, key_id: UUID, key: Any) -> Principal:
@@ -310,7 +321,8 @@ def is_page(request: Request) -> bool:
 def session_principal(request: Request) -> Principal | None:
     """The principal of the request's session cookie, read from the store now; None without a live one.
 
-    The key is read on every request, as for a header: a revoked key's sessions end at its next request.
+    Its key is checked on every request, as for a header (the same key cache): a revoked key's sessions end at
+    their next request.
     """
     session_id = request.cookies.get(sessions.COOKIE)
     if not session_id or len(session_id) > 100:
@@ -319,15 +331,12 @@ def session_principal(request: Request) -> Principal | None:
     key_id = services.sessions.key_of(session_id, datetime.now(UTC))
     if key_id is None:
         return None
-    try:
-        key = services.ledger.key(key_id)
-    except NotFound:
-        key = None
-    if key is None or key.revoked:
+    held = known_key(services, key_id)
+    if held is None or held[0].revoked:
         services.sessions.end_all(key_id)
         return None
     request.state.session_id = session_id  # forms carry its CSRF token; a POST is checked against it
-    return principal_of(services, key_id, key)
+    return held[1]
 
 
 async def refuse_forged(request: Request) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from api.http.key_cache import KeyCache
 from api.root.settings import Settings
 from api.web import sessions
 from domain.ledger import Ledger
@@ -57,6 +58,9 @@ class Services:
         self.runner = Runner(self.ledger, self.db, [self.views, self.audit], batch_size=settings.runner_batch_size)
         self.ledger.listeners.append(self.runner.wake.set)
         self.durable = DurableRows(self.db)
+        # keys held per process, forgotten when their events say so (revoked anywhere: refused within a second)
+        self.keys = KeyCache(self.db, self.events_table, getattr(self.ledger.recorder, "channel_name", None))
+        self.ledger.commits.observers.append(self.keys.saved)
 
     def position_at(self, moment: datetime) -> int:
         with self.db.transaction(commit=False) as tx:
@@ -69,5 +73,6 @@ class Services:
         return FoldedRows.of(self.ledger, as_of, self.currency, db=self.db)
 
     def close(self) -> None:
+        self.keys.stop()
         self.runner.stop()
         self.ledger.close()
