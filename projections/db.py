@@ -6,7 +6,8 @@ same transaction as their tracking position, through the library's tracking reco
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -43,6 +44,31 @@ class Tx:
         return row[0] if self.dialect == "sqlite" else next(iter(dict(row).values()))
 
 
+IDLE_BEFORE_PING = 1.0  # seconds: a pooled connection unused this long is pinged before it is handed out
+
+
+def ping_when_idle(pool: Any, idle: float = IDLE_BEFORE_PING) -> None:
+    """Pre-ping only connections idle longer than `idle` seconds: a busy server saves a round trip per checkout.
+
+    The library gives psycopg_pool `check=ConnectionPool.check_connection` (POSTGRES_PRE_PING); psycopg_pool calls the
+    pool's `_check` at each checkout and has no public setter. A connection is stamped when handed out, so the time
+    since the stamp is at least its idle time: never a ping skipped that a stamp at its return would have called for.
+    """
+    check: Callable[[Any], None] | None = pool._check
+    if check is None or getattr(check, "idle_seconds", None) is not None:
+        return
+
+    def check_when_idle(conn: Any) -> None:
+        now = time.monotonic()
+        last = getattr(conn, "_ledger_handed_out_at", None)
+        if last is None or now - last > idle:
+            check(conn)  # raises on a dead connection: the pool discards it and hands out another
+        conn._ledger_handed_out_at = time.monotonic()
+
+    check_when_idle.idle_seconds = idle  # type: ignore[attr-defined]
+    pool._check = check_when_idle
+
+
 class Database:
     """The events' database, as seen by projections and queries."""
 
@@ -56,6 +82,8 @@ class Database:
         )
         self.tracking = factory.tracking_recorder()
         self.tracking_table = "tracking" if self.dialect == "sqlite" else self.tracking.tracking_table_name
+        if self.dialect == "postgres":
+            ping_when_idle(self.datastore.pool)
 
     @contextmanager
     def transaction(self, commit: bool = True) -> Iterator[Tx]:

@@ -18,6 +18,7 @@ from projections import model, rows, search, store
 from projections.db import Database, Tx
 
 log = structlog.get_logger()
+SETTLE = 0.05  # seconds a batch waits for more appends once the runner has caught up (readers waiting: none)
 
 
 class Projection(Protocol):
@@ -113,13 +114,16 @@ class Runner:
         projections: Sequence[Projection],
         batch_size: int = 500,
         poll_interval: float = 0.5,
+        settle: float = SETTLE,
     ) -> None:
         self.ledger = ledger
         self.db = db
         self.projections = list(projections)
         self.batch_size = batch_size
         self.poll_interval = poll_interval
-        self.wake = threading.Event()
+        self.settle = settle
+        self.wake = threading.Event()  # set by appends (this process's saves, PostgreSQL's NOTIFY)
+        self.hurry = threading.Event()  # set by a reader waiting for a position (wait_for): no settling then
         self.caught_up = threading.Condition()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -250,6 +254,7 @@ class Runner:
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
         self.wake.set()
+        self.hurry.set()
         if self._thread:
             self._thread.join(timeout)
 
@@ -267,9 +272,15 @@ class Runner:
                 log.warning("projection_batch_failed", error=str(e))
                 applied = 0
                 backoff = min(backoff * 2, 5.0)
+            if applied >= self.batch_size:
+                continue  # a full batch: more is waiting
             if not applied:
                 self.wake.wait(backoff)
                 self.wake.clear()
+            # Appends come in streams: let more of them arrive, so a batch carries many and the runner's per-batch
+            # work (reads, a transaction per projection) is not paid per request. A waiting reader cuts it short.
+            if self.hurry.wait(self.settle):
+                self.hurry.clear()
 
     def idle(self) -> None:
         """Time-based duties (the audit's checkpoints of a quiet log) get a turn when nothing is new."""
@@ -285,6 +296,7 @@ class Runner:
             if remaining <= 0:
                 return False
             self.wake.set()
+            self.hurry.set()
             with self.caught_up:
                 self.caught_up.wait(min(remaining, 0.05))
         return True
