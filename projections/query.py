@@ -88,6 +88,25 @@ class DurableRows:
             counted = _cell_totals(tx, scope, filters)
         return found[:limit], counted, len(found) > limit
 
+    def cell_page_json(
+        self, scope: Scope, after: str | None, limit: int, **filters: Any
+    ) -> tuple[list[str], str | None, dict[str, int], bool]:
+        """`cell_page` with each cell as kept, encoded as the answer holds it (nothing decoded):
+        the cells, the last one's key, the totals, and whether more follow."""
+        with self.db.transaction(commit=False) as tx:
+            found = store.cell_page_docs(tx, after, limit + 1, **scope.sql(), **filters)
+            counted = _cell_totals(tx, scope, filters)
+        page = found[:limit]
+        return [doc for _, doc in page], page[-1][0] if page else None, counted, len(found) > limit
+
+    def ranked_areas(self, by: str, scope: Scope, **filters: Any) -> list[str] | None:
+        """priority-areas' items ranked and encoded as kept (`kept.areas`), when kept data serves
+        this read (no filter, a scope kept apart); None otherwise."""
+        if not scope.kept(filters):
+            return None
+        with self.db.transaction(commit=False) as tx:
+            return kept.ranked_items(tx, by, scope.published_only)
+
     def top_cells(self, scope: Scope, limit: int) -> tuple[list[dict[str, Any]], dict[str, int]]:
         """The first cells to discuss (provider_overlap.rank), and the totals of all of them."""
         with self.db.transaction(commit=False) as tx:

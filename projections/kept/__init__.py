@@ -17,16 +17,21 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from projections.kept.areas import ranked_items
 from projections.kept.cells import CELL_COLUMNS, CELL_TOTALS, VARIANTS, cell_totals
+from projections.kept.flagged import flagged_first
 from projections.kept.needs import NeedMoves
 from projections.kept.panels import Panels, panels
+from projections.kept.tables import KEPT_TABLES, KEPT_VIEW_TABLES
 from projections.kept.tallies import tallies
-from projections.kept.totals import count_programmes, flagged_count, flagged_first, programme_counts
+from projections.kept.totals import count_programmes, flagged_count, programme_counts
 from projections.views.common import BOOKS
 from projections.views.tally import COUNTS, DIMENSIONS, SUMS, Tally, group_keys, tally
 
 __all__ = [
     "COUNTS",
+    "KEPT_TABLES",
+    "KEPT_VIEW_TABLES",
     "DIMENSIONS",
     "SHAPE",
     "SUMS",
@@ -41,6 +46,7 @@ __all__ = [
     "group_keys",
     "panels",
     "programme_counts",
+    "ranked_items",
     "serves",
     "tallies",
     "tally",
@@ -64,6 +70,8 @@ SHAPE: dict[str, tuple[str, ...]] = {
     "need tally": ("refs",),
     # a kept overlap cell's doc is served as stored: a field added to provider_overlap's items needs a rebuild
     "cell doc money": ("committed", "unconverted_committed", "committed_allocated_to_cell"),
+    # kept docs served spliced into answers: encoded as answers are (UTF-8, not escaped to ASCII)
+    "served docs": ("view_cells.doc", "view_areas.item", "utf-8"),
 }
 
 

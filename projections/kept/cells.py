@@ -9,6 +9,7 @@ from typing import Any
 from projections.db import Tx
 from projections.kept.totals import add_totals, kept_totals
 from projections.views import provider_overlap
+from projections.views.encoded import encode
 
 Place = tuple[str, int]  # (state, article): the cells of a place depend on its open needs only
 VARIANTS = ("all", "published")  # over every open need, and over the published ones
@@ -135,5 +136,5 @@ def _cell_row(variant: str, item: dict[str, Any]) -> tuple[Any, ...]:
         len(item["pairs"]),
         len(item["funders"]),
         float(item["hhi"] or 1),
-        json.dumps(item, separators=(",", ":")),
+        encode(item),  # as the answer holds it: a page of cells is served by splicing these (query.cell_page_json)
     )

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from projections.db import Tx
+from projections.kept.areas import rewrite_areas, siblings
 from projections.views.tally import Tally
 
 TallyKey = tuple[str, str, int]  # (dimension, key, published)
@@ -33,13 +34,15 @@ def stored_needs(tx: Tx, need_ids: list[str]) -> Iterator[dict[str, Any]]:
 
 
 def move_tallies(tx: Tx, deltas: dict[TallyKey, Tally]) -> None:
-    """Add each delta to its stored tally; a tally left with no need is deleted."""
+    """Add each delta to its stored tally; a tally left with no need is deleted. The priority areas
+    moved are rewritten from their tallies (`kept.areas`), so both published flags of each are read."""
     if not deltas:
         return
     stored: dict[TallyKey, Tally] = {}
     keys = sorted(deltas)
-    for i in range(0, len(keys), 300):
-        chunk = keys[i : i + 300]
+    read = sorted(set(keys) | siblings(keys))
+    for i in range(0, len(read), 300):
+        chunk = read[i : i + 300]
         rows = tx.execute(
             "SELECT dim, key, published, doc FROM view_tallies WHERE "
             + " OR ".join(["(dim = ? AND key = ? AND published = ?)"] * len(chunk)),
@@ -48,18 +51,22 @@ def move_tallies(tx: Tx, deltas: dict[TallyKey, Tally]) -> None:
         for r in rows:
             stored[(r["dim"], r["key"], int(r["published"]))] = Tally.from_json(json.loads(r["doc"]))
     upserts, deletes = [], []
+    now: dict[TallyKey, Tally | None] = {k: stored.get(k) for k in read}
     for k in keys:
         t = stored.get(k, Tally()).merge(deltas[k])
         if t.empty:
             deletes.append(k)
+            now[k] = None
         else:
             upserts.append((*k, json.dumps(t.to_json(), separators=(",", ":"))))
+            now[k] = t
     tx.executemany("DELETE FROM view_tallies WHERE dim = ? AND key = ? AND published = ?", deletes)
     tx.executemany(
         "INSERT INTO view_tallies (dim, key, published, doc) VALUES (?,?,?,?)"
         " ON CONFLICT (dim, key, published) DO UPDATE SET doc = excluded.doc",
         upserts,
     )
+    rewrite_areas(tx, now)
 
 
 def tallies(tx: Tx, dims: tuple[str, ...], published_only: bool) -> dict[tuple[str, str], Tally]:

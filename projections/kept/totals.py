@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date, timedelta
 from typing import Any
 
 from projections.db import Tx
+from projections.kept.flagged import rewrite_flagged
 from projections.views import programme_monitoring
 
 
@@ -89,30 +89,12 @@ def count_programmes(tx: Tx, programme_rows: dict[str, dict[str, Any]], fresh: b
         over, negative = programme_monitoring.over_disbursed(r), programme_monitoring.net_negative(r)
         count(over, programme_monitoring.quiet_since(r), r["end"], r["closed"], negative, 1)
     add_totals(tx, changes)
+    rewrite_flagged(tx, programme_rows, fresh)
 
 
 def flagged_count(tx: Tx, today: date) -> int:
     """How many programmes raise at least one flag on `today`, from the kept per-day counts."""
     return days_before(tx, "flagged", today.isoformat())
-
-
-def flagged_first(tx: Tx, today: date, limit: int) -> list[dict[str, Any]]:
-    """The first `limit` programmes raising a flag on `today`, most flags first, then in list order:
-    the flags are compared in SQL on the row's columns, and only the documents shown are read."""
-    stalled, today_iso = programme_monitoring.stalled_before(today), today.isoformat()
-    flags = (
-        "(over_disbursed + net_negative"
-        " + CASE WHEN quiet_since < ? THEN 1 ELSE 0 END"
-        " + CASE WHEN end_date < ? AND closed = 0 THEN 1 ELSE 0 END)"
-    )
-    rows = tx.execute(
-        "SELECT p.doc FROM view_programmes AS p JOIN ("
-        f"SELECT programme_id, sort_key, n FROM (SELECT programme_id, sort_key, {flags} AS n FROM view_programmes)"
-        " AS judged WHERE n > 0 ORDER BY n DESC, sort_key LIMIT ?) AS top ON top.programme_id = p.programme_id"
-        " ORDER BY top.n DESC, top.sort_key",
-        (stalled, today_iso, limit),
-    ).fetchall()
-    return [json.loads(r["doc"]) for r in rows]
 
 
 def programme_counts(tx: Tx, today: date) -> dict[str, int]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from projections.store.reads import (
     cell_page,
+    cell_page_docs,
     cell_totals,
     entities,
     entity_count,
@@ -36,6 +37,7 @@ __all__ = [
     "VIEW_TABLES",
     "SqlState",
     "cell_page",
+    "cell_page_docs",
     "cell_totals",
     "clear",
     "create_tables",

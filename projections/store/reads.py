@@ -115,14 +115,21 @@ def _cell_where(
 
 def cell_page(tx: Tx, after: str | None, limit: int, **filters: Any) -> list[dict[str, Any]]:
     """Up to `limit` overlap cells in list order after the cell key `after`."""
+    return [json.loads(doc) for _, doc in cell_page_docs(tx, after, limit, **filters)]
+
+
+def cell_page_docs(tx: Tx, after: str | None, limit: int, **filters: Any) -> list[tuple[str, str]]:
+    """Up to `limit` overlap cells in list order after the cell key `after`: each one's key and its
+    document as stored (encoded as the answer holds it, see kept.cells)."""
     where, params = _cell_where(**filters)
     if after is not None:
         where.append("sort_key > ?")
         params.append(after)
     rows = tx.execute(
-        f"SELECT doc FROM view_cells WHERE {' AND '.join(where)} ORDER BY sort_key LIMIT ?", [*params, limit]
+        f"SELECT sort_key, doc FROM view_cells WHERE {' AND '.join(where)} ORDER BY sort_key LIMIT ?",
+        [*params, limit],
     ).fetchall()
-    return [json.loads(r["doc"]) for r in rows]
+    return [(r["sort_key"], r["doc"]) for r in rows]
 
 
 def top_cells(tx: Tx, limit: int, **filters: Any) -> list[dict[str, Any]]:

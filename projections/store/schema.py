@@ -54,6 +54,7 @@ TABLES = [
     # open need ("all") and over the published ones ("published"); a count at zero is no row.
     "CREATE TABLE IF NOT EXISTS view_refs ("
     " kind TEXT NOT NULL, id TEXT NOT NULL, variant TEXT NOT NULL, n BIGINT NOT NULL, PRIMARY KEY (kind, id, variant))",
+    *kept.KEPT_TABLES,  # priority areas and flagged programmes as served (projections/kept/tables.py)
 ]
 VIEW_TABLES = (
     "ledger_entities",
@@ -64,6 +65,7 @@ VIEW_TABLES = (
     "view_cells",
     "view_totals",
     "view_refs",
+    *kept.KEPT_VIEW_TABLES,
 )
 SQLITE_ONLY = [
     "CREATE TABLE IF NOT EXISTS projection_lock (id INTEGER PRIMARY KEY, n INTEGER NOT NULL)",

@@ -16,6 +16,7 @@ from typing import Any
 from domain.stakeholders import NON_GOVERNMENTAL, STAKEHOLDER_KINDS
 from projections.views.columns import Column, Table, joined, shared
 from projections.views.common import fraction, label, money, order
+from projections.views.encoded import spliced
 from projections.views.tally import Tally, tally
 
 BY = ("article", "chapter", "ta_type", "region")
@@ -41,6 +42,7 @@ TABLE = Table(
     Column("needs_gap_unknown"),
 )
 COLUMNS = TABLE.headers
+NOTE = "a need with several TA types counts in the area of each of them"
 
 
 def unmet_share(t: Tally) -> Decimal:
@@ -100,10 +102,20 @@ def answer(areas: dict[Any, Tally], currency: str, by: str, stakeholders: str | 
         "items": items,
     }
     if by == "ta_type":
-        result["note"] = "a need with several TA types counts in the area of each of them"
+        result["note"] = NOTE
     if stakeholders:
         result["stakeholders"] = stakeholders
     return result
+
+
+def encoded_answer(items: list[str], currency: str, by: str, position: int) -> bytes:
+    """The unfiltered answer with its `position`, as JSON bytes, its items given ranked and encoded
+    (`kept.areas`): the bytes `answer(...)` with that position would encode to."""
+    head = {"currency": currency, "by": by, "ranking": RANKING, "count": len(items)}
+    tail: dict[str, Any] = {}
+    if by == "ta_type":
+        tail["note"] = NOTE
+    return spliced(head, items, {**tail, "position": position})
 
 
 def csv_rows(answer: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:

@@ -23,6 +23,7 @@ from typing import Any
 from domain import reference
 from projections.views.columns import Column, Table, blank, names, shared, titles
 from projections.views.common import ZERO, fraction, money, open_needs, ratio, text
+from projections.views.encoded import spliced
 
 TABLE = Table(
     Column("state"),
@@ -224,6 +225,14 @@ def view(need_rows: list[dict[str, Any]], currency: str, ta_type: str | None = N
 def answer(items: list[dict[str, Any]], counted: dict[str, int], currency: str) -> dict[str, Any]:
     """A page of cells, with the count of all of them (on every page)."""
     return {"currency": currency, **counted, "items": items}
+
+
+def encoded_answer(
+    docs: list[str], counted: dict[str, int], currency: str, next_cursor: str | None, position: int
+) -> bytes:
+    """A page's answer with `next_cursor` and `position`, as JSON bytes, its cells given encoded as
+    kept (`kept.cells`): the bytes `answer(...)` with those two would encode to."""
+    return spliced({"currency": currency, **counted}, docs, {"next_cursor": next_cursor, "position": position})
 
 
 def csv_rows(answer: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:

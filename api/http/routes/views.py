@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from api.http.auth import Principal, PrincipalDep
 from api.http.deps import (
@@ -110,6 +110,11 @@ def answered(
     return JSONResponse(answer)
 
 
+def json_bytes(body: bytes) -> Response:
+    """An answer encoded already (kept items spliced in): the same response JSONResponse would give."""
+    return Response(body, media_type="application/json")
+
+
 def positions(svc: Services, as_of: str | None, min_position: int | None) -> tuple[int | None, int]:
     """The past position to fold to (None: the durable views now), and the answer's position.
 
@@ -179,6 +184,10 @@ def overlap(
         rows = open_needs(svc, who, past, **f.needs())
         answer = provider_overlap.view(rows, svc.currency, ta_type=f.ta_type)
         return answered(svc, f, position, answer, format, provider_overlap, "provider-overlap")
+    if past is None:  # the kept cells spliced into the answer's bytes as stored, nothing decoded
+        docs, last, counted, more = svc.rows(past).cell_page_json(who.scope(), after_key(cursor), limit, **f.needs())
+        cursor_next = key_cursor(last) if more and last is not None else None
+        return json_bytes(provider_overlap.encoded_answer(docs, counted, svc.currency, cursor_next, position))
     items, counted, more = svc.rows(past).cell_page(who.scope(), after_key(cursor), limit, **f.needs())
     answer = provider_overlap.answer(items, counted, svc.currency)
     answer["next_cursor"] = key_cursor(provider_overlap.cell_key(items[-1])) if more else None
@@ -204,6 +213,10 @@ def priorities(
         return answered(
             svc, f, position, answer, format, priority_areas, name, group_by=group_by, stakeholders=stakeholders
         )
+    if past is None and format == "json":  # kept: the ranked items spliced into the answer's bytes
+        items = svc.rows(past).ranked_areas(group_by, who.scope(), **f.needs())
+        if items is not None:
+            return json_bytes(priority_areas.encoded_answer(items, svc.currency, group_by, position))
     areas, _ = svc.rows(past).grouped(group_by, who.scope(), **f.needs())
     answer = priority_areas.answer(areas, svc.currency, group_by)
     return answered(svc, f, position, answer, format, priority_areas, name, group_by=group_by)
