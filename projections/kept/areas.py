@@ -35,8 +35,7 @@ def rewrite_areas(tx: Tx, tallies: dict[TallyKey, Tally | None]) -> None:
     areas = sorted({(dim, key) for dim, key, _ in tallies if dim in priority_areas.BY})
     if not areas:
         return
-    tx.executemany("DELETE FROM view_areas WHERE dim = ? AND key = ?", areas)
-    rows = []
+    rows, gone = [], []
     for dim, key in areas:
         unpublished, published = tallies.get((dim, key, 0)), tallies.get((dim, key, 1))
         every = Tally()
@@ -46,8 +45,16 @@ def rewrite_areas(tx: Tx, tallies: dict[TallyKey, Tally | None]) -> None:
         for variant, t in (("all", every), ("published", published)):
             if t is not None and not t.empty:
                 rows.append(_area_row(dim, key, variant, t))
+            else:
+                gone.append((dim, key, variant))
+    # Updated in place, not deleted and inserted: no indexed column changes, so PostgreSQL keeps each
+    # new version beside the old one (a HOT update) and the table stays as small as its rows.
+    tx.executemany("DELETE FROM view_areas WHERE dim = ? AND key = ? AND variant = ?", gone)
     tx.executemany(
-        f"INSERT INTO view_areas ({', '.join(AREA_COLUMNS)}) VALUES ({','.join('?' * len(AREA_COLUMNS))})", rows
+        f"INSERT INTO view_areas ({', '.join(AREA_COLUMNS)}) VALUES ({','.join('?' * len(AREA_COLUMNS))})"
+        " ON CONFLICT (dim, key, variant) DO UPDATE SET states = excluded.states, unmet = excluded.unmet,"
+        " needs = excluded.needs, gap = excluded.gap, item = excluded.item",
+        rows,
     )
 
 

@@ -10,7 +10,6 @@ KEPT_TABLES = [
     " dim TEXT NOT NULL, key TEXT NOT NULL, variant TEXT NOT NULL, states INTEGER NOT NULL,"
     " unmet INTEGER NOT NULL, needs INTEGER NOT NULL, gap TEXT NOT NULL, item TEXT NOT NULL,"
     " PRIMARY KEY (dim, key, variant))",
-    "CREATE INDEX IF NOT EXISTS view_areas_variant ON view_areas (dim, variant)",
     # the dashboard's flagged programmes: per programme, the spans of days on which it raises n flags
     "CREATE TABLE IF NOT EXISTS view_flagged ("
     ' programme_id TEXT NOT NULL, n INTEGER NOT NULL, after_day TEXT COLLATE "C" NOT NULL, until_day TEXT COLLATE "C",'
