@@ -7,21 +7,51 @@ leaves either the whole batch or none of it. Gaps in notification ids are skippe
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future
+from contextlib import contextmanager
 from typing import Any, Protocol
 
 import structlog
 
-from projections import model, rows, search, store
+from projections import fast_decode, model, rows, search, store
 from projections.db import Database, Tx
+from projections.store.snapshots import Snapshotter
+from projections.store.writes import write_entities
 
 log = structlog.get_logger()
 # Seconds a batch may wait for more appends once the runner has caught up (readers waiting: none). Off: a settle makes
 # batches larger, and the audit's checkpoints come at batch ends, so it spaces them further apart (within the verdict's
 # N + batch allowance, but coarser than a witness or an auditor expects); turn it on only with that in mind.
 SETTLE = 0.0
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a rebuild folds: it makes only long-lived objects (the state, its documents),
+    and the collector's passes over them, ever more of them, cost a rebuild about a fifth of its time."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+class _TrackedState(model.MemoryState):
+    """The in-memory state, knowing which documents were put since the last snapshot (`Snapshotter.take`)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.changed: set[tuple[str, str]] = set()
+
+    def put(self, kind: str, key: str, doc: dict[str, Any]) -> None:
+        self.docs.setdefault(kind, {})[key] = doc
+        self.changed.add((kind, key))
 
 
 class Projection(Protocol):
@@ -78,30 +108,33 @@ class ViewsProjection:
         store.clear(tx)
         search.store.clear(tx)
 
-    def fold_all(self, batches: Iterable[Sequence[tuple[Any, Any]]]) -> dict[str, Any]:
+    def fold_all(self, batches: Iterable[Sequence[tuple[int, Any]]]) -> dict[str, Any]:
         """Fold the whole log in memory, outside any write transaction (writers carry on meanwhile)."""
-        state = model.MemoryState()
-        snapshots: list[tuple[int, str, bytes]] = []
+        state = _TrackedState()
+        snapshots: list[tuple[int, str, Future[bytes]]] = []
+        snapshotter = Snapshotter()
         last, total = 0, 0
-        for batch in batches:
-            for notification, event in batch:
-                model.apply(state, event, notification.id)
-                since = notification.id - (snapshots[-1][0] if snapshots else 0)
-                if since >= self.snapshot_every and self._snapshot_due(
-                    since, sum(len(docs) for docs in state.docs.values())
-                ):
-                    snapshots.append((notification.id, event.timestamp.isoformat(), store.snapshot_blob(state.docs)))
-            last, total = batch[-1][0].id, total + len(batch)
-        return {"state": state, "snapshots": snapshots, "last": last, "total": total}
+        try:
+            for batch in batches:
+                for position, event in batch:
+                    model.apply(state, event, position)
+                    since = position - (snapshots[-1][0] if snapshots else 0)
+                    if since >= self.snapshot_every and self._snapshot_due(
+                        since, sum(len(docs) for docs in state.docs.values())
+                    ):
+                        blob = snapshotter.take(state.docs, state.changed)
+                        state.changed.clear()
+                        snapshots.append((position, event.timestamp.isoformat(), blob))
+                last, total = batch[-1][0], total + len(batch)
+        finally:
+            snapshotter.close()
+        taken = [(position, created_at, blob.result()) for position, created_at, blob in snapshots]
+        return {"state": state, "snapshots": taken, "last": last, "total": total}
 
     def write_all(self, tx: Tx, folded: dict[str, Any]) -> None:
         """Write every document, row and snapshot of a fold once."""
         state = folded["state"]
-        writer = store.SqlState(tx)
-        for kind, docs in state.docs.items():
-            for key, doc in docs.items():
-                writer.put(kind, key, doc)
-        writer.flush()
+        write_entities(tx, state.docs)
         need_rows, programme_rows = rows.derive(state, {model.EVERYTHING}, self.reporting_currency)
         store.write_rows(tx, need_rows, programme_rows, self.reporting_currency, fresh=True)
         search.write_all(tx, state)
@@ -193,17 +226,31 @@ class Runner:
             if not applied and all(self.db.position(p.name) >= target for p in self.projections):
                 return total
 
-    def batches(self, size: int, on_batch: Callable[[int], None] | None = None) -> Iterator[list[tuple[Any, Any]]]:
-        """The whole log from position 0, decoded, in batches."""
+    def batches(self, size: int, on_batch: Callable[[int], None] | None = None) -> Iterator[list[tuple[int, Any]]]:
+        """The whole log from position 0, as (position, event) decoded for the fold, in batches: read and decoded the
+        fast way (projections/fast_decode.py), or by the library where the store's events are not plain JSON."""
+        decoder = self._fast_decoder()
         start = 0
         while True:
-            notifications = self.ledger.recorder.select_notifications(start=start, limit=size, inclusive_of_start=False)
-            if not notifications:
+            if decoder is not None:
+                batch = decoder.rows(fast_decode.read_log(self.ledger.recorder, start, size))
+            else:
+                notifications = self.ledger.recorder.select_notifications(
+                    start=start, limit=size, inclusive_of_start=False
+                )
+                batch = [(n.id, self.ledger.mapper.to_domain_event(n)) for n in notifications]
+            if not batch:
                 return
-            yield [(n, self.ledger.mapper.to_domain_event(n)) for n in notifications]
-            start = notifications[-1].id
+            yield batch
+            start = batch[-1][0]
             if on_batch:
                 on_batch(start)
+
+    def _fast_decoder(self) -> fast_decode.FastDecoder | None:
+        try:
+            return fast_decode.FastDecoder(self.ledger.mapper)
+        except ValueError:  # compressed or encrypted events
+            return None
 
     def rebuild(self, projection: Any, on_batch: Callable[[int], None] | None = None) -> int:
         """Rebuild from position 0; readers see the old view until the switch commits.
@@ -211,20 +258,23 @@ class Runner:
         The log is folded in memory first, with no lock held; then one short transaction replaces
         the tables, applies what was appended meanwhile, and moves the tracking position.
         """
-        folded = projection.fold_all(self.batches(5000, on_batch))
+        with _collector_paused():
+            folded = projection.fold_all(self.batches(5000, on_batch))
         last, total = folded["last"], folded["total"]
         with self.db.transaction() as tx:
             self.db.lock(tx, projection.lock_key)
             projection.clear(tx)
             self.db.reset_tracking(tx, projection.name)
             projection.write_all(tx, folded)
+            decoder = self._fast_decoder()
+            decode = decoder.notification if decoder is not None else self.ledger.mapper.to_domain_event
             while True:  # the tail appended while we folded
                 notifications = self.ledger.recorder.select_notifications(
                     start=last, limit=self.batch_size, inclusive_of_start=False
                 )
                 if not notifications:
                     break
-                projection.process(tx, [(n, self.ledger.mapper.to_domain_event(n)) for n in notifications])
+                projection.process(tx, [(n, decode(n)) for n in notifications])
                 last, total = notifications[-1].id, total + len(notifications)
             if last:
                 self.db.track(tx, projection.name, last)

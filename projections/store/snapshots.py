@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import json
 import zlib
+from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
+
+import orjson
 
 from projections.db import Tx
 from projections.store.writes import compact_json
@@ -18,6 +22,40 @@ def write_snapshot(tx: Tx, position: int, created_at: str) -> None:
 
 def snapshot_blob(docs: dict[str, dict[str, Any]]) -> bytes:
     return _blob([[kind, key, compact_json(doc)] for kind in sorted(docs) for key, doc in sorted(docs[kind].items())])
+
+
+class Snapshotter:
+    """Snapshots of an in-memory fold (a rebuild), in the same format as `snapshot_blob`, for less.
+
+    Each document is encoded once per change, not once per snapshot: `take` re-encodes only the documents put since the
+    one before (the fold's `put` is the one way a document changes, as for the durable store's `SqlState`), joins every
+    entry in (kind, id) order, and compresses in a worker thread (zlib lets go of the GIL) while the fold goes on.
+    Documents are encoded with orjson: the text may differ from `compact_json`'s (non-ASCII characters unescaped), the
+    JSON values never (`as_of` reads each document with `json.loads`).
+    """
+
+    def __init__(self) -> None:
+        self.entries: dict[str, dict[str, bytes]] = {}
+        self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="snapshot-zlib")
+
+    def take(self, docs: dict[str, dict[str, Any]], changed: Iterable[tuple[str, str]]) -> Future[bytes]:
+        """The compressed snapshot of `docs`, where only the documents `changed` differ from the last one taken."""
+        for kind, key in changed:
+            self.entries.setdefault(kind, {})[key] = _entry(kind, key, docs[kind][key])
+        text = b"[" + b",".join(e for k in sorted(self.entries) for _, e in sorted(self.entries[k].items())) + b"]"
+        return self.worker.submit(zlib.compress, text, 6)
+
+    def close(self) -> None:
+        self.worker.shutdown(wait=True)
+
+
+def _entry(kind: str, key: str, doc: dict[str, Any]) -> bytes:
+    """One snapshot entry, [kind, id, the document's JSON text]."""
+    try:
+        text = orjson.dumps(doc, option=orjson.OPT_NON_STR_KEYS).decode()
+        return orjson.dumps([kind, key, text])
+    except (TypeError, orjson.JSONEncodeError):  # what orjson will not write (integers past 64 bits): as json writes it
+        return json.dumps([kind, key, compact_json(doc)]).encode()
 
 
 def _blob(entries: list[list[str]]) -> bytes:

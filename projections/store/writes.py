@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from projections import kept
@@ -56,6 +56,26 @@ class SqlState:
         self.dirty.clear()
 
 
+def write_entities(tx: Tx, docs: dict[str, dict[str, dict[str, Any]]]) -> None:
+    """Every document of a fold, into a just-cleared `ledger_entities` (a rebuild): COPY on PostgreSQL."""
+    rows = [(kind, key, compact_json(docs[kind][key])) for kind in sorted(docs) for key in sorted(docs[kind])]
+    _insert(tx, "ledger_entities", ("kind", "id", "doc"), rows, fresh=True, upsert="")
+
+
+def _insert(tx: Tx, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]], fresh: bool, upsert: str) -> None:
+    """Insert `rows`; on PostgreSQL into a table just cleared (`fresh`: no row to conflict with) by COPY, otherwise
+    by `executemany` with `upsert` (the ON CONFLICT clause). COPY writes the same values: text, integers and NULLs."""
+    if not rows:
+        return
+    if fresh and tx.dialect == "postgres":
+        with tx.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    marks = ",".join("?" * len(columns))
+    tx.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks}){upsert}", rows)
+
+
 def write_rows(
     tx: Tx,
     need_rows: dict[str, dict[str, Any]],
@@ -66,22 +86,32 @@ def write_rows(
     """Upsert the rows, and move what is kept from them by the difference they make (see `kept`);
     `fresh`: the tables were just cleared and the rows are all the rows: nothing to subtract."""
     moves = kept.NeedMoves.read(tx, need_rows, fresh)  # the stored tallies, before the rows replace them
-    _upsert_needs(tx, need_rows, moves.tallies)
+    _upsert_needs(tx, need_rows, moves.tallies, fresh)
     moves.apply(tx, currency)
     kept.count_programmes(tx, programme_rows, fresh)  # the stored flags, before the rows replace them
-    _upsert_programmes(tx, programme_rows)
+    _upsert_programmes(tx, programme_rows, fresh)
 
 
-def _upsert_needs(tx: Tx, need_rows: dict[str, dict[str, Any]], tallies: dict[str, kept.Tally]) -> None:
+NEED_COLUMNS = (  # noqa: SIM905 (the table's columns, in its order)
+    "need_id state region chapter article status horizon published classification ta_types sort_key tally doc"
+).split()
+PROGRAMME_COLUMNS = (  # noqa: SIM905
+    "programme_id status states orgs sort_key over_disbursed quiet_since end_date closed net_negative doc"
+).split()
+
+
+def _on_conflict(key: str, columns: Sequence[str]) -> str:
+    return f" ON CONFLICT ({key}) DO UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in columns if c != key)
+
+
+def _upsert_needs(
+    tx: Tx, need_rows: dict[str, dict[str, Any]], tallies: dict[str, kept.Tally], fresh: bool = False
+) -> None:
     """One row per need, with the columns its reads filter and sort on, and its own tally if open."""
-    tx.executemany(
-        "INSERT INTO view_needs (need_id, state, region, chapter, article, status, horizon,"
-        " published, classification, ta_types, sort_key, tally, doc) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
-        " ON CONFLICT (need_id) DO UPDATE SET state = excluded.state, region = excluded.region,"
-        " chapter = excluded.chapter, article = excluded.article, status = excluded.status,"
-        " horizon = excluded.horizon, published = excluded.published,"
-        " classification = excluded.classification, ta_types = excluded.ta_types,"
-        " sort_key = excluded.sort_key, tally = excluded.tally, doc = excluded.doc",
+    _insert(
+        tx,
+        "view_needs",
+        NEED_COLUMNS,
         [
             (
                 r["need_id"],
@@ -100,19 +130,17 @@ def _upsert_needs(tx: Tx, need_rows: dict[str, dict[str, Any]], tallies: dict[st
             )
             for k, r in need_rows.items()
         ],
+        fresh,
+        _on_conflict("need_id", NEED_COLUMNS),
     )
 
 
-def _upsert_programmes(tx: Tx, programme_rows: dict[str, dict[str, Any]]) -> None:
+def _upsert_programmes(tx: Tx, programme_rows: dict[str, dict[str, Any]], fresh: bool = False) -> None:
     """One row per programme, with its states, organisations and flags as columns to filter on."""
-    tx.executemany(
-        "INSERT INTO view_programmes (programme_id, status, states, orgs, sort_key, over_disbursed,"
-        " quiet_since, end_date, closed, net_negative, doc) VALUES (?,?,?,?,?,?,?,?,?,?,?)"
-        " ON CONFLICT (programme_id) DO UPDATE SET status = excluded.status,"
-        " states = excluded.states, orgs = excluded.orgs, sort_key = excluded.sort_key,"
-        " over_disbursed = excluded.over_disbursed, quiet_since = excluded.quiet_since,"
-        " end_date = excluded.end_date, closed = excluded.closed, net_negative = excluded.net_negative,"
-        " doc = excluded.doc",
+    _insert(
+        tx,
+        "view_programmes",
+        PROGRAMME_COLUMNS,
         [
             (
                 r["programme_id"],
@@ -129,6 +157,8 @@ def _upsert_programmes(tx: Tx, programme_rows: dict[str, dict[str, Any]]) -> Non
             )
             for r in programme_rows.values()
         ],
+        fresh,
+        _on_conflict("programme_id", PROGRAMME_COLUMNS),
     )
 
 

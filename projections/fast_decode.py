@@ -1,0 +1,162 @@
+"""Stored events straight to the fold's inputs, for rebuilds: orjson, and no object the fold does not need.
+
+The library's mapper (`Mapper.to_domain_event`) decodes each event's JSON with a Python object hook called
+for every object in it, and builds a `UUID` (pure Python, slow) for every id. This decoder reads the same
+bytes with orjson, then replaces each `{"_type_": name, "_data_": data}` object (inner ones first, as the
+object hook does) by the transcoder's own transcoding of that name, upcasts as the mapper does, and builds
+the event the same way (the class from its topic, its `__dict__` the decoded state).
+
+One difference, on purpose: a UUID (the originator id and every `uuid_hex` value) is its canonical string,
+`str(UUID(...))`, not a `UUID`. The fold only ever takes `str()` of them (`model._s` too), so it folds to the
+same documents; tests/integration/projections/test_fast_decode.py holds every event type of a generated
+history to the mapper's decoding, value by value, and the folds of both to the same state.
+
+Only for the fold (rebuilds): events loaded to decide a command still go through the library.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+from uuid import UUID
+
+import orjson
+from eventsourcing.persistence import JSONTranscoder, Mapper, StoredEvent, TranscodingNotRegisteredError
+from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.utils import resolve_topic
+from psycopg.rows import tuple_row
+from psycopg.sql import SQL, Identifier
+
+_HEX = frozenset("0123456789abcdef")
+
+
+def uuid_text(value: Any) -> str:
+    """`str(UUID(value))` without building the UUID when `value` is the 32 lowercase hex digits the library stores."""
+    if isinstance(value, str) and len(value) == 32 and _HEX.issuperset(value):
+        return f"{value[:8]}-{value[8:12]}-{value[12:16]}-{value[16:20]}-{value[20:]}"
+    return str(value if isinstance(value, UUID) else UUID(value))
+
+
+class FastDecoder:
+    """Decodes (topic, state bytes, originator id, version) to the event the fold reads, as `mapper` would."""
+
+    def __init__(self, mapper: Mapper[Any]) -> None:
+        if (
+            mapper.cipher is not None
+            or mapper.compressor is not None
+            or not isinstance(mapper.transcoder, JSONTranscoder)
+        ):
+            raise ValueError("the fast decoder reads plain JSON only: use the library's mapper")
+        self.mapper = mapper
+        self.decoders: dict[str, Callable[[Any], Any]] = {
+            name: transcoding.decode for name, transcoding in mapper.transcoder.names.items()
+        }
+        self.decoders["uuid_hex"] = uuid_text
+        self._classes: dict[str, tuple[type, int]] = {}
+
+    def _class(self, topic: str) -> tuple[type, int]:
+        found = self._classes.get(topic)
+        if found is None:
+            cls = resolve_topic(topic)
+            found = self._classes[topic] = (cls, getattr(cls, "class_version", 1))
+        return found
+
+    def _typed(self, value: dict[str, Any]) -> Any:
+        """The object hook's rule: exactly the two keys `_type_` and `_data_` make a transcoded value."""
+        if len(value) == 2 and "_type_" in value and "_data_" in value:
+            name = value["_type_"]
+            decode = self.decoders.get(name)
+            if decode is None:
+                raise TranscodingNotRegisteredError(
+                    f"Data serialized with name '{name}' is not deserializable. "
+                    "Please register a custom transcoding for this type."
+                )
+            data = value["_data_"]
+            return decode(self._walk(data) if type(data) in (dict, list) else data)
+        return {k: self._walk(v) if type(v) in (dict, list) else v for k, v in value.items()}
+
+    def _walk(self, value: Any) -> Any:
+        if type(value) is dict:
+            return self._typed(value)
+        if type(value) is list:
+            return [self._walk(v) if type(v) in (dict, list) else v for v in value]
+        return value
+
+    def state(self, stored: bytes) -> dict[str, Any]:
+        """The event's attributes as the transcoder would decode them (UUIDs as their strings)."""
+        raw = orjson.loads(stored)
+        if type(raw) is not dict or len(raw) == 2:  # the object hook's rule applies to the outer object too
+            decoded: dict[str, Any] = self._walk(raw)
+            return decoded
+        decoders = self.decoders
+        for key, value in raw.items():
+            kind = type(value)
+            if kind is dict:
+                # Inline, the common case: a transcoded value of a plain string (the timestamp, an id, an amount).
+                if len(value) == 2 and "_type_" in value and "_data_" in value and type(value["_data_"]) is str:
+                    decode = decoders.get(value["_type_"])
+                    raw[key] = decode(value["_data_"]) if decode is not None else self._typed(value)
+                else:
+                    raw[key] = self._typed(value)
+            elif kind is list:
+                raw[key] = self._walk(value)
+        return raw
+
+    def event(self, topic: str, stored: bytes, originator_id: Any, originator_version: int) -> Any:
+        cls, class_version = self._class(topic)
+        state = self.state(stored)
+        state["originator_id"] = uuid_text(originator_id)
+        state["originator_version"] = originator_version
+        from_version = state.pop("class_version", 1)
+        while from_version < class_version:
+            getattr(cls, f"upcast_v{from_version}_v{from_version + 1}")(state)
+            from_version += 1
+        event: Any = object.__new__(cls)
+        object.__setattr__(event, "__dict__", state)
+        return event
+
+    def rows(self, rows: Sequence[LogRow]) -> list[tuple[int, Any]]:
+        """(position, event) of each row `read_log` answered."""
+        event = self.event
+        try:
+            return [(row[0], event(row[3], row[4], row[1], row[2])) for row in rows]
+        except orjson.JSONDecodeError:
+            return [(row[0], self._by_mapper(row)) for row in rows]
+
+    def _by_mapper(self, row: LogRow) -> Any:
+        try:
+            return self.event(row[3], row[4], row[1], row[2])
+        except orjson.JSONDecodeError:
+            return self.mapper.to_domain_event(StoredEvent(UUID(row[1]), row[2], row[3], row[4]))
+
+    def notification(self, notification: Any) -> Any:
+        """A notification of the library's recorder, decoded (as `mapper.to_domain_event(notification)`).
+
+        JSON that orjson refuses and the library's decoder takes (NaN, integers past 64 bits) goes to the mapper."""
+        try:
+            return self.event(
+                notification.topic, notification.state, notification.originator_id, notification.originator_version
+            )
+        except orjson.JSONDecodeError:
+            return self.mapper.to_domain_event(notification)
+
+
+# (position, originator id as its string, originator version, topic, state): one stored event, as read for a rebuild
+LogRow = tuple[int, str, int, str, bytes]
+
+
+def read_log(recorder: Any, start: int, limit: int) -> list[LogRow]:
+    """The stored events after position `start`, at most `limit`, in order, as the library's `select_notifications`
+    reads them; on PostgreSQL in one statement answering plain tuples, the originator id as text (no UUID built)."""
+    if isinstance(recorder, PostgresApplicationRecorder):
+        statement = SQL(
+            "SELECT notification_id, originator_id::text, originator_version, topic, state FROM {schema}.{table}"
+            " WHERE notification_id > %s ORDER BY notification_id LIMIT %s"
+        ).format(schema=Identifier(recorder.datastore.schema), table=Identifier(recorder.events_table_name))
+        with recorder.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as cursor:
+            cursor.execute(statement, (start, limit), prepare=True)
+            return cursor.fetchall()
+    return [
+        (n.id, str(n.originator_id), n.originator_version, n.topic, n.state)
+        for n in recorder.select_notifications(start=start, limit=limit, inclusive_of_start=False)
+    ]
