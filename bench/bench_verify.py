@@ -9,7 +9,13 @@ For context: verify without stored hashes; raw SHA-256 of every byte verificatio
 and 65-byte chain input per record); all leaf inputs hashed in one call (SHA-256 throughput
 with no per-call cost); Chain.append; verify_log over parsed export lines and over the file.
 
-    .venv/bin/python bench/bench_verify.py [N]
+Then `ledger verify`'s own path over a database holding the same records, their stored chain and a
+signed checkpoint every 1,000 records (SQLite; PostgreSQL too with --postgres URL, a server where a
+database may be created and dropped): verify_store opened read-only as the CLI opens it, by the
+walk alone (workers=0) and in pages on worker processes (workers=None: one per core), in wall
+time against raw SHA-256 per record in wall time, alternating, median of 3 with the spread.
+
+    .venv/bin/python bench/bench_verify.py [N] [--postgres URL] [--store-only]
 """
 
 from __future__ import annotations
@@ -89,9 +95,151 @@ def wall_ratio(a, b, rounds: int = 3) -> float:
     return statistics.median(ratios)
 
 
+def wall(fn) -> float:
+    gc.collect()
+    started = time.perf_counter()
+    fn()
+    return time.perf_counter() - started
+
+
+def signed_every(records: list[LogRecord], hashes: list[tuple[bytes, bytes]], every: int = 1000) -> list:
+    from projections.audit.checkpoints import FIRST, SigningKey
+
+    key, out, prev = SigningKey.generate(), [], FIRST
+    for i, (r, (_, head)) in enumerate(zip(records, hashes, strict=True)):
+        if (i + 1) % every == 0 or i == len(records) - 1:
+            out.append(key.sign(r.position, i + 1, head, prev=prev))
+            prev = (r.position, head.hex())
+    return [key, *out]
+
+
+def fill(connect, dialect: str, table: str, records, hashes, signed) -> None:
+    """The events table (the library's columns), the stored chain and the checkpoints, written in bulk."""
+    from projections.audit.projection import LINK_COLUMNS, TABLES
+
+    key_id_ = signed[0].key_id
+    events = [
+        (r.position, r.stream_id.hex if dialect == "sqlite" else r.stream_id, r.version, r.topic, r.state)
+        for r in records
+    ]
+    chain = [
+        (r.position, r.stream_id.hex, r.version, r.topic, "2026-01-01T00:00:00+00:00", None, leaf.hex(), head.hex())
+        for r, (leaf, head) in zip(records, hashes, strict=True)
+    ]
+    checkpoints = [
+        (c.position, c.count, c.chain_hash, c.time, c.signature, key_id_, c.prev_position, c.prev_chain_hash)
+        for c in signed[1:]
+    ]
+    mark = "?" if dialect == "sqlite" else "%s"
+    with connect() as conn:
+        if dialect == "sqlite":
+            conn.execute(
+                f"CREATE TABLE {table} (originator_id TEXT, originator_version INTEGER, topic TEXT, state BLOB,"
+                " PRIMARY KEY (originator_id, originator_version))"
+            )
+            insert = f"INSERT INTO {table} (rowid, originator_id, originator_version, topic, state) VALUES (?,?,?,?,?)"
+        else:
+            conn.execute(
+                f"CREATE TABLE {table} (originator_id uuid NOT NULL, originator_version bigint NOT NULL, topic text,"
+                " state bytea, notification_id bigserial, PRIMARY KEY (originator_id, originator_version))"
+            )
+            conn.execute(f"CREATE UNIQUE INDEX {table}_notification_id_idx ON {table} (notification_id ASC)")
+            insert = (
+                f"INSERT INTO {table} (notification_id, originator_id, originator_version, topic, state)"
+                " VALUES (%s,%s,%s,%s,%s)"
+            )
+        for statement in TABLES:
+            conn.execute(statement)
+        for name, kind in LINK_COLUMNS.items():
+            conn.execute(f"ALTER TABLE audit_checkpoints ADD COLUMN {name} {kind}")
+        cursor = conn.cursor()
+        cursor.executemany(insert, events)
+        cursor.executemany(f"INSERT INTO audit_log VALUES ({','.join([mark] * 8)})", chain)
+        cursor.executemany(
+            "INSERT INTO audit_checkpoints (position, count, chain_hash, time, signature, key_id, prev_position,"
+            f" prev_chain_hash) VALUES ({','.join([mark] * 8)})",
+            checkpoints,
+        )
+        conn.commit()
+
+
+def store_rows(records, hashes, postgres: str | None) -> None:
+    """verify_store on each store, by the walk alone and in pages on workers, against raw SHA-256 (wall time)."""
+    import sqlite3
+
+    from projections.audit.readonly import open_readonly
+    from projections.audit.verify_store import verify_store
+
+    n = len(records)
+    inputs = [leaf_input(r) for r in records]
+    signed = signed_every(records, hashes)
+    public = signed[0].public_key_pem()
+    sha256 = hashlib.sha256
+
+    def raw() -> None:
+        for b in inputs:
+            sha256(b).digest()
+
+    def measure(label: str, url: str, table: str) -> None:
+        db = open_readonly(url, table)
+        try:
+
+            def run(workers):
+                def go() -> None:
+                    found = verify_store(db, table, public, workers=workers)
+                    assert found.result.ok and found.result.count == n, found.result
+
+                return go
+
+            walk_r, paged_r, raw_t, walk_t, paged_t = [], [], [], [], []
+            for _ in range(3):
+                raw_t.append(wall(raw))
+                walk_t.append(wall(run(0)))
+                paged_t.append(wall(run(None)))
+                walk_r.append(raw_t[-1] / walk_t[-1])
+                paged_r.append(raw_t[-1] / paged_t[-1])
+        finally:
+            db.close()
+        raw_s, walk_s, paged_s = (statistics.median(t) for t in (raw_t, walk_t, paged_t))
+        print(
+            f"verify store ({label}): walk {n / walk_s:,.0f} records/s, ratio {statistics.median(walk_r):.2f} "
+            f"({min(walk_r):.2f}-{max(walk_r):.2f}); pages on {os.cpu_count()} cores {n / paged_s:,.0f} records/s, "
+            f"ratio {statistics.median(paged_r):.2f} ({min(paged_r):.2f}-{max(paged_r):.2f}); "
+            f"raw sha256 {n / raw_s:,.0f} records/s (wall, median of 3)"
+        )
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "ledger.db"
+        fill(lambda: sqlite3.connect(path), "sqlite", "stored_events", records, hashes, signed)
+        measure("SQLite", f"sqlite:///{path}", "stored_events")
+    if postgres:
+        import psycopg
+
+        name = f"bench_verify_{uuid.uuid4().hex[:8]}"
+        with psycopg.connect(postgres, autocommit=True) as admin:
+            admin.execute(f'CREATE DATABASE "{name}"')
+        url = f"{postgres.rpartition('/')[0]}/{name}"
+        try:
+            fill(lambda: psycopg.connect(url), "postgres", "ledger_events", records, hashes, signed)
+            with psycopg.connect(url, autocommit=True) as conn:
+                conn.execute("VACUUM ANALYZE")
+            measure("PostgreSQL", url, "ledger_events")
+        finally:
+            with psycopg.connect(postgres, autocommit=True) as admin:
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 def main() -> None:
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 200_000
+    args = sys.argv[1:]
+    postgres = args[args.index("--postgres") + 1] if "--postgres" in args else None
+    store_only = "--store-only" in args
+    numbers = [a for a in args if a.isdigit()]
+    n = int(numbers[0]) if numbers else 200_000
     records = synthetic(n)
+    if store_only:
+        chain = Chain()
+        store_rows(records, [chain.append(r) for r in records], postgres)
+        return
     inputs = [leaf_input(r) for r in records]
     chain = Chain()
     hashes = [chain.append(r) for r in records]
@@ -163,6 +311,7 @@ def main() -> None:
         f"  verify parsed export lines: {n / dicts_s:,.0f} records/s; from the JSON Lines "
         f"file ({size / 1e6:.0f} MB): {n / file_s:,.0f} records/s"
     )
+    store_rows(records, hashes, postgres)
 
 
 if __name__ == "__main__":

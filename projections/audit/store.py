@@ -40,10 +40,10 @@ def chained_head(tx: Tx) -> int:
 
 
 def read_events(
-    db: Database, table: str, until: int, on_page: Callable[[int], None] | None = None
+    db: Database, table: str, until: int, on_page: Callable[[int], None] | None = None, after: int = 0
 ) -> Iterator[LogRecord]:
-    """Every stored event with position <= `until`, in position order, as the chain sees it."""
-    pos, after = position_column(db), 0
+    """Every stored event with `after` < position <= `until`, in position order, as the chain sees it."""
+    pos = position_column(db)
     sql = (
         f"SELECT {pos} AS position, originator_id, originator_version, topic, state FROM {table}"
         f" WHERE {pos} > ? AND {pos} <= ? ORDER BY {pos} LIMIT {PAGE}"
@@ -86,9 +86,8 @@ def stored_record(r: Any) -> LogRecord:
     )
 
 
-def read_chain(db: Database, until: int) -> Iterator[tuple[int, str, str]]:
-    """The stored chain (position, leaf_hash, chain_hash) up to `until`, in position order."""
-    after = 0
+def read_chain(db: Database, until: int, after: int = 0) -> Iterator[tuple[int, str, str]]:
+    """The stored chain (position, leaf_hash, chain_hash) after `after` up to `until`, in position order."""
     while True:
         with db.transaction(commit=False) as tx:
             rows = tx.execute(

@@ -48,6 +48,7 @@ __all__ = [
     "OUT_OF_ORDER",
     "OUT_OF_SEQUENCE",
     "RECORD_INSERTED",
+    "ProvenPage",
     "RECORD_MISSING",
     "SIGNATURE_INVALID",
     "VerifyResult",
@@ -71,6 +72,24 @@ class VerifyResult:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class ProvenPage:
+    """A page of stored records whose every link was checked on its own (projections/audit/verify_pages.py): each
+    leaf recomputed equals its stored leaf, SHA-256(0x01 ‖ stored chain before ‖ leaf) equals its stored chain, the
+    first link starting from the stored chain of the record before the page (genesis for the first record), and the
+    events' positions are the stored chain's, increasing. So the recomputed chain is the stored one: the walk takes
+    the page's states from it rather than hashing again. `marks` are the states a checkpoint inside the page is judged
+    on: (i, position of record i, of record i - 1, chain hash after record i - 1, its leaf), by i."""
+
+    count: int
+    first: int  # first position (unused when count is 0)
+    last: int  # last position
+    head: bytes  # chain hash after the last record
+    prev_head: bytes  # chain hash before it
+    leaf: bytes  # its leaf
+    marks: tuple[tuple[int, int, int, bytes, bytes], ...] = ()
 
 
 class _Failure(Exception):
@@ -118,6 +137,7 @@ class _Walk:
         self.pending: list[tuple[int, int, Checkpoint]] = []  # heap by position
         self.seq = itertools.count()  # keeps equal positions in arrival order
         self.head, self.count, self.last, self.leaf = GENESIS, 0, -1, GENESIS
+        self.prev_head = GENESIS  # the head before the last record
         self.good_position: int | None = None  # last checkpoint found good
         self.good_head, self.good_count = GENESIS, 0
         self.window_start: int | None = None  # first record after it
@@ -266,9 +286,28 @@ class _Walk:
             raise _Failure(fields[0], HASHES_MISSING, "event line without leaf_hash/chain_hash")
         return fields + (item["leaf_hash"], item["chain_hash"])
 
+    def join(self, pages: Iterable[ProvenPage]) -> _Failure | None:
+        """Take proven pages, in position order, as the walk would have taken their records: each checkpoint is judged
+        on the state after the last record at or before it, when the first record after it is met."""
+        for page in pages:
+            if not page.count:
+                continue
+            if self.count == 0:
+                self.window_start = page.first
+            if failure := self.settle(page.first):
+                return failure
+            base = self.count
+            for i, position, before, head, leaf in page.marks:
+                self.head, self.count, self.last, self.leaf = head, base + i, before, leaf
+                if failure := self.settle(position):
+                    return failure
+            self.head, self.prev_head, self.leaf = page.head, page.prev_head, page.leaf
+            self.count, self.last = base + page.count, page.last
+        return None
+
     def walk(self, records: Iterable[Any], expected: Iterable[Any] | None) -> _Failure | None:
         """Chain every record, comparing stored hashes; the first failure or None (a LeafBlock: see verify_bulk)."""
-        head, prev_head, count, last, leaf = self.head, GENESIS, 0, -1, GENESIS
+        head, prev_head, count, last, leaf = self.head, self.prev_head, self.count, self.last, self.leaf
         pending, packers, sha = self.pending, TOPIC_PACKERS, sha256
         stored = iter(expected) if expected is not None else iter(())
         exp_position, exp_leaf, exp_chain = next(stored, _END)
@@ -283,9 +322,10 @@ class _Walk:
                     stored_leaf = stored_chain = None
                 elif type(item) is LeafBlock:
                     self.head, self.count, self.last, self.leaf = head, count, last, leaf
-                    self.stored, self.exp = stored, (exp_position, exp_leaf, exp_chain)
+                    self.prev_head, self.stored, self.exp = prev_head, stored, (exp_position, exp_leaf, exp_chain)
                     done, failure = verify_bulk.chain_block(self, item)
                     head, count, last, leaf, position = self.head, self.count, self.last, self.leaf, self.last
+                    prev_head = self.prev_head
                     stored, (exp_position, exp_leaf, exp_chain) = self.stored, self.exp
                     if failure:
                         return failure  # type: ignore[no-any-return]
@@ -327,7 +367,7 @@ class _Walk:
         except (ValueError, TypeError, AttributeError, struct.error) as e:
             return _malformed(e, position, last)
         finally:
-            self.head, self.count, self.last, self.leaf = head, count, last, leaf
+            self.head, self.count, self.last, self.leaf, self.prev_head = head, count, last, leaf, prev_head
         if exp_position is not None:
             detail = f"the stored chain has position {exp_position} past the log's end"
             return _Failure(exp_position, RECORD_MISSING, detail)
@@ -379,19 +419,21 @@ def verify_log(
     public_key: Any = None,
     expected: Iterable[tuple[int, str | bytes, str | bytes]] | None = None,
     workers: int | None = 0,
+    proven: Iterable[ProvenPage] = (),
 ) -> VerifyResult:
     """Recompute the chain over `records` (position order) and check it (docs/audit-verify.md): `records` may mix
     LogRecords, export lines (dicts: events, checkpoints, header) and Checkpoints; `expected` is the stored chain
     as (position, leaf, chain), hex or bytes, else event dicts are checked against their own hashes; `public_key`
     is one key (PEM, raw, hex) or a list, else checkpoint signatures are not checked (`checkpoints_unsigned`);
-    `workers` processes hash a large log's leaves (leaves.blocks; None: one per core; 0: none)."""
+    `workers` processes hash a large log's leaves (leaves.blocks; None: one per core; 0: none). `proven` pages come
+    before `records` (which then start after the last of them, as does `expected`)."""
     walk = _Walk(_keys(public_key), embedded=expected is None)
     try:
         for item in checkpoints:
             walk.queue(_parse_checkpoint(item), -1)
     except _Failure as bad_checkpoint:
         return walk.result(bad_checkpoint)
-    failure = walk.walk(blocks(rows_of(records), workers), expected)
+    failure = walk.join(proven) or walk.walk(blocks(rows_of(records), workers), expected)
     if failure is None:
         return walk.result(walk.settle(None))
     if failure.position is not None and (earlier := walk.settle(failure.position)):

@@ -24,6 +24,7 @@ class Walk(Protocol):
     """What of verify's `_Walk` this path reads and moves."""
 
     head: bytes
+    prev_head: bytes
     count: int
     last: int
     leaf: bytes
@@ -94,6 +95,7 @@ def _run(walk: Walk, positions: list[int], leaves: bytes, start: int, end: int) 
         walk.exp = next(walk.stored, _END)
     if walk.count == 0:
         walk.window_start = positions[start]
+    walk.prev_head = heads[-2] if len(heads) > 1 else walk.head
     walk.head, walk.leaf = head, leaves[32 * (end - 1) : 32 * end]
     walk.count += end - start
     walk.last = positions[end - 1]

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from projections.audit import projection as audit
+from projections.audit import verify_pages
 from projections.audit.accepted import Range, accepted_ranges, watching
 from projections.audit.backup import lines_of
 from projections.audit.chain import LogRecord
@@ -33,7 +34,7 @@ from projections.audit.store import (
     read_events,
 )
 from projections.audit.verdict import distinct
-from projections.audit.verify import VerifyResult, verify_log
+from projections.audit.verify import ProvenPage, VerifyResult, verify_log
 from projections.db import Database
 
 Tick = Callable[[int], None]
@@ -85,8 +86,11 @@ def verify_store(
     public_keys: Any,
     given: Iterable[Checkpoint] = (),
     on_page: Callable[[int], None] | None = None,
+    workers: int | None = None,
 ) -> StoreVerification:
-    """Verify every event up to the head seen at the start; checkpoints against `public_keys` (None: unchecked)."""
+    """Verify every event up to the head seen at the start; checkpoints against `public_keys` (None: unchecked).
+    The stored chain of a large log is checked a page at a time by `workers` processes (verify_pages; None: one per
+    core when the log is large, 0: none), the walk reading on from the first page that is not proven."""
     with db.transaction(commit=False) as tx:
         # the checkpoints first: each signs a chain the heads read after it still reach (on PostgreSQL each statement
         # may see a later state), so a stored checkpoint past both heads means records were cut from the end
@@ -97,15 +101,20 @@ def verify_store(
     # the auditor's own checkpoints first: at an equal position, theirs is judged before ours
     every = sorted([*given, *stored], key=lambda c: c.position)
     unreadable: list[int] = []
+    proven: list[ProvenPage] = []
+    after = 0
+    if (n := verify_pages.workers_for(chained, workers)) and (source := verify_pages.source_of(db, events_table)):
+        ranges = verify_pages.pages(min(chained, until), n)
+        proven, after = verify_pages.prove(source, ranges, [c.position for c in every], n, on_page)
 
     def records() -> Iterator[LogRecord]:
         try:
-            yield from read_events(db, events_table, until, on_page)
+            yield from read_events(db, events_table, until, on_page, after)
         except UnreadableRecord as e:
             unreadable.append(e.position)
             raise
 
-    result = verify_log(records(), every, public_keys, read_chain(db, until))
+    result = verify_log(records(), every, public_keys, read_chain(db, until, after), proven=proven)
     if not result.ok and result.first_bad_position is None and unreadable:
         at = unreadable[0]  # verify_log cannot tell which row its source choked on; we can
         result = replace(result, first_bad_position=at, suspect_from=at)

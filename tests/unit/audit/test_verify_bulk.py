@@ -11,7 +11,7 @@ from types import SimpleNamespace
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from projections.audit.chain import leaf_input, sha256
+from projections.audit.chain import Chain, chain_hash, leaf_hash, leaf_input, sha256
 from projections.audit.checkpoints import SigningKey
 from projections.audit.leaves import LeafBlock, Rows, blocks, leaf_block, rows_of
 from projections.audit.verify import verify_log
@@ -161,3 +161,24 @@ def test_rows_keep_their_order_among_other_lines():
     assert [x for x in out if type(x) is str] == ["a", "b"]
     assert [type(x) is Rows or x for x in out] == [True, "a", True, True, "b", True, True, True]
     assert [p for x in out if type(x) is Rows for p in x.positions] == [r.position for r in records]
+
+
+def test_a_record_inserted_right_after_a_block_is_named_as_the_walk_names_it():
+    # given a stored chain that skips record 5 (an extra record whose own entry was chained on the one before it),
+    # the log's first block ending with that record
+    records = make_log(12, seed=1)
+    chain = Chain()
+    kept = []
+    for i, r in enumerate(records):
+        if i == 5:
+            leaf = leaf_hash(r)
+            kept.append((r.position, leaf.hex(), chain_hash(chain.head, leaf).hex()))
+        else:
+            leaf, head = chain.append(r)
+            kept.append((r.position, leaf.hex(), head.hex()))
+    items = [*rows_of(records[:6], size=6), *rows_of(records[6:], size=6)]
+    # when verified in blocks and one record at a time
+    fast, slow = verify_log(items, expected=kept), verify_log(reference(records), expected=kept)
+    # then both name the inserted record: the block left the head before its last record for the next row's check
+    assert fast == slow
+    assert (slow.problem, slow.first_bad_position) == ("record inserted", records[5].position)
