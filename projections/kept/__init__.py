@@ -4,7 +4,9 @@ the `Tally` of its open needs, published needs apart (`view_tallies`, each open 
 on its row); provider-overlap's cells per (state, article) place, over every open need and over
 the published ones (`view_cells`), and how many cells, overlapping cells and pairs each variant
 has; how many programmes there are and are over-disbursed or net-negative, and per day how many
-open ones end and how many in implementation fall quiet (`view_totals`). It moves in the same transaction as the
+open ones end and how many in implementation fall quiet (`view_totals`); per priority grouping,
+area and variant the area's answer item, encoded, with its ranking columns (`view_areas`); per
+programme the spans of days on which it raises n flags (`view_flagged`). It moves in the same transaction as the
 rows it comes from, by deltas (new minus stored, read before the rows are rewritten), so a batch
 rolled back moves none of it and a rebuild equals the sum of its moves. A read is served from it
 only when it has no filter and its scope is kept apart (everything, or published needs only);
