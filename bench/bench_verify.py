@@ -102,6 +102,14 @@ def wall(fn) -> float:
     return time.perf_counter() - started
 
 
+def cpu_seconds() -> float:
+    """CPU time of this process and of its children that have ended (verify's workers, once their pool shut down)."""
+    import resource
+
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def signed_every(records: list[LogRecord], hashes: list[tuple[bytes, bytes]], every: int = 1000) -> list:
     from projections.audit.checkpoints import FIRST, SigningKey
 
@@ -191,11 +199,12 @@ def store_rows(records, hashes, postgres: str | None) -> None:
 
                 return go
 
-            walk_r, paged_r, raw_t, walk_t, paged_t = [], [], [], [], []
+            walk_r, paged_r, raw_t, walk_t, paged_t, cpu = [], [], [], [], [], {"raw": [], "walk": [], "pages": []}
             for _ in range(3):
-                raw_t.append(wall(raw))
-                walk_t.append(wall(run(0)))
-                paged_t.append(wall(run(None)))
+                for name, fn, times in (("raw", raw, raw_t), ("walk", run(0), walk_t), ("pages", run(None), paged_t)):
+                    before = cpu_seconds()
+                    times.append(wall(fn))
+                    cpu[name].append(cpu_seconds() - before)
                 walk_r.append(raw_t[-1] / walk_t[-1])
                 paged_r.append(raw_t[-1] / paged_t[-1])
         finally:
@@ -206,6 +215,13 @@ def store_rows(records, hashes, postgres: str | None) -> None:
             f"({min(walk_r):.2f}-{max(walk_r):.2f}); pages on {os.cpu_count()} cores {n / paged_s:,.0f} records/s, "
             f"ratio {statistics.median(paged_r):.2f} ({min(paged_r):.2f}-{max(paged_r):.2f}); "
             f"raw sha256 {n / raw_s:,.0f} records/s (wall, median of 3)"
+        )
+        us = {name: statistics.median(t) / n * 1e6 for name, t in cpu.items()}
+        cores = os.cpu_count() or 1
+        print(
+            f"  CPU per record, this process and its workers (median of 3): raw {us['raw']:.2f} us, walk "
+            f"{us['walk']:.2f} us, pages {us['pages']:.2f} us; on {cores} idle cores the pages would take "
+            f"{us['pages'] / cores:.2f} us a record (ratio {us['raw'] * cores / us['pages']:.2f})"
         )
 
     with tempfile.TemporaryDirectory() as tmp:
