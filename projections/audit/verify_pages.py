@@ -117,10 +117,13 @@ def prove(
         gc.unfreeze()
         raise
     try:
-        futures: list[Future[ProvenPage | None]] = [
-            pool.submit(_page, lo, hi, marks[bisect_right(marks, lo) : bisect_right(marks, hi)]) for lo, hi in ranges
-        ]
-        for (_, hi), future in zip(ranges, futures, strict=True):
+        futures: list[Future[ProvenPage | None]] = []
+        try:
+            for lo, hi in ranges:
+                futures.append(pool.submit(_page, lo, hi, marks[bisect_right(marks, lo) : bisect_right(marks, hi)]))
+        except Exception:  # noqa: BLE001 - the pool broke (a worker could not open the database): pages so far
+            pass
+        for (_, hi), future in zip(ranges, futures, strict=False):  # futures may stop short
             try:
                 page = future.result()
             except Exception:  # noqa: BLE001 - a worker that failed proves nothing; the walk reads its page

@@ -253,3 +253,19 @@ def test_pages_on_workers_answer_what_the_walk_answers_on_random_logs(
         walked = verify_store(services.db, table, KEY.public_key_pem(), given, workers=0)
     # then both say the same, to the word
     assert paged == walked
+
+
+def test_workers_that_cannot_open_the_database_leave_it_to_the_walk(
+    services: Services, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # given a log whose workers are pointed at a database that is not there
+    records = make_log(40, seed=3)
+    write(services, records, stored_chain(records))
+    missing = verify_pages.Source("sqlite", f"file:{tmp_path / 'none.db'}?mode=ro", "stored_events")
+    monkeypatch.setattr(verify_pages, "source_of", lambda db, table: missing)
+    monkeypatch.setattr(verify_pages, "SPAN", 7)
+    assert verify_pages.prove(missing, verify_pages.pages(200, 2), [], 2) == ([], 0)
+    # when verified with workers, then the walk answers alone, as without them
+    table = services.ledger.recorder.events_table_name
+    paged = verify_store(services.db, table, None, workers=2)
+    assert paged == verify_store(services.db, table, None, workers=0) and paged.result.ok
