@@ -8,7 +8,7 @@ the event the same way (the class from its topic, its `__dict__` the decoded sta
 
 One difference, on purpose: a UUID (the originator id and every `uuid_hex` value) is its canonical string,
 `str(UUID(...))`, not a `UUID`. The fold only ever takes `str()` of them (`model._s` too), so it folds to the
-same documents; tests/integration/projections/test_fast_decode.py holds every event type of a generated
+same documents; tests/integration/projections/test_rebuild_fast.py holds every event type of a generated
 history to the mapper's decoding, value by value, and the folds of both to the same state.
 
 Only for the fold (rebuilds): events loaded to decide a command still go through the library.
@@ -51,7 +51,8 @@ class FastDecoder:
         self.decoders: dict[str, Callable[[Any], Any]] = {
             name: transcoding.decode for name, transcoding in mapper.transcoder.names.items()
         }
-        self.decoders["uuid_hex"] = uuid_text
+        self.uuids: dict[str, str] = {}  # the same ids come again and again (needs, funders, organisations)
+        self.decoders["uuid_hex"] = self._uuid
         self._classes: dict[str, tuple[type, int]] = {}
 
     def _class(self, topic: str) -> tuple[type, int]:
@@ -60,6 +61,16 @@ class FastDecoder:
             cls = resolve_topic(topic)
             found = self._classes[topic] = (cls, getattr(cls, "class_version", 1))
         return found
+
+    def _uuid(self, value: Any) -> str:
+        text = self.uuids.get(value) if type(value) is str else None
+        if text is None:
+            text = uuid_text(value)
+            if type(value) is str:
+                if len(self.uuids) >= 200_000:
+                    self.uuids.clear()
+                self.uuids[value] = text
+        return text
 
     def _typed(self, value: dict[str, Any]) -> Any:
         """The object hook's rule: exactly the two keys `_type_` and `_data_` make a transcoded value."""
@@ -103,9 +114,12 @@ class FastDecoder:
         return raw
 
     def event(self, topic: str, stored: bytes, originator_id: Any, originator_version: int) -> Any:
+        return self._event(topic, stored, uuid_text(originator_id), originator_version)
+
+    def _event(self, topic: str, stored: bytes, originator_id: str, originator_version: int) -> Any:
         cls, class_version = self._class(topic)
         state = self.state(stored)
-        state["originator_id"] = uuid_text(originator_id)
+        state["originator_id"] = originator_id
         state["originator_version"] = originator_version
         from_version = state.pop("class_version", 1)
         while from_version < class_version:
@@ -117,7 +131,7 @@ class FastDecoder:
 
     def rows(self, rows: Sequence[LogRow]) -> list[tuple[int, Any]]:
         """(position, event) of each row `read_log` answered."""
-        event = self.event
+        event = self._event  # the originator ids as read: their canonical strings already
         try:
             return [(row[0], event(row[3], row[4], row[1], row[2])) for row in rows]
         except orjson.JSONDecodeError:
@@ -157,6 +171,6 @@ def read_log(recorder: Any, start: int, limit: int) -> list[LogRow]:
             cursor.execute(statement, (start, limit), prepare=True)
             return cursor.fetchall()
     return [
-        (n.id, str(n.originator_id), n.originator_version, n.topic, n.state)
+        (n.id, uuid_text(n.originator_id), n.originator_version, n.topic, n.state)
         for n in recorder.select_notifications(start=start, limit=limit, inclusive_of_start=False)
     ]

@@ -3,6 +3,8 @@
 `apply(state, event)` is pure given its `State` (a dict in memory for the reference fold and
 `as_of`, a cached SQL table for the durable runner), so both paths run the same code.
 Documents are JSON-native (decimals and dates as strings) so the durable store can keep them.
+An id on an event is a UUID, or its string when a rebuild decoded it (projections/fast_decode.py): take `str()`
+of it, never its UUID attributes.
 """
 
 from __future__ import annotations
