@@ -15,7 +15,7 @@ from rich.markup import escape
 from api.cli.common import err
 from projections.audit.checkpoints import Checkpoint
 from projections.audit.verdict import PROVEN, TAMPERED, UNPROVEN, UNPROVEN_CODES, UNREADABLE, Verdict
-from projections.audit.verify import SIGNATURE_INVALID, VerifyResult
+from projections.audit.verify_result import SIGNATURE_INVALID, VerifyResult
 
 __all__ = ["TAMPERED", "UNPROVEN", "UNREADABLE", "Outcome", "report", "unreadable"]
 COLOUR = {PROVEN: "green", TAMPERED: "red", UNREADABLE: "red", UNPROVEN: "yellow"}

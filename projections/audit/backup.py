@@ -15,7 +15,8 @@ from projections.audit.chain import LogRecord
 from projections.audit.checkpoints import Checkpoint
 from projections.audit.log_format import export_lines, read_jsonl_log
 from projections.audit.records import event_name
-from projections.audit.verify import VerifyResult, verify_log
+from projections.audit.verify import verify_log
+from projections.audit.verify_result import VerifyResult
 
 Tick = Callable[[int], None]
 Watch = Callable[[Iterator[dict[str, Any]]], Iterator[dict[str, Any]]]

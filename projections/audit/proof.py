@@ -18,7 +18,7 @@ from typing import Any
 from projections.audit.backup import Tick
 from projections.audit.checkpoints import Checkpoint
 from projections.audit.verdict import PROVEN, UNPROVEN, UNPROVEN_CODES, Cadence, Verdict, judge
-from projections.audit.verify import VerifyResult
+from projections.audit.verify_result import VerifyResult
 from projections.audit.verify_store import verify_export
 
 __all__ = ["Cadence", "Proof", "Refusal", "Tail", "prove"]

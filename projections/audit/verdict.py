@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from projections.audit.checkpoints import Checkpoint
-from projections.audit.verify import HASHES_MISSING, MALFORMED, VerifyResult
+from projections.audit.verify_result import HASHES_MISSING, MALFORMED, VerifyResult
 
 PROVEN, TAMPERED, UNREADABLE, UNPROVEN = 0, 1, 2, 3
 STATUS = {PROVEN: "proven", TAMPERED: "tampered", UNREADABLE: "unreadable", UNPROVEN: "unproven"}

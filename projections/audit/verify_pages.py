@@ -33,7 +33,7 @@ from typing import Any
 
 from projections.audit.chain import GENESIS
 from projections.audit.leaves import Rows, leaf_block
-from projections.audit.verify import ProvenPage
+from projections.audit.verify_result import ProvenPage
 from projections.db import Database
 
 __all__ = ["PARALLEL_FROM", "SPAN", "Source", "pages", "prove", "source_of", "workers_for"]

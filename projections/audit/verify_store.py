@@ -34,7 +34,8 @@ from projections.audit.store import (
     read_events,
 )
 from projections.audit.verdict import distinct
-from projections.audit.verify import ProvenPage, VerifyResult, verify_log
+from projections.audit.verify import verify_log
+from projections.audit.verify_result import ProvenPage, VerifyResult
 from projections.db import Database
 
 Tick = Callable[[int], None]

@@ -9,7 +9,7 @@ import pytest
 
 from projections.audit.checkpoints import FIRST, Checkpoint, SigningKey
 from projections.audit.verdict import Cadence, Reason, distinct, judge
-from projections.audit.verify import LEAF_MISMATCH, MALFORMED, VerifyResult
+from projections.audit.verify_result import LEAF_MISMATCH, MALFORMED, VerifyResult
 
 KEY = SigningKey.generate()
 T0 = datetime(2026, 1, 1, tzinfo=UTC)

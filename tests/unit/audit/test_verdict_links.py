@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 
 from projections.audit.checkpoints import FIRST, Checkpoint, SigningKey
-from projections.audit.verify import LINK_MISSING, OUT_OF_SEQUENCE, verify_log
+from projections.audit.verify import verify_log
+from projections.audit.verify_result import LINK_MISSING, OUT_OF_SEQUENCE
 from tests.support.audit_logs import hashes, make_log, sign_every, stored_chain
 
 KEY = SigningKey.generate()

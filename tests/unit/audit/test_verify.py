@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 from projections.audit.chain import Chain, chain_hash, leaf_hash
 from projections.audit.checkpoints import SigningKey
 from projections.audit.log_format import FORMAT, read_checkpoints, read_jsonl_log, record_from_json
-from projections.audit.verify import VerifyResult, verify_log
+from projections.audit.verify import verify_log
+from projections.audit.verify_result import VerifyResult
 from tests.support.audit_logs import (
     altered,
     deleted,
