@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date, datetime
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from gettext import NullTranslations
 from http.cookies import SimpleCookie
 from io import BytesIO
@@ -28,7 +28,7 @@ from babel.core import get_global
 from babel.dates import format_date, format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_compact_decimal, format_decimal
+from babel.numbers import NumberPattern, format_compact_decimal, format_decimal, parse_pattern
 from babel.support import Translations
 
 from domain import reference
@@ -181,16 +181,48 @@ def number(value: Decimal | float | int) -> str:
     return format_decimal(value, locale=current())
 
 
+MONEY = "#,##0.00"
+
+
 def money(value: Decimal | str | None) -> str:
     """An amount with two decimals in the reader's language ("1,234.50", "1 234,50", "1.234,50"); none is —."""
     if value in (None, ""):
         return "—"
-    return format_decimal(Decimal(str(value)), format="#,##0.00", locale=current())
+    return _money(current(), str(value))
+
+
+@cache
+def number_format(language: str, pattern: str) -> tuple[Locale, NumberPattern]:
+    """The language's Locale and the pattern parsed, once: what `format_decimal` resolves on every call."""
+    return Locale.parse(language), parse_pattern(pattern)
+
+
+@lru_cache(maxsize=16384)
+def _money(language: str, text: str) -> str:
+    """`format_decimal(Decimal(text), format=MONEY, locale=language)`, which it is step for step (Babel's
+    defaults: decimals quantised, groups separated, Latin digits), with the locale and pattern resolved
+    once; and remembered, since a page shows the same few amounts again and again (a heatmap's titles)."""
+    locale, pattern = number_format(language, MONEY)
+    return pattern.apply(
+        Decimal(text), locale, decimal_quantization=True, group_separator=True, numbering_system="latn"
+    )
 
 
 def compact(value: Decimal | float | int, digits: int) -> str:
-    """Babel's short form in the reader's language ("1,5 M", "12,5 mil"); English keeps api/web/charts.py's own."""
-    return format_compact_decimal(value, format_type="short", locale=current(), fraction_digits=digits)
+    """Babel's short form in the reader's language ("1,5 M", "12,5 mil"); English keeps api/web/charts.py's own.
+    Remembered per language, digits and value as written (its type and text: 1, 1.0 and Decimal("1.00") apart),
+    as `money` is: a heatmap writes every cell's gap so on every read."""
+    key = (current(), digits, type(value), str(value))
+    text = _COMPACT.get(key)
+    if text is None:
+        text = format_compact_decimal(value, format_type="short", locale=key[0], fraction_digits=digits)
+        if len(_COMPACT) >= 16384:  # bounded: forgotten all at once, then remembered again
+            _COMPACT.clear()
+        _COMPACT[key] = text
+    return text
+
+
+_COMPACT: dict[tuple[str, int, type, str], str] = {}
 
 
 def day(value: date | str | None) -> str:
