@@ -156,7 +156,8 @@ def draw_heatmap(
             _heat_row(code, name, HEAD_H + n * CELL_H, cols, found, bounds, cell_w, currency)
             for n, (code, name) in enumerate(members)
         ]
-        mine = {k: c for k, c in found.items() if k[0] in {code for code, _ in members}}
+        codes = {code for code, _ in members}  # built once, not once per cell
+        mine = {k: c for k, c in found.items() if k[0] in codes}
         blocks.append(
             {
                 "region": region,

@@ -24,6 +24,7 @@ from domain import reference
 from domain.errors import InvalidInput
 from projections import kept, store
 from projections.db import Tx
+from projections.kept.tallies import heat_cells
 from projections.query import matches
 from projections.views import funding_gaps, priority_areas, programme_monitoring, provider_overlap
 from projections.views.common import ZERO
@@ -191,11 +192,9 @@ def kept_panels(svc: Any, tx: Tx, who: Any, today: date) -> dict[str, Any]:
     kept_now = kept.panels(tx, scope.published_only)
     total = kept_now.total
     by_article = {int(k): t for k, t in kept_now.grouped("article").items()}
-    found = {
-        (state, chapter): charts.Cell(
-            state, chapter, t.counts["needs"], t.counts["unmet"], t.sums["gap"], t.counts["gap_unknown"]
-        )
-        for (state, chapter), t in ((k.split("|"), t) for k, t in kept_now.grouped("state_chapter").items())
+    found = {  # the heatmap's cells: of their tallies only what it shows (kept.heat_cells)
+        (state, chapter): charts.Cell(state, chapter, needs, unmet, gap, unknown)
+        for (state, chapter), (needs, unmet, gap, unknown) in heat_cells(tx, scope.published_only).items()
     }
     states = reference.states()
     return {

@@ -10,8 +10,9 @@ from projections.kept.tallies import tallies
 from projections.kept.totals import kept_totals
 from projections.views.tally import Tally
 
-# What the dashboard groups by: the headline's total, the heatmap's (state, chapter) cells, the bars and priorities.
-GROUPINGS = ("total", "state_chapter", "chapter", "region", "article")
+# What the dashboard groups by: the headline's total, the bars and priorities; the heatmap's (state, chapter)
+# cells are read apart, only what they show (tallies.heat_cells).
+GROUPINGS = ("total", "chapter", "region", "article")
 
 
 @dataclass

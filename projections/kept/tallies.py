@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any
+
+import orjson
 
 from projections.db import Tx
 from projections.kept.areas import rewrite_areas, siblings
+from projections.views.common import ZERO
 from projections.views.tally import Tally
 
 TallyKey = tuple[str, str, int]  # (dimension, key, published)
@@ -78,7 +82,37 @@ def tallies(tx: Tx, dims: tuple[str, ...], published_only: bool) -> dict[tuple[s
     ).fetchall()
     out: dict[tuple[str, str], Tally] = {}
     for r in rows:
-        t = Tally.from_json(json.loads(r["doc"]))
+        t = Tally.from_json(orjson.loads(r["doc"]))
         key = (r["dim"], r["key"])
         out[key] = out[key].merge(t) if key in out else t
+    return out
+
+
+HeatCell = tuple[int, int, Decimal, int]  # open needs, unmet, Σ gap, open needs whose gap is unknown
+
+
+def heat_cells(tx: Tx, published_only: bool) -> dict[tuple[str, str], HeatCell]:
+    """The dashboard heatmap's (state, chapter) cells: of each kept `state_chapter` tally only the three
+    counts and the gap it shows, summed over both published flags unless told, as `tallies` would merge
+    them (exact decimals; a sum not kept is zero). Nothing else of the tally is built: there is one
+    per state and chapter with needs, more of them the longer the history."""
+    rows = tx.execute(
+        "SELECT key, doc FROM view_tallies WHERE dim = 'state_chapter'"
+        + (" AND published = 1" if published_only else "")
+    ).fetchall()
+    out: dict[tuple[str, str], HeatCell] = {}
+    for r in rows:
+        doc = orjson.loads(r["doc"])
+        counts, gap = doc["counts"], doc["sums"].get("gap")
+        state, chapter = str(r["key"]).split("|")
+        one = (
+            counts.get("needs", 0),
+            counts.get("unmet", 0),
+            ZERO if gap is None else Decimal(gap),
+            counts.get("gap_unknown", 0),
+        )
+        seen = out.get((state, chapter))
+        out[(state, chapter)] = (
+            one if seen is None else (seen[0] + one[0], seen[1] + one[1], seen[2] + one[2], seen[3] + one[3])
+        )
     return out
