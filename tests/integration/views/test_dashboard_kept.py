@@ -8,15 +8,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from hypothesis import HealthCheck, Phase, example, given, settings
-
 from api.http.auth import Principal
 from api.root.services import Services
 from api.web import dashboard, timeline
 from api.web.dashboard import Filters
 from projections.query import FoldedRows
-from tests.support.histories import RICH, TODAY, Player, histories
-from tests.support.stores import wipe
+from tests.support.histories import TODAY
+from tests.support.kept_properties import over_histories, play_in_small_batches
 
 READERS = (
     Principal("coordinator", "coordinator"),
@@ -57,20 +55,10 @@ def test_the_demos_dashboard_from_kept_data_equals_the_fold(demo: Services) -> N
     assert page["attention"]["flagged_count"] > len(page["attention"]["flagged"]) > 0  # something to compare
 
 
-@settings(
-    max_examples=20,
-    phases=[Phase.explicit, Phase.reuse, Phase.generate],  # no shrinking: a failure is printed whole
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-@given(steps=histories)
-@example(steps=RICH)
+@over_histories(20)
 def test_the_kept_dashboard_equals_the_fold_live_and_after_a_rebuild(services: Services, steps: Any) -> None:
     # Given a random history, applied by the runner a few events a batch
-    wipe(services)
-    Player(services.ledger).play(steps)
-    services.runner.batch_size = 3
-    services.runner.catch_up()
+    play_in_small_batches(services, steps)
     # Then the dashboard from kept data equals the one folded from the log
     assert_kept_equals_folded(services)
     # And so it does once every view is rebuilt from position 0

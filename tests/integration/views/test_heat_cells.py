@@ -6,13 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from hypothesis import HealthCheck, Phase, example, given, settings
-
 from api.root.services import Services
 from projections import kept
 from projections.kept.tallies import heat_cells
-from tests.support.histories import RICH, Player, histories
-from tests.support.stores import wipe
+from tests.support.kept_properties import over_histories, play_in_small_batches
 
 
 def assert_narrow_equals_whole(svc: Services) -> None:
@@ -35,17 +32,7 @@ def test_the_demos_heat_cells(demo: Services) -> None:
         assert heat_cells(tx, False) and heat_cells(tx, True) != heat_cells(tx, False)  # something to compare
 
 
-@settings(
-    max_examples=15,
-    phases=[Phase.explicit, Phase.reuse, Phase.generate],
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-@given(steps=histories)
-@example(steps=RICH)
+@over_histories(15)
 def test_heat_cells_equal_the_merged_tallies(services: Services, steps: Any) -> None:
-    wipe(services)
-    Player(services.ledger).play(steps)
-    services.runner.batch_size = 3
-    services.runner.catch_up()
+    play_in_small_batches(services, steps)
     assert_narrow_equals_whole(services)

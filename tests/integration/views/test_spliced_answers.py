@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 from fastapi.responses import JSONResponse
-from hypothesis import HealthCheck, Phase, example, given, settings
 
 from api.http.auth import Principal
 from api.root.services import Services
@@ -22,8 +21,8 @@ from projections.db import Tx
 from projections.kept.flagged import flag_days, spans
 from projections.query import DurableRows, FoldedRows, Scope
 from projections.views import priority_areas, programme_monitoring, provider_overlap
-from tests.support.histories import RICH, TODAY, Player, histories
-from tests.support.stores import wipe
+from tests.support.histories import TODAY
+from tests.support.kept_properties import over_histories, play_in_small_batches
 
 READERS = (
     Principal("coordinator", "coordinator"),
@@ -178,20 +177,10 @@ def test_the_demo_answers_the_same_bytes_over_http(demo: Services) -> None:
             )
 
 
-@settings(
-    max_examples=15,
-    phases=[Phase.explicit, Phase.reuse, Phase.generate],
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-@given(steps=histories)
-@example(steps=RICH)
+@over_histories(15)
 def test_random_histories_answer_the_same_bytes_live_and_rebuilt(services: Services, steps: Any) -> None:
     # Given a random history, applied by the runner a few events a batch
-    wipe(services)
-    Player(services.ledger).play(steps)
-    services.runner.batch_size = 3
-    services.runner.catch_up()
+    play_in_small_batches(services, steps)
     # Then the spliced answers are the decoded ones, and the kept flagged spans pick what the SQL picked
     assert_spliced_equals_decoded(services, limits=(1, 2, 100))
     # And so after a rebuild from position 0
