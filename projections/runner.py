@@ -50,7 +50,7 @@ class _TrackedState(model.MemoryState):
         self.changed: set[tuple[str, str]] = set()
 
     def put(self, kind: str, key: str, doc: dict[str, Any]) -> None:
-        self.docs.setdefault(kind, {})[key] = doc
+        super().put(kind, key, doc)
         self.changed.add((kind, key))
 
 
