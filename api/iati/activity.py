@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
-from dataclasses import replace
 from datetime import date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 from itertools import chain
@@ -25,6 +24,7 @@ from .model import (
     Transaction,
     alpha2_by_alpha3,
     alpha3_by_alpha2,
+    book_of,
     currency_codes,
 )
 
@@ -43,7 +43,7 @@ class _Reject(Exception):
 
 def read_activity(element: etree._Element, index: int) -> Activity | Skipped:
     """Read one <iati-activity> element; never raises for bad content."""
-    identifier = _text(element.find("iati-identifier")) or None
+    identifier = all_text(element.find("iati-identifier")) or None
     try:
         return _activity(element, identifier)
     except _Reject as reject:
@@ -218,7 +218,7 @@ def _transactions(
 ) -> tuple[list[Transaction], list[str]]:
     """The transactions read, with their ids; and the type codes of malformed ones of types the ledger does not
     record, left out (noted). A malformed transaction of a recorded type rejects the activity."""
-    read: list[Transaction] = []
+    read: list[_Money] = []
     unread: list[str] = []
     mapped: Counter[str] = Counter()
     for position, element in enumerate(activity.iterfind("transaction"), start=1):
@@ -240,36 +240,46 @@ def _transactions(
     return _identified(identifier, read), unread
 
 
-def _identified(identifier: str, read: list[Transaction]) -> list[Transaction]:
+# What `_transaction` read of one transaction: type code, amount, currency, value date, provider ref, @ref.
+_Money = tuple[str, Decimal, str, date, str | None, str | None]
+
+
+def _identified(identifier: str, read: list[_Money]) -> list[Transaction]:
     """Each transaction with its id in its book: the publisher's ref when no other transaction of the book carries
     it, else a key derived from (type, ref, date, value, currency, ordinal); a transaction without a ref gets the
     key derived from the same less the ref (unchanged since the first release, so ledgers keep their ids)."""
-    shared = Counter((t.book, t.given_ref) for t in read if t.book is not None and t.given_ref is not None)
+    books = [book_of(money[0], money[1]) for money in read]
+    shared: Counter[tuple[str | None, str]] = Counter(
+        (book, m[5]) for m, book in zip(read, books, strict=True) if book is not None and m[5] is not None
+    )
     ordinals: Counter[tuple[str, ...]] = Counter()
     identified: list[Transaction] = []
-    for t in read:
+    for (type_code, amount, currency, value_date, provider_ref, given_ref), book in zip(read, books, strict=True):
         aliases: tuple[str, ...] = ()
-        key = (identifier, t.type_code, t.value_date.isoformat(), _plain(t.amount), t.currency)
-        if t.given_ref is None:
-            ref = _derived_ref(key, ordinals)
-        elif t.book is None or shared[(t.book, t.given_ref)] == 1:
-            ref = t.given_ref
-            if t.book is not None:
-                aliases = (_derived_ref((*key, t.given_ref), Counter()),)
+        if given_ref is not None and book is None:
+            ref = given_ref  # a type the ledger does not record: no key derived
         else:
-            ref, aliases = _derived_ref((*key, t.given_ref), ordinals), (t.given_ref,)
-        identified.append(replace(t, ref=ref, aliases=aliases))
+            key = (identifier, type_code, value_date.isoformat(), _plain(amount), currency)
+            if given_ref is None:
+                ref = _derived_ref(key, ordinals)
+            elif shared[(book, given_ref)] == 1:
+                ref, aliases = given_ref, (_derived_ref((*key, given_ref), Counter()),)
+            else:
+                ref, aliases = _derived_ref((*key, given_ref), ordinals), (given_ref,)
+        identified.append(
+            Transaction(ref, type_code, amount, currency, value_date, provider_ref, None, given_ref, aliases)
+        )
     return identified
 
 
 def _transaction(
     element: etree._Element, type_code: str | None, where: str, default_currency: str | None, notes: list[str]
-) -> Transaction:
-    """The transaction with an empty ref: the caller assigns ids, which depend on siblings."""
+) -> _Money:
+    """What the transaction says; the caller assigns ids, which depend on siblings."""
     if type_code is None:
         raise _Reject(f"missing-transaction-type: {where} has no transaction-type code")
     value = element.find("value")
-    text = _text(value)
+    text = all_text(value)
     if not text:
         raise _Reject(f"bad-amount: {where} has no value")
     if not _DECIMAL.fullmatch(text):
@@ -283,15 +293,11 @@ def _transaction(
     currency = attr(value, "currency") or default_currency
     if currency is None:
         raise _Reject(f"missing-currency: {where} has no currency and no default-currency")
-    return Transaction(
-        ref="",
-        type_code=type_code,
-        amount=amount,
-        currency=_currency(currency, f"{where} value"),
-        value_date=_value_date(element, value, where),
-        provider_ref=attr(element.find("provider-org"), "ref"),
-        given_ref=attr(element, "ref"),
-    )
+    code = currency.strip().upper()
+    if code not in currency_codes():
+        raise _Reject(f"unknown-currency: {where} value currency {currency!r}")
+    value_date = _value_date(element, value, where)
+    return type_code, amount, code, value_date, attr(element.find("provider-org"), "ref"), attr(element, "ref")
 
 
 def _value_date(element: etree._Element, value: etree._Element | None, where: str) -> date:
@@ -333,17 +339,23 @@ def attr(element: etree._Element | None, name: str) -> str | None:
     """An attribute's stripped value; absent, empty and missing element all read as None."""
     if element is None:
         return None
-    return (element.get(name) or "").strip() or None
+    value = element.get(name)
+    return (value.strip() or None) if value else None
 
 
-def _text(element: etree._Element | None) -> str:
-    return "".join(element.itertext()).strip() if element is not None else ""
+def all_text(element: etree._Element | None) -> str:
+    """All the text in the element, stripped; "" for a missing one."""
+    if element is None:
+        return ""
+    if not len(element):  # no child: its own text is all of it (itertext's join, without the iterator)
+        return (element.text or "").strip()
+    return "".join(element.itertext()).strip()
 
 
 def _narrative(element: etree._Element | None) -> str:
     if element is None:
         return ""
-    narratives = [(n, text) for n in element.iterfind("narrative") if (text := _text(n))]
+    narratives = [(n, text) for n in element.iterfind("narrative") if (text := all_text(n))]
     english = [text for n, text in narratives if _language(n).startswith("en")]
     return english[0] if english else (narratives[0][1] if narratives else "")
 
@@ -362,7 +374,8 @@ def _date(raw: str | None, where: str) -> date:
     match = _DATE.fullmatch((raw or "").strip())
     try:
         if match:
-            return date(*(int(part) for part in match.groups()))
+            year, month, day = match.groups()
+            return date(int(year), int(month), int(day))
     except ValueError:
         pass
     raise _Reject(f"bad-date: {where} {raw!r}" if raw else f"bad-date: {where} is missing")

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from types import MappingProxyType
 
@@ -61,15 +61,21 @@ class Transaction:
     given_ref: str | None = field(default=None, compare=False)
     aliases: tuple[str, ...] = field(default=(), compare=False)
 
-    @property
+    @cached_property
     def book(self) -> str | None:
-        """The ledger's book the transaction goes to, or None when the ledger does not record it."""
-        kind = TRANSACTION_KINDS.get(self.type_code)
-        if kind is None or self.amount == 0 or (kind == "pledge" and self.amount < 0):
-            return None
-        if self.amount < 0:
-            return CORRECTIONS
-        return DISBURSEMENTS if kind == "disbursement" else COMMITMENTS
+        """The ledger's book the transaction goes to, or None when the ledger does not record it (worked out once
+        per transaction: the importer asks it several times)."""
+        return book_of(self.type_code, self.amount)
+
+
+def book_of(type_code: str, amount: Decimal) -> str | None:
+    """`Transaction.book` of a transaction of this type and amount."""
+    kind = TRANSACTION_KINDS.get(type_code)
+    if kind is None or amount == 0 or (kind == "pledge" and amount < 0):
+        return None
+    if amount < 0:
+        return CORRECTIONS
+    return DISBURSEMENTS if kind == "disbursement" else COMMITMENTS
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from typing import BinaryIO
 
 from lxml import etree
 
-from .activity import attr, read_activity
+from .activity import all_text, attr, read_activity
 from .model import Activity, IatiFileError, Skipped
 
 Source = str | os.PathLike[str] | bytes | BinaryIO
@@ -76,8 +76,7 @@ def survey(source: str | os.PathLike[str] | bytes) -> Survey:
     found = Survey()
     for element in _activity_elements(source):
         found.activities += 1
-        named = element.find("iati-identifier")
-        if named is not None and (identifier := "".join(named.itertext()).strip()):
+        if identifier := all_text(element.find("iati-identifier")):
             found.identifiers.add(identifier)
         for org in chain(element.iterfind("reporting-org"), element.iterfind("participating-org")):
             if ref := attr(org, "ref"):
