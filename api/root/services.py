@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -58,6 +61,7 @@ class Services:
         self.runner = Runner(self.ledger, self.db, [self.views, self.audit], batch_size=settings.runner_batch_size)
         self.ledger.listeners.append(self.runner.wake.set)
         self.durable = DurableRows(self.db)
+        self.folds = FoldCache(settings.as_of_cache)
         # keys held per process, forgotten when their events say so (revoked anywhere: refused within a second)
         self.keys = KeyCache(self.db, self.events_table, getattr(self.ledger.recorder, "channel_name", None))
         self.ledger.commits.observers.append(self.keys.saved)
@@ -67,12 +71,72 @@ class Services:
             return audit.position_at(tx, moment)
 
     def rows(self, as_of: int | None = None) -> Any:
-        """The durable rows, or the log folded up to a past position."""
+        """The durable rows, or the log folded up to a past position (kept for the next read of it: `FoldCache`).
+
+        A position past the head folds what there is, as the head: the same rows now, and a past that no later write
+        changes (ids commit in order, so no event below the head is still to come). A fold is kept under its position
+        and the seal of the last event up to it (written with the event): should the log ever not be the one folded
+        (a store wiped and written again, as tests do), the key is not the same and the fold is not reused."""
         if as_of is None:
             return self.durable
-        return FoldedRows.of(self.ledger, as_of, self.currency, db=self.db)
+        position = min(as_of, self.ledger.recorder.max_notification_id() or 0)
+        with self.db.transaction(commit=False) as tx:
+            sealed = tx.execute(
+                "SELECT position, seal FROM event_seals WHERE position <= ? ORDER BY position DESC LIMIT 1",
+                (position,),
+            ).fetchone()
+        key = (position, None if sealed is None else (sealed["position"], sealed["seal"]))
+        return self.folds.get(key, lambda: FoldedRows.of(self.ledger, position, self.currency, db=self.db))
 
     def close(self) -> None:
         self.keys.stop()
         self.runner.stop()
         self.ledger.close()
+
+
+class FoldCache:
+    """The last `size` folded positions, for `as_of` reads: the log's past never changes, so a fold can be reused.
+
+    At most one fold at a time in the process (a fold holds the whole state: two at once double the peak), and
+    two requests for the same position fold it once (the second waits for the first and takes its rows). The
+    rows are shared between requests: `FoldedRows` is read-only once built. `size` 0 keeps nothing.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.kept: OrderedDict[Any, Any] = OrderedDict()  # (position, seal) -> rows, the least recently read first
+        self.lock = threading.Lock()  # guards `kept` and `waits`
+        self.waits: dict[Any, threading.Lock] = {}  # one per position being folded
+        self.folding = threading.Lock()  # one fold at a time
+
+    def get(self, position: Any, fold: Callable[[], Any]) -> Any:
+        if self.size <= 0:
+            with self.folding:
+                return fold()
+        with self.lock:
+            found = self._found(position)
+            if found is not None:
+                return found
+            wait = self.waits.setdefault(position, threading.Lock())
+        with wait:
+            with self.lock:
+                found = self._found(position)
+            if found is not None:
+                return found
+            try:
+                with self.folding:
+                    folded = fold()
+                with self.lock:
+                    self.kept[position] = folded
+                    while len(self.kept) > self.size:
+                        self.kept.popitem(last=False)
+            finally:
+                with self.lock:
+                    self.waits.pop(position, None)
+        return folded
+
+    def _found(self, position: Any) -> Any:
+        found = self.kept.get(position)
+        if found is not None:
+            self.kept.move_to_end(position)
+        return found
