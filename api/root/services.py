@@ -97,7 +97,9 @@ class Services:
 class FoldCache:
     """The last `size` folded positions, for `as_of` reads: the log's past never changes, so a fold can be reused.
 
-    At most one fold at a time in the process (a fold holds the whole state: two at once double the peak), and
+    At most one fold at a time in the process (a fold holds the whole state: two at once double the peak), the
+    least recently read position let go before a fold when `size` are kept (the kept and the one folding: at
+    most `size` states), and
     two requests for the same position fold it once (the second waits for the first and takes its rows). The
     rows are shared between requests: `FoldedRows` is read-only once built. `size` 0 keeps nothing.
     """
@@ -125,6 +127,9 @@ class FoldCache:
                 return found
             try:
                 with self.folding:
+                    with self.lock:  # room first: a fold and the kept ones are never more than `size` states
+                        while len(self.kept) >= self.size:
+                            self.kept.popitem(last=False)
                     folded = fold()
                 with self.lock:
                     self.kept[position] = folded

@@ -47,6 +47,8 @@ class Folds:
         self.most = 0
         self.delay = delay
         self.lock = threading.Lock()
+        self.cache: FoldCache | None = None  # when set: how many positions it kept as each fold began
+        self.kept_then: list[int] = []
 
 
 @pytest.fixture
@@ -59,6 +61,8 @@ def folds(monkeypatch: pytest.MonkeyPatch) -> Folds:
             seen.positions.append(position)
             seen.running += 1
             seen.most = max(seen.most, seen.running)
+            if seen.cache is not None:
+                seen.kept_then.append(len(seen.cache.kept))
         try:
             time.sleep(seen.delay)
             return original(ledger, position, *args, **kwargs)
@@ -174,14 +178,17 @@ def test_the_cache_holds_at_most_its_size_the_least_recently_read_going_first(
     demo: Services, http: httpx.Client, folds: Folds
 ) -> None:
     assert demo.settings.as_of_cache == 2
+    folds.cache = demo.folds
     a, b, c = 400, 600, 800
     for position in (a, b, a, c):  # c drops b, the least recently read
         read(http, position)
     assert folds.positions == [a, b, c]
     assert [position for position, _ in demo.folds.kept] == [a, c]
+    assert folds.kept_then == [0, 1, 1]  # b let go before c was folded: two states at most
     read(http, a)
     read(http, b)
     assert folds.positions == [a, b, c, b]
+    assert folds.kept_then == [0, 1, 1, 1]
     assert len(demo.folds.kept) == 2
 
 
