@@ -340,16 +340,29 @@ class _Importer:
             report.updated += 1
         else:
             report.unchanged += 1
-        report.transactions["imported"].update(plan.count("pledge", "commitment", "disbursement"))
-        report.transactions["corrected"].update(plan.count("correction"))
-        report.transactions["revised"].update(plan.count("revise"))
-        report.transactions["unchanged"].update(plan.unchanged)
-        report.transactions["ignored"].update(plan.ignored)
-        report.transactions["ignored"].update(a.unread)
-        report.needs_linked += plan.count("link")["link"]
-        report.needs_unlinked += plan.count("unlink")["unlink"]
+        counted = report.transactions
+        for kind, code, _ in plan.steps:  # as Plan.count would, in one pass over the steps
+            if (group := _TRANSACTION_GROUP.get(kind)) is not None:
+                counted[group][code or kind] += 1
+            elif kind == "link":
+                report.needs_linked += 1
+            elif kind == "unlink":
+                report.needs_unlinked += 1
+        counted["unchanged"].update(plan.unchanged)
+        counted["ignored"].update(plan.ignored)
+        counted["ignored"].update(a.unread)
         for note in [*a.notes, *out.notes, *plan.notes]:
             report.notes.append({"iati_identifier": a.iati_identifier, "index": index, "note": note})
+
+
+# The report's transaction counts each kind of step goes to.
+_TRANSACTION_GROUP = {
+    "pledge": "imported",
+    "commitment": "imported",
+    "disbursement": "imported",
+    "correction": "corrected",
+    "revise": "revised",
+}
 
 
 @dataclass
