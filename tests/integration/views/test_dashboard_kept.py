@@ -31,6 +31,7 @@ def kept_and_folded(svc: Services, who: Principal, today: date) -> tuple[dict[st
     folded, streams = dashboard.folded_panels(svc, fold, who, Filters(), today)
     with svc.db.transaction(commit=False) as tx:
         kept = dashboard.kept_panels(svc, tx, who, today)
+        kept.pop("heat_html")  # the heatmap as the page renders it: tests/integration/web/test_heatmap_cached.py
         kept["events"] = timeline.recent(tx, 10, None, dashboard.kept_streams(tx, who))
         folded["events"] = timeline.recent(tx, 10, None, streams)
     return kept, folded
