@@ -87,43 +87,77 @@ def survey(source: str | os.PathLike[str] | bytes) -> Survey:
 # --- the file ----------------------------------------------------------------------------------
 
 
+_OPTIONS = {
+    "resolve_entities": False,  # never expanded, never fetched; and a file declaring any is refused (_check_root)
+    "load_dtd": False,
+    "no_network": True,
+    "remove_comments": True,
+    "remove_pis": True,
+}
+
+
 def _activity_elements(source: Source) -> Iterator[etree._Element]:
-    """Yield each complete <iati-activity>, then free it before reading on. The file is fed to a pull parser a
-    chunk at a time and the events parsed before a syntax error are drained before the error is raised, so the
-    activities before a break come out whatever lxml's own buffering (lxml 6 reports the error first).
+    """Yield each complete <iati-activity> child of the root, then free it (and any other child before it) before
+    reading on. The root is checked first (`_root_checked`); the file is then fed to a pull parser a chunk at a
+    time that reports the ends of <iati-activity> elements only (so no Python object is made for the others), and
+    the events parsed before a syntax error are drained before the error is raised, so the activities before a
+    break come out whatever lxml's own buffering (lxml 6 reports the error first).
     """
-    parser = etree.XMLPullParser(
-        events=("start", "end"),
-        resolve_entities=False,  # never expanded, never fetched; and a file declaring any is refused (_check_root)
-        load_dtd=False,
-        no_network=True,
-        remove_comments=True,
-        remove_pis=True,
-    )
-    state: dict[str, etree._Element] = {}
+    parser = etree.XMLPullParser(events=("end",), tag="iati-activity", **_OPTIONS)
+    found: dict[str, etree._Element] = {}
     with ExitStack() as stack:
         stream = _open(source, stack)
+        head = _root_checked(stream)
         try:
-            while chunk := stream.read(_CHUNK):
+            for chunk in chain(head, iter(lambda: stream.read(_CHUNK), b"")):
                 parser.feed(chunk)
-                yield from _finished_activities(parser, state)
+                yield from _finished_activities(parser, found)
             parser.close()
         except etree.XMLSyntaxError as error:
-            yield from _finished_activities(parser, state)
-            raise _syntax_error(error, started="root" in state) from error
-        yield from _finished_activities(parser, state)
+            yield from _finished_activities(parser, found)
+            raise _syntax_error(error, started=True) from error
+        yield from _finished_activities(parser, found)
 
 
-def _finished_activities(parser: etree.XMLPullParser, state: dict[str, etree._Element]) -> Iterator[etree._Element]:
-    for event, element in parser.read_events():
-        root = state.get("root")
+def _root_checked(stream: BinaryIO) -> list[bytes]:
+    """Read the file until its root element starts and check it (`_check_root`), before any activity is read;
+    answers the chunks read, which the activities' parser is fed first. A syntax error before the root starts is
+    the file's error; one after it is left to the activities' parser, which yields the activities before it.
+    """
+    parser = etree.XMLPullParser(events=("start",), **_OPTIONS)
+    head: list[bytes] = []
+    try:
+        while chunk := stream.read(_CHUNK):
+            head.append(chunk)
+            parser.feed(chunk)
+            if _root_started(parser):
+                return head
+        parser.close()
+    except etree.XMLSyntaxError as error:
+        if _root_started(parser):
+            return head
+        raise _syntax_error(error, started=False) from error
+    if not _root_started(parser):  # close() found an element: libxml2 reported no start before the end
+        raise IatiFileError("iati-empty", "the file contains no XML element (empty or not XML)")
+    return head
+
+
+def _root_started(parser: etree.XMLPullParser) -> bool:
+    """Whether the root element's start has been read; if so it is checked (`_check_root` raises)."""
+    for _, element in parser.read_events():
+        _check_root(element)
+        return True
+    return False
+
+
+def _finished_activities(parser: etree.XMLPullParser, found: dict[str, etree._Element]) -> Iterator[etree._Element]:
+    for _, element in parser.read_events():
+        root = found.get("root")
         if root is None:
-            state["root"] = element
-            _check_root(element)
-        elif event == "end" and element.getparent() is root:
-            if element.tag == "iati-activity":
-                yield element
-            # Free the finished child and anything before it: memory stays one activity.
+            root = found["root"] = element.getroottree().getroot()
+        if element.getparent() is root:
+            yield element
+            # Free the finished activity and anything before it: memory stays one activity.
             element.clear(keep_tail=False)
             while element.getprevious() is not None:
                 del root[0]
