@@ -8,7 +8,7 @@ of time(small) / time(large), with the spread. `--profile` prints cProfile's top
 
     python -m bench.dashboard postgresql://.../small postgresql://.../large [--rounds 3] [--renders 5] [--profile]
 
-Both ways are timed in the same run, alternating: the heatmap drawn and rendered per request (dashboard.HEATMAPS
+Both ways are timed in the same run, alternating: the heatmap drawn and rendered per request (heatmaps.HEATMAPS
 off: the path before it was kept) and kept per log prefix, language and scope.
 """
 
@@ -28,7 +28,7 @@ from api.http.app import create_app
 from api.http.auth import Principal
 from api.root.services import Services
 from api.root.settings import Settings
-from api.web import dashboard, i18n, pages
+from api.web import heatmaps, i18n, pages
 from domain import context
 
 READERS = ("anonymous en", "anonymous fr", "coordinator")
@@ -74,7 +74,7 @@ def main() -> None:
     try:
         pages: dict[str, bytes] = {}
         for kept in modes.values():  # warm: templates, catalogues, the heatmaps; the page is the same both ways
-            dashboard.HEATMAPS.enabled = kept
+            heatmaps.HEATMAPS.enabled = kept
             for which, (_, c, headers) in opened.items():
                 for who in READERS:
                     body = c.get("/", headers=headers[who]).content
@@ -83,7 +83,7 @@ def main() -> None:
         times: dict[str, list[float]] = {f"{m} {w} {r}": [] for m in modes for w in opened for r in READERS}
         for _ in range(args.rounds):  # the modes alternate within a round: the machine is shared
             for mode, kept in modes.items():
-                dashboard.HEATMAPS.enabled = kept
+                heatmaps.HEATMAPS.enabled = kept
                 for which, (_, c, headers) in opened.items():
                     for who in READERS:
                         times[f"{mode} {which} {who}"].append(render(c, headers[who], args.renders)[0])
@@ -99,7 +99,7 @@ def main() -> None:
                 )
         if args.profile:
             for mode, kept in modes.items():
-                dashboard.HEATMAPS.enabled = kept
+                heatmaps.HEATMAPS.enabled = kept
                 profile(opened["large"][0], mode)
     finally:
         for svc, c, _ in opened.values():

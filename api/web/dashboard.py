@@ -8,28 +8,23 @@ only parses the request and renders.
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 from urllib.parse import urlencode
-from weakref import WeakKeyDictionary
-
-from markupsafe import Markup
 
 from api.http.auth import KEYED, READERS_ALL
 from api.http.deps import read_day
 from api.http.visibility import EVERY_NEED, programme_rows, visible_needs
-from api.web import charts, i18n, timeline
+from api.web import charts, timeline
 from api.web import filters as web_filters
 from api.web.filters import Wrong, checked
-from api.web.render import templates
+from api.web.heatmaps import HEATMAPS
 from domain import reference
 from domain.errors import InvalidInput
 from projections import kept, store
 from projections.db import Tx
-from projections.kept.tallies import heat_cells
 from projections.query import matches
 from projections.views import funding_gaps, priority_areas, programme_monitoring, provider_overlap
 from projections.views.common import ZERO
@@ -223,66 +218,6 @@ def kept_panels(svc: Any, tx: Tx, who: Any, today: date) -> dict[str, Any]:
         "priorities": priority_areas.answer(by_article, currency, "article")["items"][:PRIORITY_ROWS],
         "attention": kept_attention(tx, currency, today) if who.role in KEYED else None,
     }
-
-
-def kept_heatmap(tx: Tx, currency: str, published_only: bool) -> dict[str, Any]:
-    """The whole ledger's heatmap: of the kept tallies only what it shows (kept.heat_cells)."""
-    found = {
-        (state, chapter): charts.Cell(state, chapter, needs, unmet, gap, unknown)
-        for (state, chapter), (needs, unmet, gap, unknown) in heat_cells(tx, published_only).items()
-    }
-    return charts.draw_heatmap(found, charts.columns(reference.CHAPTERS, False, []), False, currency)
-
-
-class Heatmaps:
-    """The whole ledger's heatmap drawn and rendered once per log prefix the views fold, not once per request.
-
-    At a million events every State has published needs: 600 cells, most of the anonymous page's time. An entry
-    is kept per language and scope (published needs only, or all) of one ledger, under the position of the
-    views that keep the tallies and the audit chain's hash at that position (it names the whole prefix: a log
-    emptied and written anew reaches the same position with other events), both read in the reading
-    transaction before the tallies: what it holds is never older than that prefix, a batch the runner applies
-    moves it, so the next page draws the heatmap anew, and the entries of an older one are dropped (at most
-    one per language and scope are held). While the chain has no link at the views' position yet, the page
-    draws its own. The HTML is what templates/charts.html's `heat` renders, byte for byte; `enabled` off draws
-    both per request."""
-
-    def __init__(self) -> None:
-        self.enabled = True
-        self._lock = threading.Lock()
-        self._ledgers: WeakKeyDictionary[Any, tuple[Any, dict[tuple[bool, str], Any]]] = WeakKeyDictionary()
-
-    def drawn(self, svc: Any, tx: Tx, published_only: bool) -> tuple[dict[str, Any], Markup | None]:
-        at = self.enabled and self.prefix(svc, tx)
-        if not at:
-            return kept_heatmap(tx, svc.currency, published_only), None
-        key = (published_only, i18n.current())
-        with self._lock:
-            held, entries = self._ledgers.get(svc.db, (None, {}))
-            if held == at and key in entries:
-                return entries[key]  # type: ignore[no-any-return]
-        heatmap = kept_heatmap(tx, svc.currency, published_only)
-        what = Markup(i18n.gettext("unmet needs by state and chapter, coloured by funding gap"))  # as the page's _()
-        drawn = heatmap, templates.env.get_template("charts.html").module.heat(heatmap, what)  # type: ignore[attr-defined]
-        with self._lock:
-            held, entries = self._ledgers.get(svc.db, (None, {}))
-            self._ledgers[svc.db] = (at, {**(entries if held == at else {}), key: drawn})
-        return drawn
-
-    @staticmethod
-    def prefix(svc: Any, tx: Tx) -> tuple[int, str] | None:
-        """The views' position and the audit chain's hash there, or None while the chain has no link there."""
-        views = f"SELECT MAX(notification_id) FROM {svc.db.tracking_table} WHERE application_name = ?"
-        position = tx.scalar(views, (store.VIEWS,))
-        chain = tx.scalar("SELECT chain_hash FROM audit_log WHERE position = ?", (position,))
-        return None if chain is None else (position, chain)
-
-    def held(self, svc: Any) -> int:
-        """How many entries are held for this ledger (at most one per language and scope)."""
-        return len(self._ledgers.get(svc.db, (None, {}))[1])
-
-
-HEATMAPS = Heatmaps()
 
 
 def funding_panels(by_chapter: dict[str, Any], by_region: dict[str, Any]) -> dict[str, Any]:

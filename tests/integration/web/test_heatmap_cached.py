@@ -1,7 +1,7 @@
-"""The whole ledger's heatmap kept drawn and rendered per position of the views (api/web/dashboard.py,
-`Heatmaps`): the dashboard is byte for byte the page drawn per request, for every reader, language and filter;
-an append shows on the next page once the runner applied it; at most one entry per language and scope is
-held. On the demo, both stores."""
+"""The whole ledger's heatmap kept drawn and rendered per log prefix of the views (api/web/heatmaps.py): the
+dashboard is byte for byte the page drawn per request, for every reader, language and filter; an append shows
+on the next page once the runner applied it, and a log written anew to the same position shows its own; at most
+one entry per language and scope is held. On the demo, both stores."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from api.http.app import create_app
 from api.http.auth import Principal
 from api.root.services import Services
 from api.web import dashboard
-from api.web.dashboard import HEATMAPS
+from api.web.heatmaps import HEATMAPS
 from domain.needs import money, source
 from tests.support.stores import wipe
 
