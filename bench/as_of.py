@@ -24,6 +24,7 @@ import psycopg
 
 from bench.common import wait_listening
 from bench.scaling import rss_kb
+from projections import fast_decode
 
 
 def position_of(url: str, past_snapshot: int = 500) -> int:
@@ -68,7 +69,7 @@ def one_round(svc: Any, position: int, out: dict[str, list[float]]) -> None:
     start = int(row["position"])
     old = timed("decode old (json)", lambda: [(k, i, json.loads(d)) for k, i, d in json.loads(text)])
     new = timed("decode new (orjson)", lambda: snapshots.decode_entries(text))
-    with query._collector_paused():
+    with fast_decode.collector_paused():
         timed("decode new (orjson, collector off)", lambda: snapshots.decode_entries(text))
     assert old == new
     del old
@@ -85,7 +86,7 @@ def one_round(svc: Any, position: int, out: dict[str, list[float]]) -> None:
     assert state_old.docs == state.docs
     del state_old
     derived = timed("derive rows (collector on)", lambda: rows.derive(state, {model.EVERYTHING}, svc.currency))
-    with query._collector_paused():
+    with fast_decode.collector_paused():
         timed("derive rows (collector off)", lambda: rows.derive(state, {model.EVERYTHING}, svc.currency))
     folded = query.FoldedRows(state, svc.currency)
     assert (folded._needs, folded._programmes) == derived

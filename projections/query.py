@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
-from uuid import UUID
-
-from eventsourcing.persistence import StoredEvent
 
 from projections import fast_decode, kept, model, rows, store
 from projections.db import Database, Tx
-from projections.store.snapshots import long_digits
 from projections.views import programme_monitoring, provider_overlap
 from projections.views.common import sort_key
 from projections.views.tally import Tally, tally
@@ -170,7 +164,7 @@ class FoldedRows:
         cls, ledger: Any, position: int, reporting_currency: str, batch: int = 5000, db: Database | None = None
     ) -> FoldedRows:
         """Fold up to `position`; from the nearest snapshot at or before it when `db` has one."""
-        with _collector_paused():
+        with fast_decode.collector_paused():
             return cls._of(ledger, position, reporting_currency, batch, db)
 
     @classmethod
@@ -248,20 +242,6 @@ class FoldedRows:
         return sorted(self.state.all(model.RATES), key=lambda d: d["currency"])
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """No cyclic garbage collection during a fold (as for a rebuild, projections/runner.py): it makes long-lived
-    objects only (the documents, the rows), and the collector's passes over ever more of them cost more than the
-    fold itself (two thirds of decoding a snapshot at 200,000 events). On again after, if it was on before."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def _events(ledger: Any, start: int, position: int, batch: int) -> Iterator[tuple[int, Any]]:
     """(position, event) of the stored events after `start` up to `position`, decoded as the library's mapper does:
     with the rebuild's orjson decoder (`fast_decode`, held equal to the mapper) where it applies."""
@@ -285,13 +265,5 @@ def _events(ledger: Any, start: int, position: int, batch: int) -> Iterator[tupl
         ]
         if not found:
             return
-        if any(long_digits(row[4]) for row in found):  # orjson would read a long integer as a float
-            yield from (
-                (row[0], ledger.mapper.to_domain_event(StoredEvent(UUID(row[1]), row[2], row[3], row[4])))
-                if long_digits(row[4])
-                else decoder.rows([row])[0]
-                for row in found
-            )
-        else:
-            yield from decoder.rows(found)
+        yield from decoder.rows(found)
         start = found[-1][0]

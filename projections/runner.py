@@ -7,12 +7,10 @@ leaves either the whole batch or none of it. Gaps in notification ids are skippe
 
 from __future__ import annotations
 
-import gc
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
 from typing import Any, Protocol
 
 import structlog
@@ -27,19 +25,6 @@ log = structlog.get_logger()
 # batches larger, and the audit's checkpoints come at batch ends, so it spaces them further apart (within the verdict's
 # N + batch allowance, but coarser than a witness or an auditor expects); turn it on only with that in mind.
 SETTLE = 0.0
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """No cyclic garbage collection during a rebuild: it makes mostly long-lived objects (the state, its documents, the
-    rows), and the collector's passes over ever more of them cost a fifth of its CPU time (at 100,000 events)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 class _TrackedState(model.MemoryState):
@@ -273,7 +258,7 @@ class Runner:
         The log is folded in memory first, with no lock held; then one short transaction replaces
         the tables, applies what was appended meanwhile, and moves the tracking position.
         """
-        with _collector_paused():
+        with fast_decode.collector_paused():
             return self._rebuild(projection, on_batch)
 
     def _rebuild(self, projection: Any, on_batch: Callable[[int], None] | None) -> int:

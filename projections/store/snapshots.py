@@ -12,6 +12,7 @@ from typing import Any
 import orjson
 
 from projections.db import Tx
+from projections.fast_decode import long_digits
 from projections.store.writes import compact_json
 
 
@@ -81,18 +82,6 @@ def nearest_snapshot(tx: Tx, position: int) -> tuple[int, list[tuple[str, str, d
     if row is None:
         return None
     return int(row["position"]), decode_entries(zlib.decompress(bytes(row["state"])))
-
-
-# orjson reads an integer past 64 bits as a float where json reads it exactly: text with a run of 19 digits or more
-# (anywhere, in a string too: harmless, only slower) is read with json, as it was written. Found by mapping every digit
-# to "0" and anything else to " ", then looking for the run: a tenth of the time a regular expression takes.
-_DIGITS = bytes(ord("0") if chr(i).isdigit() and i < 128 else ord(" ") for i in range(256))
-_RUN = b"0" * 19
-
-
-def long_digits(text: bytes) -> bool:
-    """Whether `text` holds a run of digits as long as an integer past 64 bits."""
-    return _RUN in text.translate(_DIGITS)
 
 
 def decode_entries(text: bytes) -> list[tuple[str, str, dict[str, Any]]]:

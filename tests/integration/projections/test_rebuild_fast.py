@@ -17,7 +17,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
-from eventsourcing.persistence import Mapper, TranscodingNotRegisteredError
+from eventsourcing.persistence import Mapper, Notification, StoredEvent, TranscodingNotRegisteredError
 
 from api.root.services import Services
 from domain import context
@@ -115,6 +115,26 @@ def test_every_event_type_decodes_as_the_library_decodes_it(services: Services) 
     for (position, got), n in zip(decoder.rows(rows), stored, strict=True):
         assert position == n.id
         same(vars(mapper.to_domain_event(n)), vars(got), f"{n.id} read")
+    # And an integer past 64 bits (orjson would read it as a float) is read exactly, as the library reads it
+    for big in (2**64, -(2**63) - 1, 10**30):
+        n = stored[0]
+        state = n.state[:-1] + b',"big":' + str(big).encode() + b"}"
+        expected = mapper.to_domain_event(StoredEvent(n.originator_id, n.originator_version, n.topic, state))
+        row = (n.id, str(n.originator_id), n.originator_version, n.topic, state)
+        for got in (
+            decoder.notification(
+                Notification(
+                    id=n.id,
+                    originator_id=n.originator_id,
+                    originator_version=n.originator_version,
+                    topic=n.topic,
+                    state=state,
+                )
+            ),
+            decoder.rows([row])[0][1],
+            decoder.rows([rows[1], row])[1][1],
+        ):
+            assert type(got) is type(expected) and type(got.big) is int and got.big == expected.big == big
     # And the two decodings fold to the same documents
     by_mapper = model.fold((n.id, mapper.to_domain_event(n)) for n in stored)
     by_fast = model.fold((n.id, decoder.notification(n)) for n in stored)
