@@ -103,7 +103,7 @@ class Settings(BaseSettings):
     read_wait_seconds: float = 5.0
     runner_batch_size: int = 500
     snapshot_every_events: int = 10_000
-    as_of_cache: int = Field(default=2, ge=0)  # past positions kept folded for `as_of` reads; 0: fold every read
+    as_of_cache: int = Field(default=1, ge=0)  # past positions kept folded for `as_of` reads; 0: fold every read
     pool_size: int = 10
     pool_max_overflow: int = 30  # 40 in all, one per worker thread: a wait then means the store is away
     pool_timeout_seconds: int = 1  # wait for a connection; the library tries a call 10 times (~12 s)
