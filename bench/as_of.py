@@ -10,19 +10,16 @@ bench/scaling.py does). The position read is 500 events past the newest snapshot
 from __future__ import annotations
 
 import json
-import os
 import statistics
-import subprocess
 import sys
 import time
 import zlib
-from pathlib import Path
 from typing import Any
 
 import httpx
 import psycopg
 
-from bench.common import wait_listening
+from bench.common import KEY_FILE, serve, wait_listening
 from bench.scaling import rss_kb
 from projections import fast_decode
 
@@ -42,7 +39,7 @@ def phases(url: str) -> dict[str, list[float]]:
     from api.root.services import Services
     from api.root.settings import Settings
 
-    svc = Services(Settings(database_url=url, signing_key_file=Path("/tmp/h22a/key.pem")))
+    svc = Services(Settings(database_url=url, signing_key_file=KEY_FILE))
     svc.runner.stop()
     out: dict[str, list[float]] = {}
     try:
@@ -120,21 +117,7 @@ def mapped(svc: Any, start: int, position: int) -> Any:
 
 
 def server(url: str, root: str, port: int, reads: int = 3) -> dict[str, Any]:
-    env = {
-        **os.environ,
-        "LEDGER_DATABASE_URL": url,
-        "LEDGER_SIGNING_KEY_FILE": "/tmp/h22a/key.pem",
-        "LEDGER_DEMO_MODE": "true",
-        "LEDGER_LOG_FORMAT": "json",
-        "PYTHONPATH": root,
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "api.http.asgi:app", "--port", str(port), "--log-level", "warning"],
-        cwd=root,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    proc = serve(url, port, root, PYTHONPATH=root)
     first: list[float] = []
     second: list[float] = []
     try:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -17,6 +19,27 @@ import psycopg
 
 PG_URL = os.environ.get("LEDGER_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 RESULTS = Path(__file__).parent / "results"
+ROOT = Path(__file__).resolve().parents[1]
+KEY_FILE = Path("/tmp/bench-key.pem")  # the signing key of every history a bench generates, and of its servers
+
+
+def serve(url: str, port: int, root: Path | str = ROOT, **env: str) -> subprocess.Popen[bytes]:
+    """A server of the source tree `root` over the store at `url` on `port`, as every bench runs one: demo mode,
+    JSON logs, the benches' signing key, its output discarded; `env` adds to its environment."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "api.http.asgi:app", "--port", str(port), "--log-level", "warning"],
+        cwd=root,
+        env={
+            **os.environ,
+            "LEDGER_DATABASE_URL": url,
+            "LEDGER_SIGNING_KEY_FILE": str(KEY_FILE),
+            "LEDGER_DEMO_MODE": "true",
+            "LEDGER_LOG_FORMAT": "json",
+            **env,
+        },
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 @contextmanager

@@ -8,15 +8,13 @@ from __future__ import annotations
 
 import os
 import statistics
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import httpx
 import psycopg
 
-from bench.common import fresh_database, record
+from bench.common import KEY_FILE, fresh_database, record, serve
 from bench.generate import generate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,20 +38,7 @@ def rss_kb(pid: int) -> int:
 
 
 def measure(url: str, port: int) -> dict[str, float]:
-    env = {
-        **os.environ,
-        "LEDGER_DATABASE_URL": url,
-        "LEDGER_SIGNING_KEY_FILE": "/tmp/bench-key.pem",
-        "LEDGER_DEMO_MODE": "true",
-        "LEDGER_LOG_FORMAT": "json",
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "api.http.asgi:app", "--port", str(port), "--log-level", "warning"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    proc = serve(url, port)
     out: dict[str, float] = {}
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=600) as http:
@@ -96,7 +81,7 @@ def run(small: int, large: int) -> list[dict]:
     results = {}
     for size, port in ((small, 8921), (large, 8922)):
         with fresh_database() as url:
-            svc = Services(Settings(database_url=url, signing_key_file="/tmp/bench-key.pem"))
+            svc = Services(Settings(database_url=url, signing_key_file=KEY_FILE))
             try:
                 generate(svc.ledger, size)
                 svc.runner.catch_up()
