@@ -81,11 +81,7 @@ class Services:
             return self.durable
         position = min(as_of, self.ledger.recorder.max_notification_id() or 0)
         with self.db.transaction(commit=False) as tx:
-            sealed = tx.execute(
-                "SELECT position, seal FROM event_seals WHERE position <= ? ORDER BY position DESC LIMIT 1",
-                (position,),
-            ).fetchone()
-        key = (position, None if sealed is None else (sealed["position"], sealed["seal"]))
+            key = (position, seals.prefix_of(tx, position))
         return self.folds.get(key, lambda: FoldedRows.of(self.ledger, position, self.currency, db=self.db))
 
     def close(self) -> None:

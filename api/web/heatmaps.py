@@ -13,6 +13,7 @@ from api.web import charts, i18n
 from api.web.render import templates
 from domain import reference
 from projections import store
+from projections.audit import seals
 from projections.db import Tx
 from projections.kept.tallies import heat_cells
 
@@ -31,13 +32,12 @@ class Heatmaps:
 
     At a million events every State has published needs: 600 cells, most of the anonymous page's time. An entry
     is kept per language and scope (published needs only, or all) of one ledger, under the position of the
-    views that keep the tallies and the audit chain's hash at that position (it names the whole prefix: a log
-    emptied and written anew reaches the same position with other events), both read in the reading
-    transaction before the tallies: what it holds is never older than that prefix, a batch the runner applies
-    moves it, so the next page draws the heatmap anew, and the entries of an older one are dropped (at most
-    one per language and scope are held). While the chain has no link at the views' position yet, the page
-    draws its own. The HTML is what templates/charts.html's `heat` renders, byte for byte; `enabled` off draws
-    both per request."""
+    views that keep the tallies and the seal of the last event up to it (`seals.prefix_of`, what also keys
+    `as_of`'s kept folds: a log emptied and written anew reaches the same position with other events), both
+    read in the reading transaction before the tallies: what it holds is never older than that prefix, a batch
+    the runner applies moves it, so the next page draws the heatmap anew, and the entries of an older one are
+    dropped (at most one per language and scope are held). The HTML is what templates/charts.html's `heat`
+    renders, byte for byte; `enabled` off draws both per request."""
 
     def __init__(self) -> None:
         self.enabled = True
@@ -45,9 +45,9 @@ class Heatmaps:
         self._ledgers: WeakKeyDictionary[Any, tuple[Any, dict[tuple[bool, str], Any]]] = WeakKeyDictionary()
 
     def drawn(self, svc: Any, tx: Tx, published_only: bool) -> tuple[dict[str, Any], Markup | None]:
-        at = self.enabled and self.prefix(svc, tx)
-        if not at:
+        if not self.enabled:
             return kept_heatmap(tx, svc.currency, published_only), None
+        at = self.prefix(svc, tx)
         key = (published_only, i18n.current())
         with self._lock:
             held, entries = self._ledgers.get(svc.db, (None, {}))
@@ -62,12 +62,11 @@ class Heatmaps:
         return drawn
 
     @staticmethod
-    def prefix(svc: Any, tx: Tx) -> tuple[int, str] | None:
-        """The views' position and the audit chain's hash there, or None while the chain has no link there."""
+    def prefix(svc: Any, tx: Tx) -> tuple[int, tuple[int, str] | None]:
+        """The views' position and what names the log up to it (seals.prefix_of, as `as_of`'s kept folds)."""
         views = f"SELECT MAX(notification_id) FROM {svc.db.tracking_table} WHERE application_name = ?"
-        position = tx.scalar(views, (store.VIEWS,))
-        chain = tx.scalar("SELECT chain_hash FROM audit_log WHERE position = ?", (position,))
-        return None if chain is None else (position, chain)
+        position = int(tx.scalar(views, (store.VIEWS,)) or 0)
+        return position, seals.prefix_of(tx, position)
 
     def held(self, svc: Any) -> int:
         """How many entries are held for this ledger (at most one per language and scope)."""

@@ -37,6 +37,7 @@ __all__ = [
     "check_records",
     "check_seals",
     "create_table",
+    "prefix_of",
     "first_bad_seal",
     "seal_key",
     "seal_of",
@@ -141,6 +142,18 @@ def sealed_prefix(tx: Tx, key: Key, after: int = 0, upto: int | None = None) -> 
         if len(rows) < PAGE:
             return Prefix(*last, count, None)
         after = int(rows[-1]["position"])
+
+
+def prefix_of(tx: Tx, position: int) -> tuple[int, str] | None:
+    """What names the log up to `position` for what is kept of it (a fold, a drawn heatmap): the position and
+    seal of its last event, or None for an empty prefix. The seal is written with the event, so it is never
+    behind the log; a log emptied and written anew that reaches the same position has another last event (its
+    stream id and time are new), so another seal, and nothing kept for the first log is taken for it."""
+    row = tx.execute(
+        "SELECT position, seal FROM event_seals WHERE position > ? AND position <= ? ORDER BY position DESC LIMIT 1",
+        (MARKER_POSITION, position),
+    ).fetchone()
+    return None if row is None else (int(row["position"]), row["seal"])
 
 
 def check_seals(tx: Tx, key: Key, after: int = 0, upto: int | None = None) -> int | None:
