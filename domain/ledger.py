@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any, TypeVar, cast
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import JSONTranscoder, RecordConflictError
 
@@ -61,10 +61,22 @@ class Ledger(Application[UUID]):
         self.listeners: list[Callable[[], None]] = []
         self.commits = GroupCommit(
             self._load,
-            lambda events: self.save(*events),
+            self.save_collected,
             self.position,
             load_at=lambda i, v: self.repository.get(i, version=v),
         )
+
+    def save_collected(self, events: list[Any]) -> list[Any]:
+        """The library's `save` of events already collected from their aggregates (what every command's batch
+        is), without its check of each object: a runtime Protocol `isinstance` per event, a twentieth of an IATI
+        import's time. Records, snapshots and notifies exactly as `save(*events)` does."""
+        processing: ProcessingEvent[UUID] = ProcessingEvent()
+        processing.events.extend(events)
+        recordings = self._record(processing)
+        self._take_snapshots(processing)
+        self._notify(recordings)
+        self.notify(processing.events)  # the library's deprecated hook, called as its save calls it
+        return recordings
 
     def position(self) -> int:
         """The log position the ledger is at: what a write that records nothing answers."""
