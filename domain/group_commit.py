@@ -183,10 +183,12 @@ class GroupCommit:
         position: Callable[[], int],
         load_at: LoadAt | None = None,
         enabled: bool = True,
+        save_bulk: Callable[[list[Any]], Any] | None = None,
     ) -> None:
         self.load = load
         self.load_at = load_at
         self.save = save
+        self.save_bulk = save_bulk or save  # a bulk load's chunk, whose recordings no one reads
         self.position = position  # the ledger's current log position
         self.enabled = enabled
         self._queue: list[_Request] = []
@@ -205,10 +207,10 @@ class GroupCommit:
                 observer(report)
 
     def _save(self, commands: int | None, events: list[Any]) -> list[Any]:
-        """Save `events`, telling the observers how it went."""
+        """Save `events` (a bulk load's chunk, `commands` None, by `save_bulk`), telling the observers how it went."""
         started = time.perf_counter()
         try:
-            recordings = self.save(events)
+            recordings = (self.save if commands is not None else self.save_bulk)(events)
         except BaseException as e:
             self._saved(commands, events, started, e)
             raise

@@ -64,6 +64,7 @@ class Ledger(Application[UUID]):
             self.save_collected,
             self.position,
             load_at=lambda i, v: self.repository.get(i, version=v),
+            save_bulk=self.save_chunk,
         )
 
     def save_collected(self, events: list[Any]) -> list[Any]:
@@ -77,6 +78,14 @@ class Ledger(Application[UUID]):
         self._notify(recordings)
         self.notify(processing.events)  # the library's deprecated hook, called as its save calls it
         return recordings
+
+    def save_chunk(self, events: list[Any]) -> None:
+        """A bulk load's chunk (`bulk()`: IATI import, restore, demo, generation), stored as `save_collected` stores
+        it, without the library's Recording and Notification per event, which a bulk load never reads (it answers
+        no positions). There are no aggregates to snapshot or cache, as in `save_collected`."""
+        if events:
+            self.recorder.insert_events(list(map(self.mapper.to_stored_event, events)))
+            self._notify([])
 
     def position(self) -> int:
         """The log position the ledger is at: what a write that records nothing answers."""

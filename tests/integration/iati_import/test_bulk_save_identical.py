@@ -1,7 +1,7 @@
-"""The IATI import's save (the ledger's `save_collected`, a batch's seals from its leaves in one pass) stores what the
-library's own save and per-record sealing store: the same file imported both ways into two stores of the same kind
-gives byte-identical event rows and seals, with the clock fixed so both runs stamp the same times. On PostgreSQL the
-generated file's batch goes by COPY."""
+"""The IATI import's save (a bulk chunk by the ledger's `save_chunk`, with no type check or recording per event, and
+a batch's seals from its leaves in one pass) stores what the library's own save and per-record sealing store: the
+same file imported both ways into two stores of the same kind gives byte-identical event rows and seals, with the
+clock fixed so both runs stamp the same times. On PostgreSQL the generated file's batch goes by COPY."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ import pytest
 from api.root.services import Services
 from api.root.settings import Settings
 from bench.iati_import import generate_file
-from projections.audit.seals import SEAL_LABEL, check_seals
 from projections.audit.sealing import SealingRecorder
+from projections.audit.seals import SEAL_LABEL, check_seals
 from projections.audit.verify_store import verify_store
 from projections.pg_recorder import COPY_AT
 from tests.support.iati_import import MAEC, head, imported
@@ -74,7 +74,8 @@ def test_the_import_stores_the_same_rows_and_seals_as_the_librarys_save_and_per_
     # when they are imported the old way (the library's save, each record sealed through its LogRecord) ...
     with monkeypatch.context() as old:
         old.setattr(SealingRecorder, "seals", SealingRecorder.seal_each)
-        old.setattr(second.ledger.commits, "save", lambda events: second.ledger.save(*events))
+        for path in ("save", "save_bulk"):
+            old.setattr(second.ledger.commits, path, lambda events: second.ledger.save(*events))
         reference = import_both(second, files, old)
     # ... and the import's way, into another store of the same kind, with the same clock
     counts = import_both(services, files, monkeypatch)
