@@ -5,7 +5,6 @@ clock fixed so both runs stamp the same times. On PostgreSQL the generated file'
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -13,26 +12,14 @@ from typing import Any
 import pytest
 
 from api.root.services import Services
-from api.root.settings import Settings
 from bench.iati_import import generate_file
 from projections.audit.sealing import SealingRecorder
 from projections.audit.seals import SEAL_LABEL, check_seals
 from projections.audit.verify_store import verify_store
 from projections.pg_recorder import COPY_AT
 from tests.support.iati_import import MAEC, head, imported
-from tests.support.stores import new_database
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
-
-
-@pytest.fixture
-def second(settings: Settings, tmp_path: Path) -> Iterator[Services]:
-    with new_database("postgres" if settings.is_postgres else "sqlite", tmp_path) as url:
-        svc = Services(settings.model_copy(update={"database_url": url}))
-        try:
-            yield svc
-        finally:
-            svc.close()
 
 
 def fixed_clock(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -66,7 +53,7 @@ def verified(svc: Services) -> bool:
 
 
 def test_the_import_stores_the_same_rows_and_seals_as_the_librarys_save_and_per_record_seals(
-    services: Services, second: Services, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    services: Services, empty_services: Services, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # given a real, messy file and a generated one whose events make one batch larger than COPY's threshold
     generated = generate_file(tmp_path / "generated.xml", 150)
@@ -75,14 +62,14 @@ def test_the_import_stores_the_same_rows_and_seals_as_the_librarys_save_and_per_
     with monkeypatch.context() as old:
         old.setattr(SealingRecorder, "seals", SealingRecorder.seal_each)
         for path in ("save", "save_bulk"):
-            old.setattr(second.ledger.commits, path, lambda events: second.ledger.save(*events))
-        reference = import_both(second, files, old)
+            old.setattr(empty_services.ledger.commits, path, lambda events: empty_services.ledger.save(*events))
+        reference = import_both(empty_services, files, old)
     # ... and the import's way, into another store of the same kind, with the same clock
     counts = import_both(services, files, monkeypatch)
     # then each import appended as many events, one of them a batch COPY takes on PostgreSQL
     assert counts == reference and counts[1] >= COPY_AT
     # and the stored events and seals are byte for byte the same
-    ours, theirs = stored(services), stored(second)
+    ours, theirs = stored(services), stored(empty_services)
     assert len(ours[0]) == sum(counts) and len(ours[1]) >= len(ours[0])
     assert ours == theirs
     # and the chain and every seal verify; importing again appends nothing
