@@ -76,6 +76,19 @@ class DurableRows:
             counted["count"] = counted[flag]
         return found[:limit], counted, len(found) > limit
 
+    def programme_page_json(
+        self, today: date, flag: str | None, after: str | None, limit: int, state: str | None = None
+    ) -> tuple[list[str], str | None, dict[str, int], bool]:
+        """`programme_page` with each item as kept, encoded as the answer holds it (`kept.monitored`): the items,
+        the last one's programme id, the counts of them all, and whether more follow."""
+        with self.db.transaction(commit=False) as tx:
+            counted = _programme_counts(tx, today, state)
+            found = kept.monitored_page(tx, today, flag, after, limit + 1, state)
+        if flag is not None:
+            counted["count"] = counted[flag]
+        page = found[:limit]
+        return [item for _, item in page], page[-1][0] if page else None, counted, len(found) > limit
+
     def programme_key(self, programme_id: str) -> str | None:
         """Where a programme stands in programme-monitoring's list order (a page cursor names it)."""
         with self.db.transaction(commit=False) as tx:

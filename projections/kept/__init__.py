@@ -6,7 +6,8 @@ the published ones (`view_cells`), and how many cells, overlapping cells and pai
 has; how many programmes there are and are over-disbursed or net-negative, and per day how many
 open ones end and how many in implementation fall quiet (`view_totals`); per priority grouping,
 area and variant the area's answer item, encoded, with its ranking columns (`view_areas`); per
-programme the spans of days on which it raises n flags (`view_flagged`). It moves in the same transaction as the
+programme the spans of days on which it raises n flags (`view_flagged`) and its programme-monitoring item, encoded
+but for the fields judged on the day (`view_monitored`). It moves in the same transaction as the
 rows it comes from, by deltas (new minus stored, read before the rows are rewritten), so a batch
 rolled back moves none of it and a rebuild equals the sum of its moves. A read is served from it
 only when it has no filter and its scope is kept apart (everything, or published needs only);
@@ -22,11 +23,13 @@ from typing import Any
 from projections.kept.areas import ranked_items
 from projections.kept.cells import CELL_COLUMNS, CELL_TOTALS, VARIANTS, cell_totals
 from projections.kept.flagged import flagged_first
+from projections.kept.monitored import monitored_page
 from projections.kept.needs import NeedMoves
 from projections.kept.panels import Panels, panels
 from projections.kept.tables import KEPT_TABLES, KEPT_VIEW_TABLES
 from projections.kept.tallies import tallies
 from projections.kept.totals import count_programmes, flagged_count, programme_counts
+from projections.views import programme_monitoring
 from projections.views.common import BOOKS
 from projections.views.tally import COUNTS, DIMENSIONS, SUMS, Tally, group_keys, tally
 
@@ -46,6 +49,7 @@ __all__ = [
     "flagged_count",
     "flagged_first",
     "group_keys",
+    "monitored_page",
     "panels",
     "programme_counts",
     "ranked_items",
@@ -69,6 +73,10 @@ SHAPE: dict[str, tuple[str, ...]] = {
     "dashboard tallies": ("state_chapter",),
     "references": ("programme", "provider", "all", "published"),
     "dashboard totals": ("needs:<published>:<state>", "active:<kind>:<variant>", "flagged:<day>"),
+    # per-day counts kept by day, month and year too (kept/totals.py, day_names)
+    "per-day totals": ("<prefix>:<date>", "<prefix>@m:<month>", "<prefix>@y:<year>"),
+    # programme-monitoring's items served as kept (kept/monitored.py): a field added to its items needs a rebuild
+    "monitored items": ("head", "tail", *programme_monitoring.ON_THE_DAY),
     "need tally": ("refs",),
     # a kept overlap cell's doc is served as stored: a field added to provider_overlap's items needs a rebuild
     "cell doc money": ("committed", "unconverted_committed", "committed_allocated_to_cell"),

@@ -7,7 +7,11 @@ from typing import Any
 
 from projections.db import Tx
 from projections.kept.flagged import rewrite_flagged
+from projections.kept.monitored import rewrite_monitored
 from projections.views import programme_monitoring
+
+# The per-day counts (`<prefix>:<date>`), kept by day, month and year too (`day_names`)
+PER_DAY = ("flagged", "quiet", "end")
 
 
 def add_totals(tx: Tx, changes: dict[str, int]) -> None:
@@ -28,11 +32,45 @@ def kept_totals(tx: Tx, names: list[str]) -> dict[str, int]:
     return {name: kept.get(name, 0) for name in names}
 
 
+def day_names(prefix: str, day: str) -> list[str]:
+    """The totals a per-day count of `day` is kept in: the day's `prefix:<date>`, and its month's `prefix@m:<yyyy-mm>`
+    and year's `prefix@y:<yyyy>` (`""`, always: the day's alone), so that a sum over the days before a day reads at
+    most a row per year, per month of its year and per day of its month, however many days hold a count."""
+    if not day:
+        return [f"{prefix}:"]
+    return [f"{prefix}:{day}", f"{prefix}@m:{day[:7]}", f"{prefix}@y:{day[:4]}"]
+
+
 def days_before(tx: Tx, prefix: str, day: str) -> int:
-    """Σ of the per-day counts `prefix:<date>` for the days before `day`."""
-    return int(
-        tx.scalar("SELECT SUM(n) FROM view_totals WHERE name >= ? AND name < ?", (f"{prefix}:", f"{prefix}:{day}")) or 0
-    )
+    """Σ of the per-day counts `prefix:<date>` for the days before `day` (a date): those of "" (always), of the years
+    before its year, of the months of its year before its month, and of the days of its month before it."""
+    return _days_before(tx, {prefix: day})[prefix]
+
+
+def _days_before(tx: Tx, days: dict[str, str], names: tuple[str, ...] = ()) -> dict[str, int]:
+    """`days_before` of each prefix and its day, and the totals `names` too, in one statement."""
+    where, params = [], []
+    for p, day in days.items():
+        year, month = day[:4], day[:7]
+        where.append("name = ? OR (name >= ? AND name < ?) OR (name >= ? AND name < ?) OR (name >= ? AND name < ?)")
+        params += [
+            f"{p}:",
+            f"{p}@y:",
+            f"{p}@y:{year}",
+            f"{p}@m:{year}-",
+            f"{p}@m:{month}",
+            f"{p}:{month}-",
+            f"{p}:{day}",
+        ]
+    if names:
+        where.append(f"name IN ({','.join('?' * len(names))})")
+        params += names
+    found = dict.fromkeys([*days, *names], 0)
+    for r in tx.execute(f"SELECT name, n FROM view_totals WHERE {' OR '.join(where)}", params).fetchall():
+        name = str(r["name"])
+        key = name if name in names else next(p for p in days if name.startswith((f"{p}:", f"{p}@")))
+        found[key] += int(r["n"])
+    return found
 
 
 def flagged_from(over: bool, negative: bool, quiet: str | None, end: str | None, closed: bool) -> str | None:
@@ -67,7 +105,9 @@ def count_programmes(tx: Tx, programme_rows: dict[str, dict[str, Any]], fresh: b
             (f"end:{end}", end and not closed),
         ):
             if yes:
-                changes[name] = changes.get(name, 0) + sign
+                prefix, _, day = name.partition(":")
+                for kept_name in day_names(prefix, day) if prefix in PER_DAY else [name]:
+                    changes[kept_name] = changes.get(kept_name, 0) + sign
 
     ids = list(programme_rows) if not fresh else []
     for i in range(0, len(ids), 500):
@@ -90,6 +130,7 @@ def count_programmes(tx: Tx, programme_rows: dict[str, dict[str, Any]], fresh: b
         count(over, programme_monitoring.quiet_since(r), r["end"], r["closed"], negative, 1)
     add_totals(tx, changes)
     rewrite_flagged(tx, programme_rows, fresh)
+    rewrite_monitored(tx, programme_rows, fresh)
 
 
 def flagged_count(tx: Tx, today: date) -> int:
@@ -99,11 +140,12 @@ def flagged_count(tx: Tx, today: date) -> int:
 
 def programme_counts(tx: Tx, today: date) -> dict[str, int]:
     """How many programmes there are and raise each flag on `today`, from the kept counts."""
-    kept = kept_totals(tx, ["programmes", "over-disbursed", "net-negative"])
+    days = {"quiet": programme_monitoring.stalled_before(today), "end": today.isoformat()}
+    kept = _days_before(tx, days, ("programmes", "over-disbursed", "net-negative"))
     return {
         "count": kept["programmes"],
         "over-disbursed": kept["over-disbursed"],
-        "stalled": days_before(tx, "quiet", programme_monitoring.stalled_before(today)),
-        "overdue": days_before(tx, "end", today.isoformat()),
+        "stalled": kept["quiet"],
+        "overdue": kept["end"],
         "net-negative": kept["net-negative"],
     }

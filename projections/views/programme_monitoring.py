@@ -23,6 +23,7 @@ from typing import Any
 from domain.programmes import IMPLEMENTATION
 from projections.views.columns import Column, Table, blank, derived, joined, leftovers, names, shared
 from projections.views.common import fraction, text
+from projections.views.encoded import encode, spliced
 
 STALL_DAYS = 180
 FLAGS = ("over-disbursed", "stalled", "overdue", "net-negative")
@@ -112,34 +113,70 @@ def sort_key(p: dict[str, Any]) -> str:
 def days_without_delivery(p: dict[str, Any], today: date) -> int | None:
     """Days since the last delivery (else the start, else registration), in implementation only; never below 0 (a
     delivery may be dated up to one day ahead, for time zones: DESIGN, deliveries)."""
-    since = quiet_since(p)
+    return quiet_days(quiet_since(p), today)
+
+
+def quiet_days(since: str | None, today: date) -> int | None:
+    """`days_without_delivery` from the day the programme has been quiet since (`quiet_since`)."""
     return None if since is None else max(0, (today - date.fromisoformat(since)).days)
 
 
 def flags(p: dict[str, Any], today: date) -> list[str]:
+    return judged_flags(over_disbursed(p), net_negative(p), quiet_since(p), p["end"], p["closed"], today)
+
+
+def judged_flags(
+    over: bool, negative: bool, since: str | None, end: str | None, closed: bool, today: date
+) -> list[str]:
+    """The flags raised on `today`, from what they are judged on (the columns a kept row holds: kept.monitored)."""
     found = []
-    if over_disbursed(p):
+    if over:
         found.append("over-disbursed")
-    quiet = days_without_delivery(p, today)
+    quiet = quiet_days(since, today)
     if quiet is not None and quiet > STALL_DAYS:
         found.append("stalled")
-    if p["end"] and date.fromisoformat(p["end"]) < today and not p["closed"]:
+    if end and date.fromisoformat(end) < today and not closed:
         found.append("overdue")
-    if net_negative(p):
+    if negative:
         found.append("net-negative")
     return found
 
 
 def monitor(p: dict[str, Any], today: date) -> dict[str, Any]:
     """A programme's JSON item: its row's columns, with what is judged on `today`."""
-    judged = {
+    return TABLE.item(judged(p, days_without_delivery(p, today), flags(p, today)))
+
+
+def judged(p: dict[str, Any], days: int | None, raised: list[str] | None) -> dict[str, Any]:
+    """A programme's row with the fields of its item that are not its row's: counted, computed, judged on a day."""
+    return {
         **p,
         "linked_needs": len(p["linked_needs"]),
         "disbursement_rate": fraction(Decimal(p["disbursed"]), Decimal(p["committed"])),
-        "days_without_delivery": days_without_delivery(p, today),
-        "flags": flags(p, today),
+        "days_without_delivery": days,
+        "flags": raised,
     }
-    return TABLE.item(judged)
+
+
+# An item's fields judged on the day asked, adjacent in TABLE's order: a kept item is stored as the encoded fields
+# before them and after them (`encoded_parts`), and served with these two spliced in (`encoded_item`).
+ON_THE_DAY = ("days_without_delivery", "flags")
+
+
+def encoded_parts(p: dict[str, Any]) -> tuple[str, str]:
+    """A programme's item encoded as answers are, without its fields judged on the day: the text before them (the
+    opening `{` and the fields, no comma after) and after them (the fields and the closing `}`); see ON_THE_DAY."""
+    item = TABLE.item(judged(p, None, None))
+    keys = list(item)
+    at = keys.index(ON_THE_DAY[0])
+    before = {k: item[k] for k in keys[:at]}
+    after = {k: item[k] for k in keys[at + len(ON_THE_DAY) :]}
+    return encode(before)[:-1], encode(after)[1:]
+
+
+def encoded_item(head: str, tail: str, days: int | None, raised: list[str]) -> str:
+    """A kept item (`encoded_parts`) with its fields judged on the day: the bytes `monitor` would encode to."""
+    return f'{head},"days_without_delivery":{encode(days)},"flags":{encode(raised)},{tail}'
 
 
 def view(
@@ -184,6 +221,21 @@ def answer(programme_rows: list[dict[str, Any]], counted: dict[str, int], curren
         "counts": {f: counted[f] for f in FLAGS},
         "items": [monitor(p, today) for p in programme_rows],
     }
+
+
+def encoded_answer(
+    items: list[str], counted: dict[str, int], currency: str, today: date, next_cursor: str | None, position: int
+) -> bytes:
+    """A page's answer with `next_cursor` and `position`, as JSON bytes, its items given encoded (`encoded_item`):
+    the bytes `answer(...)` with those two would encode to."""
+    head = {
+        "currency": currency,
+        "today": today.isoformat(),
+        "stall_days": STALL_DAYS,
+        "count": counted["count"],
+        "counts": {f: counted[f] for f in FLAGS},
+    }
+    return spliced(head, items, {"next_cursor": next_cursor, "position": position})
 
 
 def linked(p: dict[str, Any], need_ids: set[str]) -> bool:

@@ -251,7 +251,12 @@ def monitoring(
     if any(v is not None for v in filters.values()) or who.scope().published_only:
         found = programmes(rows, who, state=state, **filters)
         (page, more), counted = programme_monitoring.page(found, today, flag, after, limit)
-    else:  # every programme, or one state's: the kept rows, a page of them
+    elif past is None:  # every programme, or one state's: the kept items spliced into the answer's bytes
+        items, last, counted, more = rows.programme_page_json(today, flag, after, limit, state)
+        cursor_next = id_cursor(last) if more and last is not None else None
+        body = programme_monitoring.encoded_answer(items, counted, svc.currency, today, cursor_next, position)
+        return json_bytes(body)
+    else:  # as of a past position: the folded rows, a page of them
         page, counted, more = rows.programme_page(today, flag, after, limit, state)
     answer = programme_monitoring.answer(page, counted, svc.currency, today)
     answer["next_cursor"] = id_cursor(page[-1]["programme_id"]) if more else None

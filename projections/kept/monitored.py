@@ -1,0 +1,105 @@
+"""Kept programme-monitoring items (`view_monitored`): per programme, its item encoded as the answer holds it, but for
+the two fields judged on the day asked (`programme_monitoring.ON_THE_DAY`), with what they are judged on and its list
+order, so a page of programme-monitoring is an index-ordered read of a bounded number of rows whose items are spliced
+into the answer's bytes (`views/encoded.py`): nothing decoded or encoded again but the two judged fields. Rewritten
+whenever the programme's row is (with `view_flagged`, in `kept.totals.count_programmes`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from projections.db import Tx
+from projections.views import programme_monitoring
+
+MONITORED_COLUMNS = (
+    "programme_id",
+    "sort_key",
+    "states",
+    "over_disbursed",
+    "net_negative",
+    "quiet_since",
+    "end_date",
+    "closed",
+    "head",
+    "tail",
+)
+
+
+def rewrite_monitored(tx: Tx, programme_rows: dict[str, dict[str, Any]], fresh: bool) -> None:
+    """Write these programmes' kept items afresh (`fresh`: none stored)."""
+    rows = [_row(r) for r in programme_rows.values()]
+    update = (
+        ""
+        if fresh
+        else " ON CONFLICT (programme_id) DO UPDATE SET "
+        + ", ".join(f"{c} = excluded.{c}" for c in MONITORED_COLUMNS[1:])
+    )
+    tx.executemany(
+        f"INSERT INTO view_monitored ({', '.join(MONITORED_COLUMNS)})"
+        f" VALUES ({','.join('?' * len(MONITORED_COLUMNS))}){update}",
+        rows,
+    )
+
+
+def _row(r: dict[str, Any]) -> tuple[Any, ...]:
+    head, tail = programme_monitoring.encoded_parts(r)
+    return (
+        r["programme_id"],
+        programme_monitoring.sort_key(r),
+        "," + ",".join(r["states"]) + ",",
+        int(programme_monitoring.over_disbursed(r)),
+        int(programme_monitoring.net_negative(r)),
+        programme_monitoring.quiet_since(r),
+        r["end"],
+        int(r["closed"]),
+        head,
+        tail,
+    )
+
+
+def flag_sql(today: date) -> dict[str, tuple[str, list[Any]]]:
+    """programme-monitoring's flags on `today`, as SQL conditions over the kept columns (see
+    programme_monitoring.judged_flags); view_programmes has the same columns."""
+    return {
+        "over-disbursed": ("over_disbursed = 1", []),
+        "stalled": ("quiet_since < ?", [programme_monitoring.stalled_before(today)]),
+        "overdue": ("(end_date < ? AND closed = 0)", [today.isoformat()]),
+        "net-negative": ("net_negative = 1", []),
+    }
+
+
+def monitored_page(
+    tx: Tx, today: date, flag: str | None, after: str | None, limit: int, state: str | None = None
+) -> list[tuple[str, str]]:
+    """Up to `limit` programmes in list order after the sort key `after` (of `state`, raising `flag`, if given):
+    each one's id and its item encoded as the answer holds it on `today`."""
+    where: list[str] = ["1 = 1"]
+    params: list[Any] = []
+    if state is not None:
+        where.append("states LIKE ?")
+        params.append(f"%,{state},%")
+    if flag is not None:
+        condition, values = flag_sql(today)[flag]
+        where.append(condition)
+        params += values
+    if after is not None:
+        where.append("sort_key > ?")
+        params.append(after)
+    rows = tx.execute(
+        f"SELECT {', '.join(MONITORED_COLUMNS)} FROM view_monitored WHERE {' AND '.join(where)}"
+        " ORDER BY sort_key LIMIT ?",
+        [*params, limit],
+    ).fetchall()
+    return list(_items(rows, today))
+
+
+def _items(rows: Iterable[dict[str, Any]], today: date) -> Iterable[tuple[str, str]]:
+    for r in rows:
+        since, end, closed = r["quiet_since"], r["end_date"], bool(r["closed"])
+        raised = programme_monitoring.judged_flags(
+            bool(r["over_disbursed"]), bool(r["net_negative"]), since, end, closed, today
+        )
+        days = programme_monitoring.quiet_days(since, today)
+        yield r["programme_id"], programme_monitoring.encoded_item(r["head"], r["tail"], days, raised)
