@@ -121,6 +121,14 @@ class Database:
     def reset_tracking(self, tx: Tx, name: str) -> None:
         tx.execute(f"DELETE FROM {self.tracking_table} WHERE application_name = ?", (name,))
 
+    def unbounded(self, tx: Tx) -> None:
+        """Lift the session's statement and idle-in-transaction limits for this transaction only: for an operator's
+        rebuild or restore, whose switch transaction writes every view in a few statements and waits on the fold's
+        last rows between them (at a million events, well past limits meant for requests; the lock limit stays)."""
+        if self.dialect == "postgres":
+            tx.execute("SET LOCAL statement_timeout = 0")
+            tx.execute("SET LOCAL idle_in_transaction_session_timeout = 0")
+
     def lock(self, tx: Tx, key: int) -> None:
         """Serialise writers of one projection across processes, for this transaction."""
         if self.dialect == "postgres":

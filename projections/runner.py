@@ -255,8 +255,9 @@ class Runner:
     def rebuild(self, projection: Any, on_batch: Callable[[int], None] | None = None) -> int:
         """Rebuild from position 0; readers see the old view until the switch commits.
 
-        The log is folded in memory first, with no lock held; then one short transaction replaces
-        the tables, applies what was appended meanwhile, and moves the tracking position.
+        The log is folded in memory first, with no lock held; then one transaction replaces the tables,
+        applies what was appended meanwhile, and moves the tracking position. That transaction is not bounded
+        by the request limits (`Database.unbounded`): at a million events it runs well past them.
         """
         with fast_decode.collector_paused():
             return self._rebuild(projection, on_batch)
@@ -265,6 +266,7 @@ class Runner:
         folded = projection.fold_all(self.batches(5000, on_batch))
         last, total = folded["last"], folded["total"]
         with self.db.transaction() as tx:
+            self.db.unbounded(tx)
             self.db.lock(tx, projection.lock_key)
             projection.clear(tx)
             self.db.reset_tracking(tx, projection.name)

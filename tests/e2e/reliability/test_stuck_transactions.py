@@ -137,3 +137,30 @@ def test_every_session_of_the_service_is_bounded_by_a_statement_timeout(
         pids = {tx.scalar("SELECT pg_backend_pid()") for tx in sessions}
     assert len(pids) == 12
     assert limits == {(f"{STATEMENT_TIMEOUT}s", f"{LOCK_TIMEOUT}s", f"{STATEMENT_TIMEOUT}s")}
+
+
+def test_an_operators_rebuild_outlasts_the_limits_meant_for_requests(
+    live: tuple[Services, LiveServer, str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    svc: Any = live[0]
+    assert post_need(live[1], live[2], "a need to rebuild")[0].status_code == 201
+    assert svc.runner.wait_for(svc.runner.head(), timeout=30)
+    with svc.db.transaction(commit=False) as tx:
+        before = tx.execute("SELECT need_id, doc FROM view_needs ORDER BY need_id").fetchall()
+    # Given a rebuild's switch transaction as it runs at a million events: waiting on the fold's rows between its
+    # statements past the idle-in-transaction limit, and one statement past the statement limit
+    write_all = type(svc.views).write_all
+
+    def at_scale(self: Any, tx: Any, folded: dict[str, Any]) -> None:
+        time.sleep(STATEMENT_TIMEOUT + 1)
+        tx.execute("SELECT pg_sleep(?)", (STATEMENT_TIMEOUT + 1,))
+        write_all(self, tx, folded)
+
+    monkeypatch.setattr(type(svc.views), "write_all", at_scale)
+    # When the operator rebuilds: then it completes, and the views are what they were
+    assert svc.runner.rebuild(svc.views) == svc.runner.head()
+    with svc.db.transaction(commit=False) as tx:
+        assert tx.execute("SELECT need_id, doc FROM view_needs ORDER BY need_id").fetchall() == before
+        # And the service's own sessions keep their limits afterwards
+        assert tx.scalar("SHOW statement_timeout") == f"{STATEMENT_TIMEOUT}s"
+        assert tx.scalar("SHOW idle_in_transaction_session_timeout") == f"{STATEMENT_TIMEOUT}s"
