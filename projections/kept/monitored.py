@@ -70,16 +70,24 @@ def flag_sql(today: date) -> dict[str, tuple[str, list[Any]]]:
     }
 
 
-def monitored_page(
-    tx: Tx, today: date, flag: str | None, after: str | None, limit: int, state: str | None = None
-) -> list[tuple[str, str]]:
-    """Up to `limit` programmes in list order after the sort key `after` (of `state`, raising `flag`, if given):
-    each one's id and its item encoded as the answer holds it on `today`."""
+def programme_where(state: str | None = None, org: str | None = None) -> tuple[list[str], list[Any]]:
+    """The programmes of `state` and of `org` (its funder, implementer or reporter), if given: the `states` column
+    of view_monitored and view_programmes, the `orgs` column of view_programmes."""
     where: list[str] = ["1 = 1"]
     params: list[Any] = []
     if state is not None:
         where.append("states LIKE ?")
         params.append(f"%,{state},%")
+    if org is not None:
+        where.append("orgs LIKE ?")
+        params.append(f"%,{org},%")
+    return where, params
+
+
+def page_where(today: date, state: str | None, flag: str | None, after: str | None) -> tuple[list[str], list[Any]]:
+    """A programme list page's conditions (`state`'s programmes raising `flag` on `today`, after the sort key
+    `after`), over the columns view_monitored and view_programmes share."""
+    where, params = programme_where(state)
     if flag is not None:
         condition, values = flag_sql(today)[flag]
         where.append(condition)
@@ -87,6 +95,15 @@ def monitored_page(
     if after is not None:
         where.append("sort_key > ?")
         params.append(after)
+    return where, params
+
+
+def monitored_page(
+    tx: Tx, today: date, flag: str | None, after: str | None, limit: int, state: str | None = None
+) -> list[tuple[str, str]]:
+    """Up to `limit` programmes in list order after the sort key `after` (of `state`, raising `flag`, if given):
+    each one's id and its item encoded as the answer holds it on `today`."""
+    where, params = page_where(today, state, flag, after)
     rows = tx.execute(
         f"SELECT {', '.join(MONITORED_COLUMNS)} FROM view_monitored WHERE {' AND '.join(where)}"
         " ORDER BY sort_key LIMIT ?",

@@ -9,7 +9,7 @@ from typing import Any
 import orjson
 
 from projections.db import Tx
-from projections.views import programme_monitoring
+from projections.kept.monitored import flag_sql, page_where, programme_where
 
 
 def _need_where(
@@ -158,40 +158,11 @@ def cell_totals(tx: Tx, **filters: Any) -> dict[str, int]:
     return {"count": int(row.get("c") or 0), "overlapping": int(row.get("o") or 0), "pairs": int(row.get("p") or 0)}
 
 
-def _flag_sql(today: date) -> dict[str, tuple[str, list[Any]]]:
-    """programme-monitoring's flags on `today`, as SQL conditions (see programme_monitoring.flags)."""
-    return {
-        "over-disbursed": ("over_disbursed = 1", []),
-        "stalled": ("quiet_since < ?", [programme_monitoring.stalled_before(today)]),
-        "overdue": ("(end_date < ? AND closed = 0)", [today.isoformat()]),
-        "net-negative": ("net_negative = 1", []),
-    }
-
-
-def _programme_where(state: str | None = None, org: str | None = None) -> tuple[list[str], list[Any]]:
-    where: list[str] = ["1 = 1"]
-    params: list[Any] = []
-    if state is not None:
-        where.append("states LIKE ?")
-        params.append(f"%,{state},%")
-    if org is not None:
-        where.append("orgs LIKE ?")
-        params.append(f"%,{org},%")
-    return where, params
-
-
 def programme_page(
     tx: Tx, today: date, flag: str | None, after: str | None, limit: int, state: str | None = None
 ) -> list[dict[str, Any]]:
     """Up to `limit` programmes in list order after the sort key `after`, raising `flag` if given."""
-    where, params = _programme_where(state)
-    if flag is not None:
-        condition, values = _flag_sql(today)[flag]
-        where.append(condition)
-        params += values
-    if after is not None:
-        where.append("sort_key > ?")
-        params.append(after)
+    where, params = page_where(today, state, flag, after)
     rows = tx.execute(
         f"SELECT doc FROM view_programmes WHERE {' AND '.join(where)} ORDER BY sort_key LIMIT ?", [*params, limit]
     ).fetchall()
@@ -206,21 +177,21 @@ def programme_sort_key(tx: Tx, programme_id: str) -> str | None:
 
 def programme_counts(tx: Tx, today: date, state: str | None = None) -> dict[str, int]:
     """How many programmes there are (in `state`, if given) and raise each flag on `today`, counted."""
-    flag_sql = _flag_sql(today)
-    where, params = _programme_where(state)
-    sums = ", ".join(f"SUM(CASE WHEN {c} THEN 1 ELSE 0 END) AS f{i}" for i, (c, _) in enumerate(flag_sql.values()))
+    flags = flag_sql(today)
+    where, params = programme_where(state)
+    sums = ", ".join(f"SUM(CASE WHEN {c} THEN 1 ELSE 0 END) AS f{i}" for i, (c, _) in enumerate(flags.values()))
     row = (
         tx.execute(
             f"SELECT COUNT(*) AS n, {sums} FROM view_programmes WHERE {' AND '.join(where)}",
-            [*(v for _, ps in flag_sql.values() for v in ps), *params],
+            [*(v for _, ps in flags.values() for v in ps), *params],
         ).fetchone()
         or {}
     )
-    return {"count": int(row.get("n") or 0), **{f: int(row.get(f"f{i}") or 0) for i, f in enumerate(flag_sql)}}
+    return {"count": int(row.get("n") or 0), **{f: int(row.get(f"f{i}") or 0) for i, f in enumerate(flags)}}
 
 
 def programme_rows(tx: Tx, state: str | None = None, org: str | None = None) -> list[dict[str, Any]]:
-    where, params = _programme_where(state, org)
+    where, params = programme_where(state, org)
     rows = tx.execute(
         f"SELECT doc FROM view_programmes WHERE {' AND '.join(where)} ORDER BY programme_id", params
     ).fetchall()
