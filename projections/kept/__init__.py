@@ -1,18 +1,16 @@
-"""What the runner keeps so that reads stay flat at a million events, and the one rule for when a
-read is served from it. Kept: per grouping area (total, state, region, chapter, article, TA type)
-the `Tally` of its open needs, published needs apart (`view_tallies`, each open need's own tally
-on its row); provider-overlap's cells per (state, article) place, over every open need and over
-the published ones (`view_cells`), and how many cells, overlapping cells and pairs each variant
-has; how many programmes there are and are over-disbursed or net-negative, and per day how many
-open ones end and how many in implementation fall quiet (`view_totals`); per priority grouping,
-area and variant the area's answer item, encoded, with its ranking columns (`view_areas`); per
-programme the spans of days on which it raises n flags (`view_flagged`) and its programme-monitoring item, encoded
-but for the fields judged on the day (`view_monitored`). It moves in the same transaction as the
-rows it comes from, by deltas (new minus stored, read before the rows are rewritten), so a batch
-rolled back moves none of it and a rebuild equals the sum of its moves. A read is served from it
-only when it has no filter and its scope is kept apart (everything, or published needs only);
-a filtered read, a state key's read (its own needs and everyone's published ones) and `as_of`
-fall back to the rows. The long form is docs/kept.md.
+"""What the runner keeps so that reads stay flat at a million events, and the one rule for when a read is served from
+it. Kept: per grouping area (total, state, region, chapter, article, TA type) the `Tally` of its open needs,
+published needs apart (`view_tallies`, each open need's own tally on its row); provider-overlap's cells per (state,
+article) place, over every open need and over the published ones (`view_cells`), and how many cells, overlapping
+cells and pairs each variant has; how many programmes there are and are over-disbursed or net-negative, and per day
+how many open ones end and how many in implementation fall quiet (`view_totals`); per priority grouping, area and
+variant the area's answer item, encoded, with its ranking columns (`view_areas`); per programme the spans of days on
+which it raises n flags (`view_flagged`); and, beside each programme's row, its programme-monitoring item encoded
+but for the fields judged on the day (`item_head`, `item_tail` of `view_programmes`). It moves in the same
+transaction as the rows it comes from, by deltas (new minus stored, read before the rows are rewritten), so a batch
+rolled back moves none of it and a rebuild equals the sum of its moves. A read is served from it only when it has no
+filter and its scope is kept apart (everything, or published needs only); a filtered read, a state key's read (its
+own needs and everyone's published ones) and `as_of` fall back to the rows. The long form is docs/kept.md.
 """
 
 from __future__ import annotations

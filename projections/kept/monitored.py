@@ -1,8 +1,8 @@
-"""Kept programme-monitoring items (`view_monitored`): per programme, its item encoded as the answer holds it, but for
-the two fields judged on the day asked (`programme_monitoring.ON_THE_DAY`), with what they are judged on and its list
-order, so a page of programme-monitoring is an index-ordered read of a bounded number of rows whose items are spliced
-into the answer's bytes (`views/encoded.py`): nothing decoded or encoded again but the two judged fields. Rewritten
-whenever the programme's row is (with `view_flagged`, in `kept.totals.count_programmes`)."""
+"""Kept programme-monitoring items: each programme's row (`view_programmes`, written by `store.writes`) holds its item
+encoded as the answer holds it but for the two fields judged on the day asked (`programme_monitoring.ON_THE_DAY`):
+the text before them (`item_head`) and after them (`item_tail`). A page of programme-monitoring is an index-ordered
+read of a bounded number of rows whose items are spliced into the answer's bytes (`views/encoded.py`), with those two
+judged from the row's columns: nothing decoded or encoded again."""
 
 from __future__ import annotations
 
@@ -13,55 +13,13 @@ from typing import Any
 from projections.db import Tx
 from projections.views import programme_monitoring
 
-MONITORED_COLUMNS = (
-    "programme_id",
-    "sort_key",
-    "states",
-    "over_disbursed",
-    "net_negative",
-    "quiet_since",
-    "end_date",
-    "closed",
-    "head",
-    "tail",
-)
-
-
-def rewrite_monitored(tx: Tx, programme_rows: dict[str, dict[str, Any]], fresh: bool) -> None:
-    """Write these programmes' kept items afresh (`fresh`: none stored)."""
-    rows = [_row(r) for r in programme_rows.values()]
-    update = (
-        ""
-        if fresh
-        else " ON CONFLICT (programme_id) DO UPDATE SET "
-        + ", ".join(f"{c} = excluded.{c}" for c in MONITORED_COLUMNS[1:])
-    )
-    tx.executemany(
-        f"INSERT INTO view_monitored ({', '.join(MONITORED_COLUMNS)})"
-        f" VALUES ({','.join('?' * len(MONITORED_COLUMNS))}){update}",
-        rows,
-    )
-
-
-def _row(r: dict[str, Any]) -> tuple[Any, ...]:
-    head, tail = programme_monitoring.encoded_parts(r)
-    return (
-        r["programme_id"],
-        programme_monitoring.sort_key(r),
-        "," + ",".join(r["states"]) + ",",
-        int(programme_monitoring.over_disbursed(r)),
-        int(programme_monitoring.net_negative(r)),
-        programme_monitoring.quiet_since(r),
-        r["end"],
-        int(r["closed"]),
-        head,
-        tail,
-    )
+# what a page reads of view_programmes besides the item's parts: the id and what the flags are judged on
+MONITORED_COLUMNS = ("programme_id", "over_disbursed", "net_negative", "quiet_since", "end_date", "closed")
 
 
 def flag_sql(today: date) -> dict[str, tuple[str, list[Any]]]:
-    """programme-monitoring's flags on `today`, as SQL conditions over the kept columns (see
-    programme_monitoring.judged_flags); view_programmes has the same columns."""
+    """programme-monitoring's flags on `today`, as SQL conditions over view_programmes' columns (see
+    programme_monitoring.judged_flags)."""
     return {
         "over-disbursed": ("over_disbursed = 1", []),
         "stalled": ("quiet_since < ?", [programme_monitoring.stalled_before(today)]),
@@ -71,8 +29,7 @@ def flag_sql(today: date) -> dict[str, tuple[str, list[Any]]]:
 
 
 def programme_where(state: str | None = None, org: str | None = None) -> tuple[list[str], list[Any]]:
-    """The programmes of `state` and of `org` (its funder, implementer or reporter), if given: the `states` column
-    of view_monitored and view_programmes, the `orgs` column of view_programmes."""
+    """The programmes of `state` and of `org` (its funder, implementer or reporter), if given, in view_programmes."""
     where: list[str] = ["1 = 1"]
     params: list[Any] = []
     if state is not None:
@@ -86,7 +43,7 @@ def programme_where(state: str | None = None, org: str | None = None) -> tuple[l
 
 def page_where(today: date, state: str | None, flag: str | None, after: str | None) -> tuple[list[str], list[Any]]:
     """A programme list page's conditions (`state`'s programmes raising `flag` on `today`, after the sort key
-    `after`), over the columns view_monitored and view_programmes share."""
+    `after`), in view_programmes."""
     where, params = programme_where(state)
     if flag is not None:
         condition, values = flag_sql(today)[flag]
@@ -105,7 +62,7 @@ def monitored_page(
     each one's id and its item encoded as the answer holds it on `today`."""
     where, params = page_where(today, state, flag, after)
     rows = tx.execute(
-        f"SELECT {', '.join(MONITORED_COLUMNS)} FROM view_monitored WHERE {' AND '.join(where)}"
+        f"SELECT {', '.join(MONITORED_COLUMNS)}, item_head, item_tail FROM view_programmes WHERE {' AND '.join(where)}"
         " ORDER BY sort_key LIMIT ?",
         [*params, limit],
     ).fetchall()
@@ -119,4 +76,4 @@ def _items(rows: Iterable[dict[str, Any]], today: date) -> Iterable[tuple[str, s
             bool(r["over_disbursed"]), bool(r["net_negative"]), since, end, closed, today
         )
         days = programme_monitoring.quiet_days(since, today)
-        yield r["programme_id"], programme_monitoring.encoded_item(r["head"], r["tail"], days, raised)
+        yield r["programme_id"], programme_monitoring.encoded_item(r["item_head"], r["item_tail"], days, raised)

@@ -15,12 +15,5 @@ KEPT_TABLES = [
     ' programme_id TEXT NOT NULL, n INTEGER NOT NULL, after_day TEXT COLLATE "C" NOT NULL, until_day TEXT COLLATE "C",'
     ' sort_key TEXT COLLATE "C" NOT NULL, PRIMARY KEY (programme_id, n))',
     "CREATE INDEX IF NOT EXISTS view_flagged_sorted ON view_flagged (n, sort_key)",
-    # programme-monitoring: per programme, its item encoded but for the fields judged on the day, with what they are
-    # judged on, its states and its list order (kept/monitored.py)
-    "CREATE TABLE IF NOT EXISTS view_monitored ("
-    ' programme_id TEXT PRIMARY KEY, sort_key TEXT COLLATE "C" NOT NULL, states TEXT NOT NULL,'
-    " over_disbursed INTEGER NOT NULL, net_negative INTEGER NOT NULL, quiet_since TEXT, end_date TEXT,"
-    " closed INTEGER NOT NULL, head TEXT NOT NULL, tail TEXT NOT NULL)",
-    "CREATE INDEX IF NOT EXISTS view_monitored_sorted ON view_monitored (sort_key)",
 ]
-KEPT_VIEW_TABLES = ("view_areas", "view_flagged", "view_monitored")
+KEPT_VIEW_TABLES = ("view_areas", "view_flagged")

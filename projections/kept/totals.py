@@ -7,7 +7,6 @@ from typing import Any
 
 from projections.db import Tx
 from projections.kept.flagged import rewrite_flagged
-from projections.kept.monitored import rewrite_monitored
 from projections.views import programme_monitoring
 
 # The per-day counts (`<prefix>:<date>`), kept by day, month and year too (`day_names`)
@@ -130,7 +129,6 @@ def count_programmes(tx: Tx, programme_rows: dict[str, dict[str, Any]], fresh: b
         count(over, programme_monitoring.quiet_since(r), r["end"], r["closed"], negative, 1)
     add_totals(tx, changes)
     rewrite_flagged(tx, programme_rows, fresh)
-    rewrite_monitored(tx, programme_rows, fresh)
 
 
 def flagged_count(tx: Tx, today: date) -> int:

@@ -31,7 +31,9 @@ TABLES = [
     "CREATE TABLE IF NOT EXISTS view_programmes ("
     " programme_id TEXT PRIMARY KEY, status INTEGER NOT NULL, states TEXT NOT NULL,"
     ' orgs TEXT NOT NULL, sort_key TEXT COLLATE "C" NOT NULL, over_disbursed INTEGER NOT NULL,'
-    " quiet_since TEXT, end_date TEXT, closed INTEGER NOT NULL, net_negative INTEGER NOT NULL, doc TEXT NOT NULL)",
+    " quiet_since TEXT, end_date TEXT, closed INTEGER NOT NULL, net_negative INTEGER NOT NULL, doc TEXT NOT NULL,"
+    # programme-monitoring's item, encoded but for the fields judged on the day: before them and after (kept/monitored)
+    " item_head TEXT NOT NULL, item_tail TEXT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS view_programmes_sorted ON view_programmes (sort_key)",
     # What the open needs of each area add up to, per grouping and published flag (see kept.Tally).
     "CREATE TABLE IF NOT EXISTS view_tallies ("

@@ -97,6 +97,7 @@ NEED_COLUMNS = (  # noqa: SIM905 (the table's columns, in its order)
 ).split()
 PROGRAMME_COLUMNS = (  # noqa: SIM905
     "programme_id status states orgs sort_key over_disbursed quiet_since end_date closed net_negative doc"
+    " item_head item_tail"
 ).split()
 
 
@@ -136,7 +137,8 @@ def _upsert_needs(
 
 
 def _upsert_programmes(tx: Tx, programme_rows: dict[str, dict[str, Any]], fresh: bool = False) -> None:
-    """One row per programme, with its states, organisations and flags as columns to filter on."""
+    """One row per programme, with its states, organisations and flags as columns to filter on, and its
+    programme-monitoring item encoded but for the fields judged on the day (`kept.monitored`)."""
     _insert(
         tx,
         "view_programmes",
@@ -154,6 +156,7 @@ def _upsert_programmes(tx: Tx, programme_rows: dict[str, dict[str, Any]], fresh:
                 int(r["closed"]),
                 int(programme_monitoring.net_negative(r)),
                 compact_json(r),
+                *programme_monitoring.encoded_parts(r),
             )
             for r in programme_rows.values()
         ],
