@@ -17,8 +17,10 @@ import structlog
 
 from projections import fast_decode, model, rows, search, store
 from projections.db import Database, Tx
+from projections.kept.needs import TallyFold
+from projections.store import versions
 from projections.store.snapshots import Snapshotter
-from projections.store.writes import write_entities
+from projections.store.writes import compact_json, need_columns, write_entities
 
 log = structlog.get_logger()
 # Seconds a batch may wait for more appends once the runner has caught up (readers waiting: none). Off: a settle makes
@@ -33,10 +35,13 @@ class _TrackedState(model.MemoryState):
     def __init__(self) -> None:
         super().__init__()
         self.changed: set[tuple[str, str]] = set()
+        # put since the last point versioned (`ViewsProjection._version`)
+        self.unversioned: set[tuple[str, str]] = set()
 
     def put(self, kind: str, key: str, doc: dict[str, Any]) -> None:
         super().put(kind, key, doc)
         self.changed.add((kind, key))
+        self.unversioned.add((kind, key))
 
 
 class Projection(Protocol):
@@ -53,9 +58,12 @@ class ViewsProjection:
     name = store.VIEWS
     lock_key = store.VIEWS_LOCK
 
-    def __init__(self, reporting_currency: str, snapshot_every: int = 10_000) -> None:
+    def __init__(
+        self, reporting_currency: str, snapshot_every: int = 10_000, version_every: int = versions.EVERY
+    ) -> None:
         self.reporting_currency = reporting_currency
         self.snapshot_every = snapshot_every
+        self.version_every = version_every  # a batch never crosses a multiple of it (`Runner`): the points versioned
         self._counted = (0, 0)  # (position, documents then): counting them again can wait
 
     def process(self, tx: Tx, batch: Sequence[tuple[Any, Any]]) -> None:
@@ -65,9 +73,11 @@ class ViewsProjection:
             touched |= model.apply(state, event, notification.id)
         need_rows, programme_rows = rows.derive(state, touched, self.reporting_currency)
         state.flush()
-        store.write_rows(tx, need_rows, programme_rows, self.reporting_currency)
-        search.update(tx, state, touched)
         last = batch[-1][0].id
+        point = versions.point_of(last, self.version_every)
+        store.write_rows(tx, need_rows, programme_rows, self.reporting_currency, since=point)
+        versions.write(tx, "ledger_entity_versions", point, [(*key, doc) for key, doc in sorted(state.written.items())])
+        search.update(tx, state, touched)
         since = last - store.last_snapshot_position(tx)
         if not self.snapshot_every or since < self.snapshot_every:
             return
@@ -98,11 +108,18 @@ class ViewsProjection:
         state = _TrackedState()
         snapshots: list[tuple[int, str, Future[bytes]]] = []
         snapshotter = Snapshotter()
+        kept = versions.Versions()
+        tallies = TallyFold()
+        touched: set[tuple[str, str]] = set()  # since the last point versioned
         last, total = 0, 0
         try:
             for batch in batches:
                 for position, event in batch:
-                    model.apply(state, event, position)
+                    point = versions.point_of(position, self.version_every)
+                    if (touched or state.unversioned) and point != versions.point_of(last, self.version_every):
+                        self._version(state, touched, versions.point_of(last, self.version_every), kept, tallies)
+                    touched |= model.apply(state, event, position)
+                    last = position
                     since = position - (snapshots[-1][0] if snapshots else 0)
                     if since >= self.snapshot_every and self._snapshot_due(
                         since, sum(len(docs) for docs in state.docs.values())
@@ -110,7 +127,9 @@ class ViewsProjection:
                         blob = snapshotter.take(state.docs, state.changed)
                         state.changed.clear()
                         snapshots.append((position, event.timestamp.isoformat(), blob))
-                last, total = batch[-1][0], total + len(batch)
+                total += len(batch)
+            if touched or state.unversioned:
+                self._version(state, touched, versions.point_of(last, self.version_every), kept, tallies)
         finally:
             snapshotter.close()
         taken = [(position, created_at, blob.result()) for position, created_at, blob in snapshots]
@@ -120,7 +139,37 @@ class ViewsProjection:
         derived = worker.submit(rows.derive, state, {model.EVERYTHING}, self.reporting_currency)
         entries = worker.submit(lambda: dict(search.fold.everything(state)))
         worker.shutdown(wait=False)  # the two run to their end; write_all waits for each
-        return {"state": state, "snapshots": taken, "last": last, "total": total, "rows": derived, "search": entries}
+        return {
+            "state": state,
+            "snapshots": taken,
+            "versions": kept,
+            "last": last,
+            "total": total,
+            "rows": derived,
+            "search": entries,
+        }
+
+    def _version(
+        self,
+        state: _TrackedState,
+        touched: set[tuple[str, str]],
+        point: int,
+        kept: versions.Versions,
+        tallies: TallyFold,
+    ) -> None:
+        """The versions at `point` of what changed since the last point: the documents put, the rows touched, the
+        tallies those rows moved."""
+        need_rows, programme_rows = rows.derive(state, touched, self.reporting_currency)
+        kept.add("view_need_versions", point, need_columns(need_rows))
+        kept.add("view_tally_versions", point, tallies.move(need_rows))
+        kept.add("view_programme_versions", point, ((k, compact_json(r)) for k, r in programme_rows.items()))
+        kept.add(
+            "ledger_entity_versions",
+            point,
+            ((kind, key, compact_json(state.docs[kind][key])) for kind, key in sorted(state.unversioned)),
+        )
+        touched.clear()
+        state.unversioned.clear()
 
     def write_all(self, tx: Tx, folded: dict[str, Any]) -> None:
         """Write every document, row and snapshot of a fold once."""
@@ -131,6 +180,7 @@ class ViewsProjection:
         search.store.write(tx, folded["search"].result(), fresh=True)  # search.write_all, from the entries derived
         for position, created_at, blob in folded["snapshots"]:
             store.insert_snapshot(tx, position, created_at, blob)
+        folded["versions"].write_all(tx)
 
 
 class Runner:
@@ -182,9 +232,7 @@ class Runner:
 
     def _run_projection(self, projection: Projection, on_batch: Callable[[int], None] | None) -> int:
         start = self.db.position(projection.name)
-        notifications = self.ledger.recorder.select_notifications(
-            start=start, limit=self.batch_size, inclusive_of_start=False
-        )
+        notifications = self._select(projection, start)
         if not notifications:
             return 0
         batch = [(n, self.ledger.mapper.to_domain_event(n)) for n in notifications]
@@ -198,6 +246,19 @@ class Runner:
         if on_batch:
             on_batch(notifications[-1].id)
         return len(batch)
+
+    def _select(self, projection: Any, start: int) -> Sequence[Any]:
+        """The next batch after `start`: it never passes a multiple of the projection's `version_every` (if it has one)
+        that an event of it precedes, so each point's versions are the rows as they stood there (`store.versions`)."""
+        found: Sequence[Any] = self.ledger.recorder.select_notifications(
+            start=start, limit=self.batch_size, inclusive_of_start=False
+        )
+        every = getattr(projection, "version_every", 0)
+        if not every or not found:
+            return found
+        # up to the first point at or past the first event (ids have gaps: the next may be points away)
+        point = versions.point_of(found[0].id, every)
+        return [n for n in found if n.id <= point]
 
     def _position_in(self, tx: Tx, name: str) -> int:
         value = tx.scalar(
@@ -274,9 +335,7 @@ class Runner:
             decoder = self._fast_decoder()
             decode = decoder.notification if decoder is not None else self.ledger.mapper.to_domain_event
             while True:  # the tail appended while we folded
-                notifications = self.ledger.recorder.select_notifications(
-                    start=last, limit=self.batch_size, inclusive_of_start=False
-                )
+                notifications = self._select(projection, last)
                 if not notifications:
                     break
                 projection.process(tx, [(n, decode(n)) for n in notifications])

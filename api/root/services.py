@@ -20,7 +20,7 @@ from projections.audit.projection import AuditProjection
 from projections.audit.seal_upgrade import upgrade_seals
 from projections.audit.sealing import SealingRecorder
 from projections.db import Database
-from projections.query import DurableRows, FoldedRows
+from projections.query import DurableRows, FoldedRows, VersionedRows
 from projections.runner import Runner, ViewsProjection
 
 API_TABLES = [
@@ -80,6 +80,11 @@ class Services:
         if as_of is None:
             return self.durable
         position = min(as_of, self.ledger.recorder.max_notification_id() or 0)
+        versioned = VersionedRows.at(
+            self.ledger, self.db, position, self.runner.position(store.VIEWS), self.currency, self.views.version_every
+        )
+        if versioned is not None:
+            return versioned
         with self.db.transaction(commit=False) as tx:
             key = (position, seals.prefix_of(tx, position))
         return self.folds.get(key, lambda: FoldedRows.of(self.ledger, position, self.currency, db=self.db))

@@ -3,6 +3,7 @@ providers they refer to, how many needs each state has, and their places' cells.
 
 from __future__ import annotations
 
+import json
 from typing import Any, cast
 
 from projections.db import Tx
@@ -79,13 +80,57 @@ class NeedMoves:
 
     def _add(self, row: dict[str, Any], tally: Tally, sign: int) -> None:
         self.places.add((row["state"], int(row["article"])))
-        for dim, key in [*group_keys(row), ("state_chapter", heat_key(row))]:
-            self.deltas.setdefault((dim, str(key), int(row["published"])), Tally()).merge(tally, sign)
+        add_tally(self.deltas, row, tally, sign)
 
-    def apply(self, tx: Tx, currency: str) -> None:
-        """Move the tallies, references and counts, and rewrite the cells, once the need rows are written."""
-        move_tallies(tx, self.deltas)
+    def apply(self, tx: Tx, currency: str) -> list[tuple[str, str, int, str | None]]:
+        """Move the tallies, references and counts, and rewrite the cells, once the need rows are written;
+        answers the tallies moved, as `move_tallies` does."""
+        moved_tallies = move_tallies(tx, self.deltas)
         moved = move_refs(tx, self.refs)
         add_totals(tx, {k: self.totals.get(k, 0) + moved.get(k, 0) for k in {*self.totals, *moved}})
         places = self.places if self.fresh else places_with_cells(tx, self.places, self.need_rows)
         rewrite_cells(tx, places, currency, self.need_rows if self.fresh else None)
+        return moved_tallies
+
+
+def tally_keys(row: dict[str, Any]) -> list[TallyKey]:
+    """Every kept tally an open need counts under: one per grouping area, and its heatmap cell."""
+    published = int(row["published"])
+    return [(dim, str(key), published) for dim, key in [*group_keys(row), ("state_chapter", heat_key(row))]]
+
+
+def add_tally(tallies: dict[TallyKey, Tally], row: dict[str, Any], tally: Tally, sign: int) -> list[TallyKey]:
+    """Add an open need's own tally (`sign` -1: take it back) to every tally it counts under; answers those."""
+    keys = tally_keys(row)
+    for key in keys:
+        tallies.setdefault(key, Tally()).merge(tally, sign)
+    return keys
+
+
+class TallyFold:
+    """The kept tallies of a fold in memory (a rebuild), moved as the need rows it derives point by point change:
+    after each `move`, what `move_tallies` would store, answered as it answers (for the versions of the point)."""
+
+    def __init__(self) -> None:
+        self.own: dict[str, tuple[dict[str, Any], Tally]] = {}  # each open need: what it counts under, its tally
+        self.tallies: dict[TallyKey, Tally] = {}
+
+    def move(self, need_rows: dict[str, dict[str, Any]]) -> list[tuple[str, str, int, str | None]]:
+        moved: set[TallyKey] = set()
+        for k, row in need_rows.items():
+            old = self.own.pop(k, None)
+            if old is not None:
+                moved.update(add_tally(self.tallies, old[0], old[1], -1))
+            if row["status"] == "open":
+                keys = {f: row[f] for f in ("state", "region", "chapter", "article", "ta_types_v2", "published")}
+                self.own[k] = (keys, Tally.of(row))
+                moved.update(add_tally(self.tallies, keys, self.own[k][1], 1))
+        out: list[tuple[str, str, int, str | None]] = []
+        for key in sorted(moved):
+            t = self.tallies[key]
+            if t.empty:
+                del self.tallies[key]
+                out.append((*key, None))
+            else:
+                out.append((*key, json.dumps(t.to_json(), separators=(",", ":"))))
+        return out

@@ -37,11 +37,12 @@ def stored_needs(tx: Tx, need_ids: list[str]) -> Iterator[dict[str, Any]]:
             }
 
 
-def move_tallies(tx: Tx, deltas: dict[TallyKey, Tally]) -> None:
+def move_tallies(tx: Tx, deltas: dict[TallyKey, Tally]) -> list[tuple[str, str, int, str | None]]:
     """Add each delta to its stored tally; a tally left with no need is deleted. The priority areas
-    moved are rewritten from their tallies (`kept.areas`), so both published flags of each are read."""
+    moved are rewritten from their tallies (`kept.areas`), so both published flags of each are read.
+    Answers each tally moved as now stored (None: deleted), for its version (`store.versions`)."""
     if not deltas:
-        return
+        return []
     stored: dict[TallyKey, Tally] = {}
     keys = sorted(deltas)
     read = sorted(set(keys) | siblings(keys))
@@ -71,6 +72,7 @@ def move_tallies(tx: Tx, deltas: dict[TallyKey, Tally]) -> None:
         upserts,
     )
     rewrite_areas(tx, now)
+    return [*((*k, None) for k in deletes), *upserts]
 
 
 def tallies(tx: Tx, dims: tuple[str, ...], published_only: bool) -> dict[tuple[str, str], Tally]:

@@ -12,7 +12,7 @@ from projections.db import Tx
 from projections.kept.monitored import flag_sql, page_where, programme_where
 
 
-def _need_where(
+def need_where(
     state: str | None = None,
     region: str | None = None,
     chapter: str | None = None,
@@ -49,7 +49,7 @@ def _need_where(
 
 
 def need_rows(tx: Tx, **filters: Any) -> list[dict[str, Any]]:
-    where, params = _need_where(**filters)
+    where, params = need_where(**filters)
     rows = tx.execute(
         f"SELECT doc FROM view_needs WHERE {' AND '.join(where)} ORDER BY state, article, need_id",
         params,
@@ -59,7 +59,7 @@ def need_rows(tx: Tx, **filters: Any) -> list[dict[str, Any]]:
 
 def open_need_page(tx: Tx, after: str | None, limit: int, **filters: Any) -> list[dict[str, Any]]:
     """Up to `limit` open needs in list order after the sort key `after`: an index range, not a scan."""
-    where, params = _need_where(status="open", **filters)
+    where, params = need_where(status="open", **filters)
     if after is not None:
         where.append("sort_key > ?")
         params.append(after)
@@ -72,7 +72,7 @@ def open_need_page(tx: Tx, after: str | None, limit: int, **filters: Any) -> lis
 
 def open_need_counts(tx: Tx, **filters: Any) -> dict[str, int]:
     """How many open needs match, per classification."""
-    where, params = _need_where(status="open", **filters)
+    where, params = need_where(status="open", **filters)
     rows = tx.execute(
         f"SELECT classification, COUNT(*) AS n FROM view_needs WHERE {' AND '.join(where)} GROUP BY classification",
         params,

@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from projections import kept
 from projections.db import Database, Tx
 from projections.search import store as search
+from projections.store import versions
 
 VIEWS = "views"  # tracking name of the views projection
 VIEWS_LOCK = 7300002
@@ -57,6 +58,7 @@ TABLES = [
     "CREATE TABLE IF NOT EXISTS view_refs ("
     " kind TEXT NOT NULL, id TEXT NOT NULL, variant TEXT NOT NULL, n BIGINT NOT NULL, PRIMARY KEY (kind, id, variant))",
     *kept.KEPT_TABLES,  # priority areas and flagged programmes as served (projections/kept/tables.py)
+    *versions.TABLES,  # the documents and rows as they stood at every `versions.EVERY` positions
 ]
 VIEW_TABLES = (
     "ledger_entities",
@@ -68,6 +70,7 @@ VIEW_TABLES = (
     "view_totals",
     "view_refs",
     *kept.KEPT_VIEW_TABLES,
+    *versions.VIEW_TABLES,
 )
 SQLITE_ONLY = [
     "CREATE TABLE IF NOT EXISTS projection_lock (id INTEGER PRIMARY KEY, n INTEGER NOT NULL)",
@@ -83,7 +86,8 @@ def fingerprint(tables: Sequence[str], shape: Mapping[str, Sequence[str]]) -> st
 
 
 # Derived, never bumped by hand: a release that changes a table or the kept shape has its views rebuilt.
-FINGERPRINTED = [*TABLES, *search.SHAPE]  # the search index's tables (both engines') and how it cuts words too
+# the search index's tables (both engines') and how it cuts words too, and the versions' spacing
+FINGERPRINTED = [*TABLES, *search.SHAPE, f"versions every {versions.EVERY}"]
 SCHEMA_VERSION = fingerprint(FINGERPRINTED, kept.SHAPE)
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from projections import kept
 from projections.db import Tx
+from projections.store import versions
 from projections.store.schema import VIEW_TABLES
 from projections.views import programme_monitoring
 from projections.views.common import sort_key
@@ -24,6 +25,7 @@ class SqlState:
         self.tx = tx
         self.cache: dict[tuple[str, str], dict[str, Any] | None] = {}
         self.dirty: set[tuple[str, str]] = set()
+        self.written: dict[tuple[str, str], str] = {}  # (kind, id) -> the JSON last written
 
     def get(self, kind: str, key: str) -> dict[str, Any] | None:
         if (kind, key) not in self.cache:
@@ -47,6 +49,7 @@ class SqlState:
                 yield doc
 
     def flush(self) -> None:
+        """Write the documents put since the last flush (kept in `written` too, for their versions)."""
         rows = [(k, i, compact_json(self.cache[(k, i)])) for k, i in sorted(self.dirty)]
         self.tx.executemany(
             "INSERT INTO ledger_entities (kind, id, doc) VALUES (?, ?, ?) "
@@ -54,15 +57,16 @@ class SqlState:
             rows,
         )
         self.dirty.clear()
+        self.written.update(((k, i), doc) for k, i, doc in rows)
 
 
 def write_entities(tx: Tx, docs: dict[str, dict[str, dict[str, Any]]]) -> None:
     """Every document of a fold, into a just-cleared `ledger_entities` (a rebuild): COPY on PostgreSQL."""
     rows = [(kind, key, compact_json(docs[kind][key])) for kind in sorted(docs) for key in sorted(docs[kind])]
-    _insert(tx, "ledger_entities", ("kind", "id", "doc"), rows, fresh=True, upsert="")
+    insert(tx, "ledger_entities", ("kind", "id", "doc"), rows, fresh=True, upsert="")
 
 
-def _insert(tx: Tx, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]], fresh: bool, upsert: str) -> None:
+def insert(tx: Tx, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]], fresh: bool, upsert: str) -> None:
     """Insert `rows`; on PostgreSQL into a table just cleared (`fresh`: no row to conflict with) by COPY, otherwise
     by `executemany` with `upsert` (the ON CONFLICT clause). COPY writes the same values: text, integers and NULLs."""
     if not rows:
@@ -82,14 +86,32 @@ def write_rows(
     programme_rows: dict[str, dict[str, Any]],
     currency: str,
     fresh: bool = False,
+    since: int | None = None,
 ) -> None:
     """Upsert the rows, and move what is kept from them by the difference they make (see `kept`);
-    `fresh`: the tables were just cleared and the rows are all the rows: nothing to subtract."""
+    `fresh`: the tables were just cleared and the rows are all the rows: nothing to subtract.
+    `since`: the point whose version they are, too (`versions`)."""
     moves = kept.NeedMoves.read(tx, need_rows, fresh)  # the stored tallies, before the rows replace them
-    _upsert_needs(tx, need_rows, moves.tallies, fresh)
-    moves.apply(tx, currency)
+    needs = need_columns(need_rows)
+    insert(
+        tx,
+        "view_needs",
+        NEED_COLUMNS,
+        [
+            (*row[:-1], compact_json(moves.tallies[k].to_json()) if k in moves.tallies else None, row[-1])
+            for k, row in zip(need_rows, needs, strict=True)
+        ],
+        fresh,
+        _on_conflict("need_id", NEED_COLUMNS),
+    )
+    moved_tallies = moves.apply(tx, currency)
     kept.count_programmes(tx, programme_rows, fresh)  # the stored flags, before the rows replace them
-    _upsert_programmes(tx, programme_rows, fresh)
+    programmes = programme_columns(programme_rows)
+    insert(tx, "view_programmes", PROGRAMME_COLUMNS, programmes, fresh, _on_conflict("programme_id", PROGRAMME_COLUMNS))
+    if since is not None:
+        versions.write(tx, "view_need_versions", since, needs)
+        versions.write(tx, "view_programme_versions", since, [(p[0], p[10]) for p in programmes])
+        versions.write(tx, "view_tally_versions", since, moved_tallies)
 
 
 NEED_COLUMNS = (  # noqa: SIM905 (the table's columns, in its order)
@@ -105,64 +127,48 @@ def _on_conflict(key: str, columns: Sequence[str]) -> str:
     return f" ON CONFLICT ({key}) DO UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in columns if c != key)
 
 
-def _upsert_needs(
-    tx: Tx, need_rows: dict[str, dict[str, Any]], tallies: dict[str, kept.Tally], fresh: bool = False
-) -> None:
-    """One row per need, with the columns its reads filter and sort on, and its own tally if open."""
-    _insert(
-        tx,
-        "view_needs",
-        NEED_COLUMNS,
-        [
-            (
-                r["need_id"],
-                r["state"],
-                r["region"],
-                r["chapter"],
-                r["article"],
-                r["status"],
-                r["horizon"],
-                int(r["published"]),
-                r["classification"],
-                "," + ",".join(r["ta_types_v2"]) + ",",
-                sort_key(r),
-                compact_json(tallies[k].to_json()) if k in tallies else None,
-                compact_json(r),
-            )
-            for k, r in need_rows.items()
-        ],
-        fresh,
-        _on_conflict("need_id", NEED_COLUMNS),
-    )
+def need_columns(need_rows: dict[str, dict[str, Any]]) -> list[tuple[Any, ...]]:
+    """Each need row's columns, those its reads filter and sort on, and its document last (`view_needs` has its
+    tally before it, `view_need_versions` none)."""
+    return [
+        (
+            r["need_id"],
+            r["state"],
+            r["region"],
+            r["chapter"],
+            r["article"],
+            r["status"],
+            r["horizon"],
+            int(r["published"]),
+            r["classification"],
+            "," + ",".join(r["ta_types_v2"]) + ",",
+            sort_key(r),
+            compact_json(r),
+        )
+        for r in need_rows.values()
+    ]
 
 
-def _upsert_programmes(tx: Tx, programme_rows: dict[str, dict[str, Any]], fresh: bool = False) -> None:
-    """One row per programme, with its states, organisations and flags as columns to filter on, and its
+def programme_columns(programme_rows: dict[str, dict[str, Any]]) -> list[tuple[Any, ...]]:
+    """Each programme's row: its states, organisations and flags as columns to filter on, and its
     programme-monitoring item encoded but for the fields judged on the day (`kept.monitored`)."""
-    _insert(
-        tx,
-        "view_programmes",
-        PROGRAMME_COLUMNS,
-        [
-            (
-                r["programme_id"],
-                r["status"],
-                "," + ",".join(r["states"]) + ",",
-                "," + ",".join(sorted(_orgs(r))) + ",",
-                programme_monitoring.sort_key(r),
-                int(programme_monitoring.over_disbursed(r)),
-                programme_monitoring.quiet_since(r),
-                r["end"],
-                int(r["closed"]),
-                int(programme_monitoring.net_negative(r)),
-                compact_json(r),
-                *programme_monitoring.encoded_parts(r),
-            )
-            for r in programme_rows.values()
-        ],
-        fresh,
-        _on_conflict("programme_id", PROGRAMME_COLUMNS),
-    )
+    return [
+        (
+            r["programme_id"],
+            r["status"],
+            "," + ",".join(r["states"]) + ",",
+            "," + ",".join(sorted(_orgs(r))) + ",",
+            programme_monitoring.sort_key(r),
+            int(programme_monitoring.over_disbursed(r)),
+            programme_monitoring.quiet_since(r),
+            r["end"],
+            int(r["closed"]),
+            int(programme_monitoring.net_negative(r)),
+            compact_json(r),
+            *programme_monitoring.encoded_parts(r),
+        )
+        for r in programme_rows.values()
+    ]
 
 
 def _orgs(programme: dict[str, Any]) -> set[str]:
