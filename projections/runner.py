@@ -20,7 +20,7 @@ from projections.db import Database, Tx
 from projections.kept.needs import TallyFold
 from projections.store import versions
 from projections.store.snapshots import Snapshotter
-from projections.store.writes import compact_json, need_columns, write_entities
+from projections.store.writes import fast_json, need_columns, write_entities
 
 log = structlog.get_logger()
 # Seconds a batch may wait for more appends once the runner has caught up (readers waiting: none). Off: a settle makes
@@ -110,6 +110,7 @@ class ViewsProjection:
         snapshotter = Snapshotter()
         kept = versions.Versions()
         tallies = TallyFold()
+        latest: tuple[rows.Rows, rows.Rows] = ({}, {})  # each row as last derived: at the end, every row as it is
         touched: set[tuple[str, str]] = set()  # since the last point versioned
         last, total = 0, 0
         try:
@@ -117,7 +118,9 @@ class ViewsProjection:
                 for position, event in batch:
                     point = versions.point_of(position, self.version_every)
                     if (touched or state.unversioned) and point != versions.point_of(last, self.version_every):
-                        self._version(state, touched, versions.point_of(last, self.version_every), kept, tallies)
+                        self._version(
+                            state, touched, versions.point_of(last, self.version_every), kept, tallies, latest
+                        )
                     touched |= model.apply(state, event, position)
                     last = position
                     since = position - (snapshots[-1][0] if snapshots else 0)
@@ -129,14 +132,16 @@ class ViewsProjection:
                         snapshots.append((position, event.timestamp.isoformat(), blob))
                 total += len(batch)
             if touched or state.unversioned:
-                self._version(state, touched, versions.point_of(last, self.version_every), kept, tallies)
+                self._version(state, touched, versions.point_of(last, self.version_every), kept, tallies, latest)
         finally:
             snapshotter.close()
         taken = [(position, created_at, blob.result()) for position, created_at, blob in snapshots]
-        # The rows and the search entries are derived from the whole state in a worker thread, while the rebuild
-        # clears the tables and copies the documents: the database works then, and Python would only wait for it.
+        # Every row was derived at the last point its inputs changed (as the runner derives a batch's): the rows are
+        # those. The search entries are derived from the whole state in a worker thread, while the rebuild clears the
+        # tables and copies the documents: the database works then, and Python would only wait for it.
+        derived: Future[tuple[rows.Rows, rows.Rows]] = Future()
+        derived.set_result(latest)
         worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rebuild-derive")
-        derived = worker.submit(rows.derive, state, {model.EVERYTHING}, self.reporting_currency)
         entries = worker.submit(lambda: dict(search.fold.everything(state)))
         worker.shutdown(wait=False)  # the two run to their end; write_all waits for each
         return {
@@ -156,17 +161,20 @@ class ViewsProjection:
         point: int,
         kept: versions.Versions,
         tallies: TallyFold,
+        latest: tuple[rows.Rows, rows.Rows],
     ) -> None:
         """The versions at `point` of what changed since the last point: the documents put, the rows touched, the
-        tallies those rows moved."""
+        tallies those rows moved (each encoded by orjson: versions are only read back decoded)."""
         need_rows, programme_rows = rows.derive(state, touched, self.reporting_currency)
-        kept.add("view_need_versions", point, need_columns(need_rows))
-        kept.add("view_tally_versions", point, tallies.move(need_rows))
-        kept.add("view_programme_versions", point, ((k, compact_json(r)) for k, r in programme_rows.items()))
+        latest[0].update(need_rows)
+        latest[1].update(programme_rows)
+        kept.add("view_need_versions", point, need_columns(need_rows, fast_json))
+        kept.add("view_tally_versions", point, tallies.move(need_rows, fast_json))
+        kept.add("view_programme_versions", point, ((k, fast_json(r)) for k, r in programme_rows.items()))
         kept.add(
             "ledger_entity_versions",
             point,
-            ((kind, key, compact_json(state.docs[kind][key])) for kind, key in sorted(state.unversioned)),
+            ((kind, key, fast_json(state.docs[kind][key])) for kind, key in sorted(state.unversioned)),
         )
         touched.clear()
         state.unversioned.clear()

@@ -3,7 +3,7 @@ providers they refer to, how many needs each state has, and their places' cells.
 
 from __future__ import annotations
 
-import json
+from collections.abc import Callable
 from typing import Any, cast
 
 from projections.db import Tx
@@ -115,16 +115,23 @@ class TallyFold:
         self.own: dict[str, tuple[dict[str, Any], Tally]] = {}  # each open need: what it counts under, its tally
         self.tallies: dict[TallyKey, Tally] = {}
 
-    def move(self, need_rows: dict[str, dict[str, Any]]) -> list[tuple[str, str, int, str | None]]:
+    def move(
+        self, need_rows: dict[str, dict[str, Any]], encode: Callable[[Any], str]
+    ) -> list[tuple[str, str, int, str | None]]:
         moved: set[TallyKey] = set()
         for k, row in need_rows.items():
             old = self.own.pop(k, None)
-            if old is not None:
-                moved.update(add_tally(self.tallies, old[0], old[1], -1))
-            if row["status"] == "open":
-                keys = {f: row[f] for f in ("state", "region", "chapter", "article", "ta_types_v2", "published")}
-                self.own[k] = (keys, Tally.of(row))
-                moved.update(add_tally(self.tallies, keys, self.own[k][1], 1))
+            keys = {f: row[f] for f in ("state", "region", "chapter", "article", "ta_types_v2", "published")}
+            now = Tally.of(row) if row["status"] == "open" else None
+            if old is not None and now is not None and old[0] == keys:  # the same tallies: move them by the difference
+                moved.update(add_tally(self.tallies, keys, Tally().merge(now).merge(old[1], -1), 1))
+            else:
+                if old is not None:
+                    moved.update(add_tally(self.tallies, old[0], old[1], -1))
+                if now is not None:
+                    moved.update(add_tally(self.tallies, keys, now, 1))
+            if now is not None:
+                self.own[k] = (keys, now)
         out: list[tuple[str, str, int, str | None]] = []
         for key in sorted(moved):
             t = self.tallies[key]
@@ -132,5 +139,5 @@ class TallyFold:
                 del self.tallies[key]
                 out.append((*key, None))
             else:
-                out.append((*key, json.dumps(t.to_json(), separators=(",", ":"))))
+                out.append((*key, encode(t.to_json())))
         return out

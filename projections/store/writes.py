@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
+
+import orjson
 
 from projections import kept
 from projections.db import Tx
@@ -16,6 +18,15 @@ from projections.views.common import sort_key
 
 def compact_json(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"))
+
+
+def fast_json(value: Any) -> str:
+    """`compact_json`'s value, encoded by orjson (non-ASCII characters unescaped: the same JSON value), for what is
+    only ever read back by `json.loads` (versions); as `compact_json` where orjson will not (integers past 64 bits)."""
+    try:
+        return orjson.dumps(value).decode()
+    except (TypeError, orjson.JSONEncodeError):
+        return compact_json(value)
 
 
 class SqlState:
@@ -127,7 +138,9 @@ def _on_conflict(key: str, columns: Sequence[str]) -> str:
     return f" ON CONFLICT ({key}) DO UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in columns if c != key)
 
 
-def need_columns(need_rows: dict[str, dict[str, Any]]) -> list[tuple[Any, ...]]:
+def need_columns(
+    need_rows: dict[str, dict[str, Any]], encode: Callable[[Any], str] = compact_json
+) -> list[tuple[Any, ...]]:
     """Each need row's columns, those its reads filter and sort on, and its document last (`view_needs` has its
     tally before it, `view_need_versions` none)."""
     return [
@@ -143,7 +156,7 @@ def need_columns(need_rows: dict[str, dict[str, Any]]) -> list[tuple[Any, ...]]:
             r["classification"],
             "," + ",".join(r["ta_types_v2"]) + ",",
             sort_key(r),
-            compact_json(r),
+            encode(r),
         )
         for r in need_rows.values()
     ]
