@@ -79,7 +79,7 @@ def one_round(svc: Any, position: int, out: dict[str, list[float]]) -> None:
         return state
 
     state_old = timed("fold old (mapper)", lambda: fold(mapped(svc, start, position)))
-    state = timed("fold new (fast_decode)", lambda: fold(query._events(svc.ledger, start, position, 5000)))
+    state = timed("fold new (fast_decode)", lambda: fold(query.events_between(svc.ledger, start, position, 5000)))
     assert state_old.docs == state.docs
     del state_old
     derived = timed("derive rows (collector on)", lambda: rows.derive(state, {model.EVERYTHING}, svc.currency))

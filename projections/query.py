@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
-from functools import cached_property
 from typing import Any
 
 from projections import fast_decode, kept, model, rows, store
 from projections.db import Database, Tx
-from projections.kept.needs import add_tally
-from projections.kept.tallies import TallyKey
-from projections.store import versions
 from projections.views import programme_monitoring, provider_overlap
 from projections.views.common import sort_key
 from projections.views.tally import Tally, tally
@@ -66,7 +61,7 @@ class DurableRows:
         if not scope.kept(filters):
             return tally(self.needs(scope, status="open", **filters), by, filters.get("ta_type"))
         with self.db.transaction(commit=False) as tx:
-            return _grouped(kept.tallies(tx, ("total", by), scope.published_only), by)
+            return grouped_tallies(kept.tallies(tx, ("total", by), scope.published_only), by)
 
     def programme_page(
         self, today: date, flag: str | None, after: str | None, limit: int, state: str | None = None
@@ -138,7 +133,7 @@ class DurableRows:
                 found_counts = store.open_need_counts(tx, **scope.sql(), **filters)
                 counts = {c: found_counts.get(c, 0) for c in CLASSES}
             else:
-                counts = _class_counts(kept.tallies(tx, ("total",), scope.published_only).get(("total", ""), Tally()))
+                counts = class_counts(kept.tallies(tx, ("total",), scope.published_only).get(("total", ""), Tally()))
         return found[:limit], counts, len(found) > limit
 
     def programmes(self, state: str | None = None, org: str | None = None) -> list[dict[str, Any]]:
@@ -154,13 +149,13 @@ class DurableRows:
             return store.entities(tx, model.RATES)
 
 
-def _grouped(stored: dict[tuple[str, str], Tally], by: str) -> Grouped:
+def grouped_tallies(stored: dict[tuple[str, str], Tally], by: str) -> Grouped:
     """Kept tallies of ("total", `by`) as `grouped` answers them: per area of `by`, and the total."""
     groups = {int(k) if by == "article" else k: t for (dim, k), t in stored.items() if dim == by}
     return groups, stored.get(("total", ""), Tally())
 
 
-def _class_counts(total: Tally) -> dict[str, int]:
+def class_counts(total: Tally) -> dict[str, int]:
     """How many open needs there are per classification, from their kept total."""
     return {c: total.counts[c.replace("-", "_")] for c in CLASSES}
 
@@ -204,7 +199,7 @@ class FoldedRows:
                 start, docs = snapshot
                 for kind, key, doc in docs:
                     state.put(kind, key, doc)
-        model.fold(_events(ledger, start, position, batch), state)
+        model.fold(events_between(ledger, start, position, batch), state)
         return cls(state, reporting_currency)
 
     def needs(self, scope: Scope | None = None, **filters: Any) -> list[dict[str, Any]]:
@@ -268,228 +263,7 @@ class FoldedRows:
         return sorted(self.state.all(model.RATES), key=lambda d: d["currency"])
 
 
-class PointState:
-    """The model's `State` as it stood at a versioned point (`store.versions`), read through inside `tx`; what a
-    fold puts stays here (`put`), never written."""
-
-    def __init__(self, tx: Tx, point: int) -> None:
-        self.tx = tx
-        self.point = point
-        self.docs: dict[tuple[str, str], dict[str, Any] | None] = {}
-        self.put_docs: dict[tuple[str, str], dict[str, Any]] = {}
-
-    def load(self, kinds: Iterable[str] = (), keys: Iterable[str] = ()) -> None:
-        """Read at once every document of `kinds`, and those of any kind named `keys` (a fold's originators)."""
-        for kind in kinds:
-            for key, doc in versions.entities(self.tx, self.point, kind).items():
-                self.docs.setdefault((kind, key), doc)
-        wanted = sorted({k for k in keys} - {k for _, k in self.docs})
-        for i in range(0, len(wanted), 500):
-            for kind, key, doc in versions.any_kind(self.tx, self.point, wanted[i : i + 500]):
-                self.docs.setdefault((kind, key), doc)
-
-    def get(self, kind: str, key: str) -> dict[str, Any] | None:
-        if (kind, key) not in self.docs:
-            self.docs[(kind, key)] = versions.entity(self.tx, self.point, kind, key)
-        return self.docs[(kind, key)]
-
-    def put(self, kind: str, key: str, doc: dict[str, Any]) -> None:
-        self.docs[(kind, key)] = doc
-        self.put_docs[(kind, key)] = doc
-
-    def all(self, kind: str) -> Iterator[dict[str, Any]]:
-        self.load([kind])
-        return (doc for (k, _), doc in list(self.docs.items()) if k == kind and doc is not None)
-
-
-class VersionedRows(FoldedRows):
-    """A past position's rows read from the versions at the point at or before it (`store.versions`): the rows the
-    events between the point and the position touch are derived from the documents as they stood at the point with
-    those events folded over them (as the runner derives a batch's), every other row is read as versioned. So a past
-    view costs what the same view costs now plus at most `every` events, whatever the history's length.
-
-    The reference is `FoldedRows` (the whole prefix folded): `VersionedRows` answers every read of it alike, and the
-    property tests hold the two equal at every position of random histories."""
-
-    MOST_EVENTS = 5000  # past the point: more than this (the runner far behind), the whole prefix is folded instead
-
-    def __init__(
-        self,
-        db: Database,
-        point: int,
-        state: PointState,
-        changed: tuple[rows.Rows, rows.Rows],
-        reporting_currency: str,
-    ) -> None:
-        self.db = db
-        self.point = point
-        self.point_state = state  # the documents the events since the point put (the rest: read at the point)
-        self.currency = reporting_currency
-        self.changed_needs, self.changed_programmes = changed
-
-    @classmethod
-    def at(
-        cls, ledger: Any, db: Database, position: int, applied: int, reporting_currency: str, every: int
-    ) -> VersionedRows | None:
-        """The rows as of `position`, from the last point at or before it that the runner (at `applied`) has passed;
-        None when the events past that point are too many, or one of them changes every row (a rate, a renamed
-        organisation): the whole prefix is folded then (`FoldedRows.of`)."""
-        point = min(position, applied) // every * every
-        if position - point > cls.MOST_EVENTS:
-            return None
-        events = list(_events(ledger, point, position, 5000))
-        with db.transaction(commit=False) as tx:
-            state = PointState(tx, point)
-            state.load((model.ORG, model.RATES), (str(e.originator_id) for _, e in events))
-            touched: set[tuple[str, str]] = set()
-            for at, event in events:
-                touched |= model.apply(state, event, at)
-            if model.EVERYTHING in touched:
-                return None
-            linked = (state.get(kind, key) for kind, key in touched if kind == model.NEED)
-            state.load(keys=(pid for need in linked if need is not None for pid in need["programmes"]))
-            changed = rows.derive(state, touched, reporting_currency)
-        state.tx = None  # type: ignore[assignment]  # closed: what is read later opens its own
-        return cls(db, point, state, changed, reporting_currency)
-
-    def needs(self, scope: Scope | None = None, **filters: Any) -> list[dict[str, Any]]:
-        scope = scope or Scope()
-        where, params = store.need_where(**scope.sql(), **filters)
-        with self.db.transaction(commit=False) as tx:
-            found = tx.execute(
-                f"SELECT need_id, doc FROM view_need_versions WHERE {' AND '.join(where)} AND {versions.VALID}",
-                [*params, self.point, self.point],
-            ).fetchall()
-        out = [json.loads(r["doc"]) for r in found if r["need_id"] not in self.changed_needs]
-        out += [r for r in self.changed_needs.values() if matches(r, filters) and scope.admits(r)]
-        return sorted(out, key=lambda r: (r["state"], r["article"], r["need_id"]))
-
-    def grouped(self, by: str, scope: Scope, **filters: Any) -> Grouped:
-        """Open needs' tallies per area of `by`, and in total: the kept tallies as versioned at the point, moved by
-        the needs changed since (as the runner moves them), when unfiltered; tallied from the rows otherwise."""
-        if not scope.kept(filters):
-            return super().grouped(by, scope, **filters)
-        return _grouped(self._tallies(("total", by), scope.published_only), by)
-
-    def _tallies(self, dims: tuple[str, ...], published_only: bool) -> dict[tuple[str, str], Tally]:
-        """`kept.tallies` as they stood at the position."""
-        with self.db.transaction(commit=False) as tx:
-            found = tx.execute(
-                f"SELECT dim, key, published, doc FROM view_tally_versions WHERE dim IN ({','.join('?' * len(dims))})"
-                f" AND {versions.VALID} AND doc IS NOT NULL" + (" AND published = 1" if published_only else ""),
-                [*dims, self.point, self.point],
-            ).fetchall()
-        stored = {(r["dim"], r["key"], int(r["published"])): Tally.from_json(json.loads(r["doc"])) for r in found}
-        for key, delta in self._moved.items():
-            if key[0] in dims and (key[2] or not published_only):
-                stored.setdefault(key, Tally()).merge(delta)
-        out: dict[tuple[str, str], Tally] = {}
-        for (dim, key, _), t in stored.items():
-            if not t.empty:
-                out[(dim, key)] = out[(dim, key)].merge(t) if (dim, key) in out else t
-        return out
-
-    @cached_property
-    def _moved(self) -> dict[TallyKey, Tally]:
-        """What the needs changed since the point move in the kept tallies: their own tallies at the point taken
-        back, and those they have at the position added."""
-        moved: dict[TallyKey, Tally] = {}
-        ids = sorted(self.changed_needs)
-        with self.db.transaction(commit=False) as tx:
-            for i in range(0, len(ids), 500):
-                chunk = ids[i : i + 500]
-                for r in tx.execute(  # by key, each need's versions (not by status: an index on every open need)
-                    f"SELECT status, doc FROM view_need_versions WHERE need_id IN ({','.join('?' * len(chunk))})"
-                    f" AND {versions.VALID}",
-                    [*chunk, self.point, self.point],
-                ).fetchall():
-                    if r["status"] == "open":
-                        old = json.loads(r["doc"])
-                        add_tally(moved, old, Tally.of(old), -1)
-        for row in self.changed_needs.values():
-            if row["status"] == "open":
-                add_tally(moved, row, Tally.of(row), 1)
-        return moved
-
-    def open_page(
-        self, scope: Scope, after: str | None, limit: int, classification: str | None = None, **filters: Any
-    ) -> Page:
-        """A page of open needs in list order after `after`, and the counts of them all: an index range of the
-        versions valid at the point, less the needs changed since, plus those needs as they are now; the counts
-        from the kept total as it stood (`_tallies`) when unfiltered, else counted as the page is read."""
-        changed = self.changed_needs
-        others = sorted(changed)
-        where, params = store.need_where(status="open", **scope.sql(), **filters)
-        where.append(versions.VALID)
-        params += [self.point, self.point]
-        paged, paged_params = [*where], [*params]
-        if classification is not None:
-            paged.append("classification = ?")
-            paged_params.append(classification)
-        if after is not None:
-            paged.append("sort_key > ?")
-            paged_params.append(after)
-        if others:
-            where.append(f"need_id NOT IN ({','.join('?' * len(others))})")
-            params += others
-        with self.db.transaction(commit=False) as tx:
-            found = tx.execute(
-                f"SELECT need_id, doc FROM view_need_versions WHERE {' AND '.join(paged)}"
-                " ORDER BY status, sort_key LIMIT ?",
-                [*paged_params, limit + 1 + len(others)],
-            ).fetchall()
-            counted = (
-                []
-                if scope.kept(filters)
-                else tx.execute(
-                    f"SELECT classification, COUNT(*) AS n FROM view_need_versions WHERE {' AND '.join(where)}"
-                    " GROUP BY classification",
-                    params,
-                ).fetchall()
-            )
-        now = [r for r in changed.values() if r["status"] == "open" and matches(r, filters) and scope.admits(r)]
-        if scope.kept(filters):
-            counts = _class_counts(self._tallies(("total",), scope.published_only).get(("total", ""), Tally()))
-        else:
-            counts = dict.fromkeys(CLASSES, 0)
-            for r in [*counted, *({"classification": r["classification"], "n": 1} for r in now)]:
-                counts[r["classification"]] += int(r["n"])
-        page = [json.loads(r["doc"]) for r in found if r["need_id"] not in changed]
-        page += [
-            r
-            for r in now
-            if (classification is None or r["classification"] == classification)
-            and (after is None or sort_key(r) > after)
-        ]
-        page.sort(key=sort_key)
-        return page[:limit], counts, len(page) > limit
-
-    @cached_property
-    def _programmes(self) -> dict[str, dict[str, Any]]:  # type: ignore[override]
-        """Every programme's row at the position (programme-monitoring's pages read them all, as `FoldedRows`)."""
-        with self.db.transaction(commit=False) as tx:
-            found = tx.execute(
-                f"SELECT programme_id, doc FROM view_programme_versions WHERE {versions.VALID}",
-                (self.point, self.point),
-            ).fetchall()
-        out = {r["programme_id"]: json.loads(r["doc"]) for r in found}
-        out.update(self.changed_programmes)
-        return out
-
-    def organisations(self) -> list[dict[str, Any]]:
-        return sorted(self._documents(model.ORG), key=lambda d: d["org_id"])
-
-    def rates(self) -> list[dict[str, Any]]:
-        return sorted(self._documents(model.RATES), key=lambda d: d["currency"])
-
-    def _documents(self, kind: str) -> list[dict[str, Any]]:
-        with self.db.transaction(commit=False) as tx:
-            docs = versions.entities(tx, self.point, kind)
-        docs.update({key: doc for (k, key), doc in self.point_state.put_docs.items() if k == kind})
-        return list(docs.values())
-
-
-def _events(ledger: Any, start: int, position: int, batch: int) -> Iterator[tuple[int, Any]]:
+def events_between(ledger: Any, start: int, position: int, batch: int) -> Iterator[tuple[int, Any]]:
     """(position, event) of the stored events after `start` up to `position`, decoded as the library's mapper does:
     with the rebuild's orjson decoder (`fast_decode`, held equal to the mapper) where it applies."""
     try:

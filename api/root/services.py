@@ -20,8 +20,9 @@ from projections.audit.projection import AuditProjection
 from projections.audit.seal_upgrade import upgrade_seals
 from projections.audit.sealing import SealingRecorder
 from projections.db import Database
-from projections.query import DurableRows, FoldedRows, VersionedRows
+from projections.query import DurableRows, FoldedRows
 from projections.runner import Runner, ViewsProjection
+from projections.versioned import VersionedRows
 
 API_TABLES = [
     "CREATE TABLE IF NOT EXISTS idempotency_keys ("

@@ -7,7 +7,7 @@ batch up to that point (the runner's batches never cross one, `Runner` aligns th
 passed it; the version before is closed at that point. So the version valid at a point P the runner has passed is
 `since <= P < until`, and what the runner writes later never changes which one that is
 (its new versions start past P, and it only closes versions at points past P). A rebuild writes the same versions
-from its fold (`Versions`, one per point at which a key changed). Versions take space in proportion to the keys a
+from its fold (`Versions`, one per point at which a key changed; `writes.write_versions`). Versions take space in proportion to the keys a
 batch of `EVERY` events changes: about 1.5 per row over a history (README, Performance, `as_of`).
 """
 
@@ -96,14 +96,11 @@ class Versions:
         for row in rows:
             found.setdefault(row[:width], []).append((since, row[width:]))
 
-    def write_all(self, tx: Tx) -> None:
-        from projections.store.writes import insert  # COPY into a cleared table, as the rows are written
-
+    def closed(self) -> Iterator[tuple[str, tuple[str, ...], list[tuple[Any, ...]]]]:
+        """Each table, its columns, and its versions each with its `until` (the next one's `since`)."""
         for table, found in self.rows.items():
             keys, rest = SHAPES[table]
-            insert(tx, table, (*keys, "since", "until", *rest), list(_closed(found)), fresh=True, upsert="")
-            if tx.dialect == "postgres":  # filled at once: let the planner know them before the first read does
-                tx.execute(f"ANALYZE {table}")
+            yield table, (*keys, "since", "until", *rest), list(_closed(found))
 
 
 def _closed(found: dict[tuple[Any, ...], list[tuple[int, tuple[Any, ...]]]]) -> Iterator[tuple[Any, ...]]:

@@ -77,6 +77,15 @@ def write_entities(tx: Tx, docs: dict[str, dict[str, dict[str, Any]]]) -> None:
     insert(tx, "ledger_entities", ("kind", "id", "doc"), rows, fresh=True, upsert="")
 
 
+def write_versions(tx: Tx, kept: versions.Versions) -> None:
+    """A rebuild's versions, into their just-cleared tables (COPY on PostgreSQL, then ANALYZE: filled at once, the
+    planner should know them before the first read does)."""
+    for table, columns, rows in kept.closed():
+        insert(tx, table, columns, rows, fresh=True, upsert="")
+        if tx.dialect == "postgres":
+            tx.execute(f"ANALYZE {table}")
+
+
 def insert(tx: Tx, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]], fresh: bool, upsert: str) -> None:
     """Insert `rows`; on PostgreSQL into a table just cleared (`fresh`: no row to conflict with) by COPY, otherwise
     by `executemany` with `upsert` (the ON CONFLICT clause). COPY writes the same values: text, integers and NULLs."""

@@ -23,8 +23,9 @@ from api.root.services import FoldCache, Services
 from api.root.settings import Settings
 from domain.needs import money, source
 from projections import model
-from projections.query import FoldedRows, VersionedRows
+from projections.query import FoldedRows
 from projections.store.snapshots import decode_entries
+from projections.versioned import VersionedRows
 from tests.support.servers import LiveServer, client_for
 from tests.support.stores import wipe
 

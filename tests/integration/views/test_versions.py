@@ -12,8 +12,9 @@ from hypothesis import HealthCheck, example, given, settings
 
 from api.root.services import Services
 from projections import store
-from projections.query import FoldedRows, VersionedRows
+from projections.query import FoldedRows
 from projections.store import versions
+from projections.versioned import VersionedRows
 from tests.integration.views.test_properties import all_views, durable
 from tests.support.histories import RICH, Player, histories
 from tests.support.stores import wipe
