@@ -1,14 +1,15 @@
-"""Versioned rows: the entity documents and the need and programme rows as they stood at every multiple of
-`EVERY` positions, so a past view is an indexed read of the rows valid then (`query.VersionedRows`), not a fold.
+"""Versioned rows: the entity documents, the need and programme rows and the kept tallies as they stood at every
+multiple of `EVERY` positions, so a past view is an indexed read of the rows valid then (`versioned.VersionedRows`),
+not a fold.
 
 A version holds a document from its `since` point to its `until` point (`OPEN`: still current). The rows the runner
 writes for a batch ending at position h are the version of point ceil(h / EVERY) * EVERY: written again by each later
 batch up to that point (the runner's batches never cross one, `Runner` aligns them), and final once the runner has
 passed it; the version before is closed at that point. So the version valid at a point P the runner has passed is
-`since <= P < until`, and what the runner writes later never changes which one that is
-(its new versions start past P, and it only closes versions at points past P). A rebuild writes the same versions
-from its fold (`Versions`, one per point at which a key changed; `writes.write_versions`). Versions take space in proportion to the keys a
-batch of `EVERY` events changes: about 1.5 per row over a history (README, Performance, `as_of`).
+`since <= P < until`, and what the runner writes later never changes which one that is (its new versions start past
+P, and it only closes versions at points past P). A rebuild writes the same versions from its fold (`Versions`, one
+per point at which a key changed; `writes.write_versions`). Versions take space in proportion to the keys a batch of
+`EVERY` events changes: about 1.5 per row over a history (README, Performance, `as_of`).
 """
 
 from __future__ import annotations
