@@ -17,13 +17,14 @@ Only for the fold (rebuilds): events loaded to decide a command still go through
 from __future__ import annotations
 
 import gc
+import json
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
 
 import orjson
-from eventsourcing.persistence import JSONTranscoder, Mapper, StoredEvent, TranscodingNotRegisteredError
+from eventsourcing.persistence import JSONTranscoder, Mapper, TranscodingNotRegisteredError
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.utils import resolve_topic
 from psycopg.rows import tuple_row
@@ -60,7 +61,6 @@ class FastDecoder:
             or not isinstance(mapper.transcoder, JSONTranscoder)
         ):
             raise ValueError("the fast decoder reads plain JSON only: use the library's mapper")
-        self.mapper = mapper
         self.decoders: dict[str, Callable[[Any], Any]] = {
             name: transcoding.decode for name, transcoding in mapper.transcoder.names.items()
         }
@@ -106,9 +106,9 @@ class FastDecoder:
             return [self._walk(v) if type(v) in (dict, list) else v for v in value]
         return value
 
-    def state(self, stored: bytes) -> dict[str, Any]:
+    def state(self, stored: bytes, loads: Callable[[bytes], Any] = orjson.loads) -> dict[str, Any]:
         """The event's attributes as the transcoder would decode them (UUIDs as their strings)."""
-        raw = orjson.loads(stored)
+        raw = loads(stored)
         if type(raw) is not dict or len(raw) == 2:  # the object hook's rule applies to the outer object too
             decoded: dict[str, Any] = self._walk(raw)
             return decoded
@@ -127,11 +127,18 @@ class FastDecoder:
         return raw
 
     def event(self, topic: str, stored: bytes, originator_id: Any, originator_version: int) -> Any:
-        return self._event(topic, stored, uuid_text(originator_id), originator_version)
+        return self._event(topic, stored, uuid_text(originator_id), originator_version, exact_loads)
 
-    def _event(self, topic: str, stored: bytes, originator_id: str, originator_version: int) -> Any:
+    def _event(
+        self,
+        topic: str,
+        stored: bytes,
+        originator_id: str,
+        originator_version: int,
+        loads: Callable[[bytes], Any] = orjson.loads,
+    ) -> Any:
         cls, class_version = self._class(topic)
-        state = self.state(stored)
+        state = self.state(stored, loads)
         state["originator_id"] = originator_id
         state["originator_version"] = originator_version
         from_version = state.pop("class_version", 1)
@@ -143,37 +150,36 @@ class FastDecoder:
         return event
 
     def rows(self, rows: Sequence[LogRow]) -> list[tuple[int, Any]]:
-        """(position, event) of each row `read_log` answered; a row orjson would read otherwise than the library (an
-        integer past 64 bits, NaN) by the library's mapper."""
+        """(position, event) of each row `read_log` answered; orjson reads the page unless a row holds what orjson
+        would read otherwise than the library (an integer past 64 bits, NaN): then each row is read by `exact_loads`."""
         event = self._event  # the originator ids as read: their canonical strings already
         if not long_digits(b"".join(row[4] for row in rows)):
             try:
                 return [(row[0], event(row[3], row[4], row[1], row[2])) for row in rows]
             except orjson.JSONDecodeError:
                 pass
-        return [(row[0], self._by_mapper(row)) for row in rows]
-
-    def _by_mapper(self, row: LogRow) -> Any:
-        if not long_digits(row[4]):
-            try:
-                return self.event(row[3], row[4], row[1], row[2])
-            except orjson.JSONDecodeError:
-                pass
-        return self.mapper.to_domain_event(StoredEvent(UUID(row[1]), row[2], row[3], row[4]))
+        return [(row[0], event(row[3], row[4], row[1], row[2], exact_loads)) for row in rows]
 
     def notification(self, notification: Any) -> Any:
-        """A notification of the library's recorder, decoded (as `mapper.to_domain_event(notification)`).
+        """A notification of the library's recorder, decoded (as `mapper.to_domain_event(notification)`, UUIDs as
+        their strings)."""
+        return self.event(
+            notification.topic, notification.state, notification.originator_id, notification.originator_version
+        )
 
-        JSON that orjson refuses or reads otherwise than the library's decoder (NaN, integers past 64 bits) goes to
-        the mapper."""
-        if not long_digits(notification.state):
-            try:
-                return self.event(
-                    notification.topic, notification.state, notification.originator_id, notification.originator_version
-                )
-            except orjson.JSONDecodeError:
-                pass
-        return self.mapper.to_domain_event(notification)
+
+def exact_loads(stored: bytes) -> Any:
+    """The JSON as the library's transcoder reads it: by orjson unless it holds what orjson reads otherwise (an integer
+    past 64 bits, which orjson reads as a float) or refuses (NaN, Infinity), then by `json`, as the library does.
+
+    A long run of digits inside a string (a UUID's hex can hold one) also goes to `json`: the same values, only slower.
+    Either way the decoder's own walk follows, so a UUID is its string whichever parser read the text."""
+    if not long_digits(stored):
+        try:
+            return orjson.loads(stored)
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(stored)
 
 
 @contextmanager
