@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from decimal import Decimal
+from decimal import Context, Decimal
 from typing import Any
 
 from projections.views.common import AREAS, BOOKS, ZERO, keys_of, money, open_needs
@@ -103,11 +103,13 @@ class Tally:
         return {b: {c: money(a) for c, (a, _) in sorted(amounts.items())} for b, amounts in self.unconverted.items()}
 
     def to_json(self) -> dict[str, Any]:
+        """The tally as stored: each amount in its one canonical text (`exact`), so a tally reached by adding and
+        taking back reads the same as one made afresh (a runner's batch by batch, a rebuild's point by point)."""
         return {
             "counts": self.counts,
-            "sums": {b: str(v) for b, v in self.sums.items()},
+            "sums": {b: exact(v) for b, v in self.sums.items()},
             "unconverted": {
-                b: {c: [str(a), n] for c, (a, n) in amounts.items()} for b, amounts in self.unconverted.items()
+                b: {c: [exact(a), n] for c, (a, n) in amounts.items()} for b, amounts in self.unconverted.items()
             },
             "states": self.states,
         }
@@ -122,6 +124,18 @@ class Tally:
         )
         t.states = dict(doc["states"])
         return t
+
+
+def exact(value: Decimal) -> str:
+    """A decimal's canonical text: its value, not how it was reached (0.00, 0 and -0 are "0"; 1000.50 and
+    1000.500000 are "1000.5"), never an exponent. Sums of the same amounts in another order otherwise differ in
+    their trailing zeros: 25.25 - 25.25 is "0.00", a sum of none is "0"."""
+    if not value:
+        return "0"
+    _, digits, exponent = value.as_tuple()
+    if digits[-1] or not isinstance(exponent, int) or exponent >= 0:  # no trailing zero after the point
+        return format(value, "f")
+    return format(value.normalize(Context(prec=len(digits))), "f")  # as many digits as it has: never rounded
 
 
 def group_keys(row: dict[str, Any]) -> list[tuple[str, Any]]:

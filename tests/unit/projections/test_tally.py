@@ -52,3 +52,14 @@ def test_a_need_that_leaves_takes_its_state_and_leftovers_with_it() -> None:
     assert kept.to_json() == fresh(a)
     assert kept.states == {"KEN": 1} and kept.unconverted_out()["pledged"] == {}
     assert kept.merge(Tally.of(a), -1).empty
+
+
+def test_a_tally_reads_the_same_however_its_amounts_were_reached() -> None:
+    # Given a need with an estimate that leaves a group, and one without that joins it: taken back and added in one
+    # delta (a rebuild's point), or the group emptied first and made afresh (a runner's batches)
+    a, b = need("a", "KEN", "90.00", "5.10", "unmet"), need("b", "KEN", None, None, "unmet")
+    through = Tally().merge(Tally.of(a)).merge(Tally().merge(Tally.of(a), -1).merge(Tally.of(b)))
+    # Then the amounts are the same text: 90.00 - 90.00 + nothing is "0", as nothing is; 5.10 is "5.1"
+    assert through.sums["estimated"].as_tuple() != Tally().sums["estimated"].as_tuple()
+    assert through.to_json() == fresh(b)
+    assert fresh(a)["sums"]["estimated"] == "100" and fresh(a)["unconverted"]["pledged"] == {"EUR": ["5.1", 1]}
