@@ -122,15 +122,11 @@ def entity(tx: Tx, point: int, kind: str, key: str) -> dict[str, Any] | None:
     return json.loads(row["doc"]) if row else None
 
 
-def entities(tx: Tx, point: int, kind: str, keys: Sequence[str] | None = None) -> dict[str, dict[str, Any]]:
-    """The documents of a kind valid at `point`: all of them, or those of `keys`."""
-    where, params = [f"kind = ? AND {VALID}"], [kind, point, point]
-    if keys is not None:
-        if not keys:
-            return {}
-        where.append(f"id IN ({','.join('?' * len(keys))})")
-        params.extend(keys)
-    rows = tx.execute(f"SELECT id, doc FROM ledger_entity_versions WHERE {' AND '.join(where)}", params).fetchall()
+def entities(tx: Tx, point: int, kind: str) -> dict[str, dict[str, Any]]:
+    """Every document of a kind valid at `point`, by id."""
+    rows = tx.execute(
+        f"SELECT id, doc FROM ledger_entity_versions WHERE kind = ? AND {VALID}", (kind, point, point)
+    ).fetchall()
     return {r["id"]: json.loads(r["doc"]) for r in rows}
 
 

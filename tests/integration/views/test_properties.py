@@ -105,6 +105,18 @@ def durable(svc: Services) -> dict[str, Any]:
     return all_views(svc.durable, svc.currency)
 
 
+def durable_after_each_write(svc: Services, steps: Any) -> dict[int, dict[str, Any]]:
+    """Play `steps`, the runner catching up after every write: the durable views then, by the write's position."""
+    seen: dict[int, dict[str, Any]] = {}
+
+    def remember(position: int) -> None:
+        svc.runner.catch_up()
+        seen[position] = durable(svc)
+
+    Player(svc.ledger).play(steps, after_each=remember)
+    return seen
+
+
 @PROPERTY
 @given(steps=histories)
 @example(steps=RICH)
@@ -182,14 +194,8 @@ def test_a_runner_killed_mid_batch_is_resumed_by_a_new_process_to_the_same_views
 def test_a_view_as_of_a_past_position_is_the_view_as_it_stood_then(services: Services, steps) -> None:
     wipe(services)
     services.views.snapshot_every = 7  # so some past positions fold from a snapshot, others from 0
-    seen: dict[int, dict[str, Any]] = {}
-
-    def remember(position: int) -> None:
-        services.runner.catch_up()
-        seen[position] = durable(services)
-
     # Given the durable views remembered after every write of a random history
-    Player(services.ledger).play(steps, after_each=remember)
+    seen = durable_after_each_write(services, steps)
     # When each is asked again as of its position (the fold of the first p events)
     for position, then in seen.items():
         # Then the answer is what the views were at that position

@@ -15,7 +15,7 @@ from projections import store
 from projections.query import FoldedRows
 from projections.store import versions
 from projections.versioned import VersionedRows
-from tests.integration.views.test_properties import all_views, durable
+from tests.integration.views.test_properties import all_views, durable_after_each_write
 from tests.support.histories import RICH, Player, histories
 from tests.support.stores import wipe
 
@@ -24,6 +24,13 @@ VERSIONED = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
+
+
+def versioning(svc: Services, every: int, batch: int) -> None:
+    """An empty ledger whose rows are versioned every `every` positions, kept by a runner working `batch` a batch."""
+    wipe(svc)
+    svc.views.version_every = every
+    svc.runner.batch_size = batch
 
 
 def versioned_at(svc: Services, position: int) -> VersionedRows | None:
@@ -56,16 +63,8 @@ def valid_at_points(svc: Services) -> dict[int, dict[str, dict[tuple[Any, ...], 
 def test_a_past_view_read_from_versions_is_the_view_as_it_stood(services: Services, steps) -> None:
     # Given rows versioned every 3 positions, kept by a runner working at most 5 events a batch,
     # and the durable views remembered after every write of a random history
-    wipe(services)
-    services.views.version_every = 3
-    services.runner.batch_size = 5
-    seen: dict[int, dict[str, Any]] = {}
-
-    def remember(position: int) -> None:
-        services.runner.catch_up()
-        seen[position] = durable(services)
-
-    Player(services.ledger).play(steps, after_each=remember)
+    versioning(services, every=3, batch=5)
+    seen = durable_after_each_write(services, steps)
     served = 0
     # When each position is read from the versions at the point at or before it
     for position, then in seen.items():
@@ -84,9 +83,7 @@ def test_a_past_view_read_from_versions_is_the_view_as_it_stood(services: Servic
 @example(steps=RICH)
 def test_the_versions_a_runner_writes_batch_by_batch_are_those_a_rebuild_writes(services: Services, steps) -> None:
     # Given a history caught up by a runner working 2 events a batch, versioning every 4 positions
-    wipe(services)
-    services.views.version_every = 4
-    services.runner.batch_size = 2
+    versioning(services, every=4, batch=2)
     Player(services.ledger).play(steps)
     services.runner.catch_up()
     live = valid_at_points(services)
@@ -99,8 +96,7 @@ def test_the_versions_a_runner_writes_batch_by_batch_are_those_a_rebuild_writes(
 
 def test_a_past_read_the_versions_cannot_serve_folds_the_prefix_and_gives_the_same_view(services: Services) -> None:
     # Given a rich history kept with versions every 3 positions
-    wipe(services)
-    services.views.version_every = 3
+    versioning(services, every=3, batch=services.runner.batch_size)
     Player(services.ledger).play(RICH)
     services.runner.catch_up()
     head = services.runner.head()
