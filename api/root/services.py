@@ -72,7 +72,8 @@ class Services:
             return audit.position_at(tx, moment)
 
     def rows(self, as_of: int | None = None) -> Any:
-        """The durable rows, or the log folded up to a past position (kept for the next read of it: `FoldCache`).
+        """The durable rows, or a past position's: read from the versions (`VersionedRows`), or where they cannot serve
+        it, the log folded up to it (kept for the next read of it, which takes it without trying the versions again).
 
         A position past the head folds what there is, as the head: the same rows now, and a past that no later write
         changes (ids commit in order, so no event below the head is still to come). A fold is kept under its position
@@ -81,13 +82,16 @@ class Services:
         if as_of is None:
             return self.durable
         position = min(as_of, self.ledger.recorder.max_notification_id() or 0)
+        with self.db.transaction(commit=False) as tx:
+            key = (position, seals.prefix_of(tx, position))
+        kept = self.folds.peek(key)  # a position the versions could not serve, folded already: not tried again
+        if kept is not None:
+            return kept
         versioned = VersionedRows.at(
             self.ledger, self.db, position, self.runner.position(store.VIEWS), self.currency, self.views.version_every
         )
         if versioned is not None:
             return versioned
-        with self.db.transaction(commit=False) as tx:
-            key = (position, seals.prefix_of(tx, position))
         return self.folds.get(key, lambda: FoldedRows.of(self.ledger, position, self.currency, db=self.db))
 
     def close(self) -> None:
@@ -141,6 +145,11 @@ class FoldCache:
                 with self.lock:
                     self.waits.pop(position, None)
         return folded
+
+    def peek(self, position: Any) -> Any:
+        """The rows kept for `position` (read: the last to go), or None; never folds."""
+        with self.lock:
+            return self._found(position)
 
     def _found(self, position: Any) -> Any:
         found = self.kept.get(position)

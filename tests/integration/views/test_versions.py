@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 
 from api.root.services import Services
@@ -108,3 +109,29 @@ def test_a_past_read_the_versions_cannot_serve_folds_the_prefix_and_gives_the_sa
         if position > VersionedRows.MOST_EVENTS:
             assert behind is None
         assert all_views(services.rows(position), services.currency) == reference
+
+
+def test_a_past_read_the_versions_cannot_serve_is_folded_once_then_read_from_the_fold_kept(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a rich history kept with versions every 3 positions, and a past position they cannot serve (a rate or a
+    # renamed organisation since its point)
+    versioning(services, every=3, batch=services.runner.batch_size)
+    Player(services.ledger).play(RICH)
+    services.runner.catch_up()
+    position = next(p for p in range(services.runner.head() + 1) if versioned_at(services, p) is None)
+    tried: list[int] = []
+    at = VersionedRows.at.__func__  # type: ignore[attr-defined]
+
+    def spied(cls: type[VersionedRows], *args: Any) -> VersionedRows | None:
+        tried.append(args[2])
+        return at(cls, *args)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(VersionedRows, "at", classmethod(spied))
+    # When it is read twice
+    first, second = services.rows(position), services.rows(position)
+    # Then the versions were tried once (the events since the point read and folded once): the second read is the
+    # fold the first kept, and it is the fold of the prefix
+    assert tried == [position] and second is first
+    fresh = FoldedRows.of(services.ledger, position, services.currency)
+    assert all_views(second, services.currency) == all_views(fresh, services.currency)
