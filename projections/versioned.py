@@ -36,7 +36,6 @@ class PointState:
         self.tx = tx
         self.point = point
         self.docs: dict[tuple[str, str], dict[str, Any] | None] = {}
-        self.put_docs: dict[tuple[str, str], dict[str, Any]] = {}
 
     def load(self, kinds: Iterable[str] = (), keys: Iterable[str] = ()) -> None:
         """Read at once every document of `kinds`, and those of any kind named `keys` (a fold's originators)."""
@@ -55,7 +54,6 @@ class PointState:
 
     def put(self, kind: str, key: str, doc: dict[str, Any]) -> None:
         self.docs[(kind, key)] = doc
-        self.put_docs[(kind, key)] = doc
 
     def all(self, kind: str) -> Iterator[dict[str, Any]]:
         self.load([kind])
@@ -243,7 +241,5 @@ class VersionedRows(FoldedRows):
         return sorted(self._documents(model.RATES), key=lambda d: d["currency"])
 
     def _documents(self, kind: str) -> list[dict[str, Any]]:
-        with self.db.transaction(commit=False) as tx:
-            docs = versions.entities(tx, self.point, kind)
-        docs.update({key: doc for (k, key), doc in self.point_state.put_docs.items() if k == kind})
-        return list(docs.values())
+        """The organisations or the rates at the position: `at` read them all at the point, and the fold put its own."""
+        return [doc for (k, _), doc in self.point_state.docs.items() if k == kind and doc is not None]

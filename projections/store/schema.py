@@ -87,7 +87,7 @@ def fingerprint(tables: Sequence[str], shape: Mapping[str, Sequence[str]]) -> st
 
 # Derived, never bumped by hand: a release that changes a table or the kept shape has its views rebuilt.
 # the search index's tables (both engines') and how it cuts words too, the versions' spacing, and the tallies'
-# amounts in their canonical text (`tally.exact`: the same bytes however a tally was reached)
+# amounts in their canonical text (`tally.exact`: an amount reads the same however the tally reached it)
 FINGERPRINTED = [*TABLES, *search.SHAPE, f"versions every {versions.EVERY}", "tally amounts exact"]
 SCHEMA_VERSION = fingerprint(FINGERPRINTED, kept.SHAPE)
 
